@@ -1,0 +1,125 @@
+//! The 13 actions: each resolves its target, reads the current state, and changes Okta only when needed, so that
+//! running it twice leaves the same state and reports `changed: false` the second time.
+
+pub mod input;
+pub mod output;
+
+mod apps;
+mod groups;
+mod lifecycle;
+mod sessions;
+mod user_info;
+
+pub use input::{Include, Input};
+pub use output::Output;
+
+use crate::error::Result;
+use crate::okta::Session;
+
+/// One Lambda function each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    ActivateUser,
+    AddUserToGroup,
+    AssignAppToUser,
+    ClearUserSessions,
+    DeactivateUser,
+    ExpirePassword,
+    GetUser,
+    RemoveUserFromGroup,
+    ResetPassword,
+    RevokeAppFromUser,
+    SuspendUser,
+    UnsuspendUser,
+    UnlockUser,
+}
+
+impl Action {
+    pub const ALL: [Action; 13] = [
+        Action::ActivateUser,
+        Action::AddUserToGroup,
+        Action::AssignAppToUser,
+        Action::ClearUserSessions,
+        Action::DeactivateUser,
+        Action::ExpirePassword,
+        Action::GetUser,
+        Action::RemoveUserFromGroup,
+        Action::ResetPassword,
+        Action::RevokeAppFromUser,
+        Action::SuspendUser,
+        Action::UnsuspendUser,
+        Action::UnlockUser,
+    ];
+
+    /// The function's name: its folder under `functions/`, its binary and its template resource.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::ActivateUser => "activate-user",
+            Action::AddUserToGroup => "add-user-to-group",
+            Action::AssignAppToUser => "assign-app-to-user",
+            Action::ClearUserSessions => "clear-user-sessions",
+            Action::DeactivateUser => "deactivate-user",
+            Action::ExpirePassword => "expire-password",
+            Action::GetUser => "get-user",
+            Action::RemoveUserFromGroup => "remove-user-from-group",
+            Action::ResetPassword => "reset-password",
+            Action::RevokeAppFromUser => "revoke-app-from-user",
+            Action::SuspendUser => "suspend-user",
+            Action::UnsuspendUser => "unsuspend-user",
+            Action::UnlockUser => "unlock-user",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|action| action.name() == name)
+    }
+
+    /// Runs the action against Okta.
+    pub async fn execute(self, okta: &Session<'_>, input: &Input) -> Result<Output> {
+        let mut output = match self {
+            Action::ActivateUser
+            | Action::DeactivateUser
+            | Action::SuspendUser
+            | Action::UnsuspendUser
+            | Action::UnlockUser
+            | Action::ExpirePassword
+            | Action::ResetPassword => lifecycle::run(self, okta, input).await?,
+            Action::AddUserToGroup | Action::RemoveUserFromGroup => {
+                groups::run(self, okta, input).await?
+            }
+            Action::AssignAppToUser => apps::assign(okta, input).await?,
+            Action::RevokeAppFromUser => apps::revoke(okta, input).await?,
+            Action::ClearUserSessions => sessions::clear(okta, input).await?,
+            Action::GetUser => user_info::get(okta, input).await?,
+        };
+        output.okta_request_ids = okta.request_ids();
+        Ok(output)
+    }
+}
+
+/// An output with no group, app or secrets, filled in by each action.
+fn base_output(
+    action: Action,
+    user: output::UserSummary,
+    changed: bool,
+    input: &Input,
+    message: String,
+) -> Output {
+    Output {
+        action: action.name(),
+        user,
+        group: None,
+        app: None,
+        changed,
+        dry_run: input.dry_run,
+        message,
+        activation_url: None,
+        activation_token: None,
+        reset_password_url: None,
+        temp_password: None,
+        properties: None,
+        groups: None,
+        apps: None,
+        okta_request_ids: Vec::new(),
+    }
+}

@@ -1,0 +1,162 @@
+//! The uniform output of every action.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::okta::models::{App, Group, User, UserStatus};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub action: &'static str,
+    pub user: UserSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppSummary>,
+    /// True exactly when Okta's state changed (or, with `dryRun`, would change).
+    pub changed: bool,
+    pub dry_run: bool,
+    /// What happened, in words.
+    pub message: String,
+    /// Secret-bearing results, present only when the caller asked for them (never logged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activation_url: Option<Revealed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activation_token: Option<Revealed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset_password_url: Option<Revealed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temp_password: Option<Revealed>,
+    /// get-user: the user's essential properties.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Value>,
+    /// get-user with `include: ["groups"]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<GroupSummary>>,
+    /// get-user with `include: ["apps"]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apps: Option<Vec<AppSummary>>,
+    pub okta_request_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummary {
+    pub id: String,
+    pub login: String,
+    pub status_before: String,
+    pub status_after: String,
+}
+
+impl UserSummary {
+    pub fn new(user: &User, status_after: &UserStatus) -> Self {
+        UserSummary {
+            id: user.id.clone(),
+            login: user.login().to_owned(),
+            status_before: user.status.to_string(),
+            status_after: status_after.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupSummary {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub group_type: String,
+}
+
+impl From<&Group> for GroupSummary {
+    fn from(group: &Group) -> Self {
+        GroupSummary {
+            id: group.id.clone(),
+            name: group.profile.name.clone(),
+            group_type: group.group_type.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppSummary {
+    pub id: String,
+    pub label: String,
+    /// `USER` (direct) or `GROUP` (through a group), where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+impl From<&App> for AppSummary {
+    fn from(app: &App) -> Self {
+        AppSummary {
+            id: app.id.clone(),
+            label: app.label.clone(),
+            scope: None,
+        }
+    }
+}
+
+/// A secret the caller asked for: serialized into the output, redacted everywhere else (`Debug`, logs).
+#[derive(Clone)]
+pub struct Revealed(String);
+
+impl Revealed {
+    pub fn from_json(value: &Value, key: &str) -> Option<Revealed> {
+        value
+            .get(key)
+            .and_then(Value::as_str)
+            .map(|text| Revealed(text.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Revealed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl Serialize for Revealed {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// get-user's essential properties.
+pub fn user_properties(user: &User) -> Value {
+    let mut properties = Map::new();
+    let mut put = |key: &str, value: Value| {
+        properties.insert(key.to_owned(), value);
+    };
+    put("id", Value::String(user.id.clone()));
+    put("status", Value::String(user.status.to_string()));
+    put("login", Value::String(user.login().to_owned()));
+    for (key, field) in [
+        ("email", "email"),
+        ("firstName", "firstName"),
+        ("lastName", "lastName"),
+    ] {
+        put(key, user.profile.get(field).cloned().unwrap_or(Value::Null));
+    }
+    for (key, value) in [
+        ("created", &user.created),
+        ("activated", &user.activated),
+        ("statusChanged", &user.status_changed),
+        ("lastLogin", &user.last_login),
+        ("lastUpdated", &user.last_updated),
+        ("passwordChanged", &user.password_changed),
+        ("transitioningToStatus", &user.transitioning_to_status),
+    ] {
+        put(key, value.clone().map(Value::String).unwrap_or(Value::Null));
+    }
+    put("profile", Value::Object(user.profile.clone()));
+    Value::Object(properties)
+}

@@ -1,0 +1,170 @@
+//! The Okta connection, read lazily from Secrets Manager and cached across invocations.
+//!
+//! Lazily, so that a Secrets Manager hiccup is a typed, retryable error of one invocation and not an init crash.
+//! Cached with a TTL, and re-read once when Okta answers 401, which is what a rotated token looks like.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
+use tokio::sync::Mutex;
+
+use crate::config::{ConnectionSource, OktaConfig, Settings};
+use crate::error::{Error, ErrorKind, Result};
+
+#[derive(Debug)]
+pub struct Connection {
+    source: Source,
+    cache: Mutex<Option<Cached>>,
+}
+
+#[derive(Debug)]
+enum Source {
+    Secret {
+        client: aws_sdk_secretsmanager::Client,
+        secret_id: String,
+        ttl: Duration,
+        allowed_custom_domains: Vec<String>,
+    },
+    Fixed(Arc<OktaConfig>),
+}
+
+#[derive(Debug)]
+struct Cached {
+    config: Arc<OktaConfig>,
+    fetched: Instant,
+}
+
+impl Connection {
+    /// A connection from the settings. The Secrets Manager client is only built when the settings name a secret.
+    pub async fn from_settings(settings: &Settings) -> Self {
+        match &settings.source {
+            ConnectionSource::Environment(config) => Connection::fixed(config.clone()),
+            ConnectionSource::SecretsManager { secret_id, ttl } => {
+                let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                Connection::secrets_manager(
+                    aws_sdk_secretsmanager::Client::new(&aws),
+                    secret_id.clone(),
+                    *ttl,
+                    settings.allowed_custom_domains.clone(),
+                )
+            }
+        }
+    }
+
+    pub fn fixed(config: OktaConfig) -> Self {
+        Connection {
+            source: Source::Fixed(Arc::new(config)),
+            cache: Mutex::new(None),
+        }
+    }
+
+    pub fn secrets_manager(
+        client: aws_sdk_secretsmanager::Client,
+        secret_id: String,
+        ttl: Duration,
+        allowed_custom_domains: Vec<String>,
+    ) -> Self {
+        Connection {
+            source: Source::Secret {
+                client,
+                secret_id,
+                ttl,
+                allowed_custom_domains,
+            },
+            cache: Mutex::new(None),
+        }
+    }
+
+    /// The current connection: the cached one while it is fresh, else a new read of the secret.
+    pub async fn get(&self) -> Result<Arc<OktaConfig>> {
+        let (client, secret_id, ttl, allowed) = match &self.source {
+            Source::Fixed(config) => return Ok(config.clone()),
+            Source::Secret {
+                client,
+                secret_id,
+                ttl,
+                allowed_custom_domains,
+            } => (client, secret_id, *ttl, allowed_custom_domains),
+        };
+        let mut cache = self.cache.lock().await;
+        if let Some(cached) = cache.as_ref()
+            && cached.fetched.elapsed() < ttl
+        {
+            return Ok(cached.config.clone());
+        }
+        let config = Arc::new(read_secret(client, secret_id, allowed).await?);
+        *cache = Some(Cached {
+            config: config.clone(),
+            fetched: Instant::now(),
+        });
+        Ok(config)
+    }
+
+    /// Forgets `stale` after Okta refused it, so that the next `get` reads the secret again. Returns whether a
+    /// re-read can give anything new: a fixed (environment) connection cannot change.
+    pub async fn invalidate(&self, stale: &Arc<OktaConfig>) -> bool {
+        if matches!(self.source, Source::Fixed(_)) {
+            return false;
+        }
+        let mut cache = self.cache.lock().await;
+        // Another request may already have replaced the stale token; keep the newer one.
+        if cache
+            .as_ref()
+            .is_some_and(|cached| Arc::ptr_eq(&cached.config, stale))
+        {
+            *cache = None;
+        }
+        true
+    }
+}
+
+async fn read_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+    allowed_custom_domains: &[String],
+) -> Result<OktaConfig> {
+    let output = client
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|error| secret_error(secret_id, error))?;
+    let Some(json) = output.secret_string() else {
+        return Err(Error::config(
+            "secret",
+            format!("{secret_id} has no SecretString (binary secrets are not supported)"),
+        ));
+    };
+    OktaConfig::from_secret_json(json, allowed_custom_domains)
+}
+
+/// Missing or forbidden secrets are configuration errors; everything else (throttling, network) may pass.
+fn secret_error<E: ProvideErrorMetadata, R>(secret_id: &str, error: SdkError<E, R>) -> Error {
+    let code = error.code().unwrap_or("").to_owned();
+    match code.as_str() {
+        "ResourceNotFoundException"
+        | "AccessDeniedException"
+        | "InvalidParameterException"
+        | "InvalidRequestException"
+        | "DecryptionFailure" => Error::config(
+            "OKTA_SECRET_ID",
+            format!("cannot read secret {secret_id}: {code}"),
+        ),
+        _ => {
+            let reason = if code.is_empty() {
+                match &error {
+                    SdkError::TimeoutError(_) => "timeout".to_owned(),
+                    SdkError::DispatchFailure(_) => "connection failed".to_owned(),
+                    _ => "no response".to_owned(),
+                }
+            } else {
+                code
+            };
+            Error::new(
+                ErrorKind::SecretUnavailable,
+                format!("Secrets Manager did not return secret {secret_id}: {reason}"),
+            )
+        }
+    }
+}

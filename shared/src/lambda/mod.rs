@@ -1,0 +1,102 @@
+//! The Lambda entry point every function shares: `run(Action::X)` is the whole of a function's `main`.
+
+mod audit;
+pub mod caller;
+mod http;
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use serde_json::Value;
+
+use crate::actions::{Action, Input};
+use crate::config::Settings;
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+use crate::okta::OktaClient;
+use crate::okta::client::DEFAULT_BUDGET;
+
+pub use caller::{CallerKind, recognise};
+
+/// Builds the clients once, then serves invocations until the runtime stops.
+pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    // A bad setting does not crash the init (an anonymous failure): every invocation reports Config.Invalid.
+    let client = client_from_env().await;
+    let client = &client;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handle(action, client.as_ref(), event).await
+    }))
+    .await
+}
+
+/// The Okta client described by the environment. Nothing is fetched yet: the secret is read on first use.
+pub async fn client_from_env() -> Result<OktaClient> {
+    let settings = Settings::from_env()?;
+    OktaClient::new(Connection::from_settings(&settings).await)
+}
+
+/// One invocation: recognise the caller, validate the input, run the action, write the audit record, answer in
+/// the caller's terms (an HTTP response for API Gateway, the output or a named error otherwise).
+pub async fn handle(
+    action: Action,
+    client: Result<&OktaClient, &Error>,
+    event: LambdaEvent<Value>,
+) -> Result<Value> {
+    let started = Instant::now();
+    let deadline = deadline_of(event.context.deadline());
+    let request_id = event.context.request_id.clone();
+    let call = recognise(event.payload);
+    let input = call
+        .input
+        .clone()
+        .and_then(|value| Input::parse(action, &value));
+    let (result, okta_request_ids) = match (&input, client) {
+        (Err(error), _) => (Err(error.clone()), Vec::new()),
+        (Ok(_), Err(error)) => (Err(error.clone()), Vec::new()),
+        (Ok(input), Ok(client)) => {
+            let session = client.session(deadline);
+            let result = action.execute(&session, input).await;
+            (result, session.request_ids())
+        }
+    };
+    audit::record(&audit::Record {
+        action,
+        call: &call,
+        input: input.as_ref().ok(),
+        result: &result,
+        okta_request_ids: &okta_request_ids,
+        duration: started.elapsed(),
+    });
+    if call.kind.is_http() {
+        return Ok(http::respond(call.kind, &result, &request_id));
+    }
+    let output = result?;
+    serde_json::to_value(&output).map_err(|error| {
+        Error::new(
+            crate::error::ErrorKind::OktaUnexpectedResponse,
+            error.to_string(),
+        )
+    })
+}
+
+/// The Lambda deadline as an `Instant`. Callers without one (tests, `Context::default()`) get a default budget.
+fn deadline_of(deadline: SystemTime) -> Instant {
+    let now = Instant::now();
+    if deadline <= UNIX_EPOCH + Duration::from_secs(1) {
+        return now + DEFAULT_BUDGET;
+    }
+    now + deadline
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
+}
+
+/// Step Functions sees the stable name as the error type, never a Rust type path.
+impl From<Error> for Diagnostic {
+    fn from(error: Error) -> Self {
+        Diagnostic {
+            error_type: error.kind.name().to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}

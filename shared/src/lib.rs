@@ -1,0 +1,16 @@
+//! okta-lifecycle: the Okta user-lifecycle actions behind the 13 Lambda functions.
+//!
+//! - [`config`] and [`connection`]: the Okta org URL and API token, from Secrets Manager, cached.
+//! - [`okta`]: the Okta Management API client (errors, retries, rate limits, pagination, lookups).
+//! - [`actions`]: the 13 idempotent actions, their input contract and their output.
+//! - [`lambda`]: the Lambda entry point shared by every function: caller detection, HTTP answers, audit record.
+
+pub mod actions;
+pub mod config;
+pub mod connection;
+pub mod error;
+pub mod lambda;
+pub mod okta;
+
+pub use actions::{Action, Input, Output};
+pub use error::{Error, ErrorKind};

@@ -1,0 +1,99 @@
+//! Apps: finding one by id or exact label, and reading or changing a user's assignment.
+
+use serde_json::Value;
+
+use super::models::{App, AppGroupAssignment, AppUser};
+use super::{Session, segment};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Okta app ids: `0oa` followed by 17 characters.
+fn looks_like_app_id(reference: &str) -> bool {
+    reference.len() == 20
+        && reference.starts_with("0oa")
+        && reference.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// An app by id or exact label. `q` is a prefix search on name and label, so the exact label is picked here.
+pub async fn find_app(okta: &Session<'_>, reference: &str) -> Result<App> {
+    if looks_like_app_id(reference)
+        && let Some(app) = okta
+            .get_optional::<App>(&format!("/api/v1/apps/{}", segment(reference)), &[])
+            .await?
+    {
+        return Ok(app);
+    }
+    let apps: Vec<App> = okta
+        .get_all("/api/v1/apps", &[("q", reference), ("limit", "200")])
+        .await?;
+    let exact: Vec<&App> = apps.iter().filter(|app| app.label == reference).collect();
+    let candidates: Vec<&App> = if exact.is_empty() {
+        apps.iter()
+            .filter(|app| app.label.eq_ignore_ascii_case(reference))
+            .collect()
+    } else {
+        exact
+    };
+    match candidates.as_slice() {
+        [app] => Ok((*app).clone()),
+        [] => Err(Error::new(
+            ErrorKind::OktaNotFound,
+            format!("no Okta app has the id or label {reference:?}"),
+        )),
+        many => Err(Error::new(
+            ErrorKind::OktaAmbiguous,
+            format!(
+                "{} apps are labelled {reference:?}: {}; give the app's id",
+                many.len(),
+                many.iter()
+                    .map(|app| app.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+/// The user's assignment to the app, direct (`USER`) or through a group (`GROUP`), if any.
+pub async fn app_user(okta: &Session<'_>, app_id: &str, user_id: &str) -> Result<Option<AppUser>> {
+    okta.get_optional(
+        &format!(
+            "/api/v1/apps/{}/users/{}",
+            segment(app_id),
+            segment(user_id)
+        ),
+        &[],
+    )
+    .await
+}
+
+/// The groups the app is assigned to.
+pub async fn app_group_ids(okta: &Session<'_>, app_id: &str) -> Result<Vec<String>> {
+    let rows: Vec<AppGroupAssignment> = okta
+        .get_all(&format!("/api/v1/apps/{}/groups", segment(app_id)), &[])
+        .await?;
+    Ok(rows.into_iter().map(|row| row.id).collect())
+}
+
+/// `POST /api/v1/apps/{appId}/users` with the spec's `AppUserAssignRequest`.
+pub async fn assign(okta: &Session<'_>, app_id: &str, request: &Value) -> Result<AppUser> {
+    let path = format!("/api/v1/apps/{}/users", segment(app_id));
+    okta.send_mutation(reqwest::Method::POST, &path, &[], Some(request))
+        .await?
+        .json()
+}
+
+pub async fn unassign(okta: &Session<'_>, app_id: &str, user_id: &str) -> Result<()> {
+    let path = format!(
+        "/api/v1/apps/{}/users/{}",
+        segment(app_id),
+        segment(user_id)
+    );
+    okta.send_mutation(
+        reqwest::Method::DELETE,
+        &path,
+        &[("sendEmail", "false")],
+        None,
+    )
+    .await
+    .map(drop)
+}

@@ -1,0 +1,412 @@
+//! The Okta HTTP client: one `reqwest::Client` per process, every request through one loop that authenticates,
+//! retries within the caller's deadline, maps Okta's errors and records `X-Okta-Request-Id`.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use secrecy::ExposeSecret;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use url::Url;
+
+use super::errors::error_from_response;
+use super::pagination::{next_link, same_origin};
+use super::retry::{Failure, RetryPolicy, classify_status, classify_transport, rate_limit_reset};
+use crate::config::OktaConfig;
+use crate::connection::Connection;
+use crate::error::{Error, ErrorKind, Result};
+
+/// Default deadline for callers without one (tests, the CLI): generous, but bounded.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(25);
+
+/// Built once per process and shared by every invocation.
+#[derive(Debug)]
+pub struct OktaClient {
+    http: reqwest::Client,
+    connection: Connection,
+    policy: RetryPolicy,
+}
+
+impl OktaClient {
+    pub fn new(connection: Connection) -> Result<Self> {
+        OktaClient::with_policy(connection, RetryPolicy::default())
+    }
+
+    pub fn with_policy(connection: Connection, policy: RetryPolicy) -> Result<Self> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("okta-lifecycle/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers)
+            .connect_timeout(Duration::from_secs(3))
+            .pool_idle_timeout(Duration::from_secs(50))
+            .tcp_keepalive(Duration::from_secs(30))
+            // Okta's pagination links are followed by hand (same origin only); never follow redirects with the token.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| {
+                Error::new(
+                    ErrorKind::ConfigInvalid,
+                    format!("cannot build the HTTP client: {error}"),
+                )
+            })?;
+        Ok(OktaClient {
+            http,
+            connection,
+            policy,
+        })
+    }
+
+    /// A session for one invocation: every call in it stops retrying before `deadline`.
+    pub fn session(&self, deadline: Instant) -> Session<'_> {
+        Session {
+            client: self,
+            deadline,
+            request_ids: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+/// The Okta calls of one invocation.
+#[derive(Debug)]
+pub struct Session<'a> {
+    client: &'a OktaClient,
+    deadline: Instant,
+    request_ids: Mutex<Vec<String>>,
+}
+
+/// A successful response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Response {
+    pub fn json<T: DeserializeOwned>(self) -> Result<T> {
+        serde_json::from_value(self.body).map_err(|error| {
+            Error::new(
+                ErrorKind::OktaUnexpectedResponse,
+                format!("Okta's response has an unexpected shape: {error}"),
+            )
+        })
+    }
+}
+
+/// Where a request goes: a path under the org (already percent-encoded) or a pagination link Okta gave us.
+#[derive(Debug, Clone, Copy)]
+enum Target<'t> {
+    Path(&'t str, &'t [(&'t str, &'t str)]),
+    Link(&'t str),
+}
+
+impl Session<'_> {
+    /// The `X-Okta-Request-Id` of every response so far, in order.
+    pub fn request_ids(&self) -> Vec<String> {
+        self.request_ids
+            .lock()
+            .map(|ids| ids.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// GET a resource; `None` when Okta says 404.
+    pub async fn get_optional<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Option<T>> {
+        match self
+            .send(Method::GET, Target::Path(path, query), None)
+            .await
+        {
+            Ok(response) => response.json().map(Some),
+            Err(error) if error.kind == ErrorKind::OktaNotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T> {
+        self.send(Method::GET, Target::Path(path, query), None)
+            .await?
+            .json()
+    }
+
+    /// GET every page of a list, following `rel="next"` links.
+    pub async fn get_all<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<T>> {
+        let mut items = Vec::new();
+        let mut response = self
+            .send(Method::GET, Target::Path(path, query), None)
+            .await?;
+        loop {
+            let next = next_link(&response.headers);
+            let page: Vec<T> = response.json()?;
+            items.extend(page);
+            let Some(next) = next else { return Ok(items) };
+            response = self.send(Method::GET, Target::Link(&next), None).await?;
+        }
+    }
+
+    /// A mutating call. `body` `None` sends an empty body with `Content-Length: 0` (Okta answers 411 without it).
+    pub async fn send_mutation(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Response> {
+        self.send(method, Target::Path(path, query), body).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        target: Target<'_>,
+        body: Option<&Value>,
+    ) -> Result<Response> {
+        let policy = &self.client.policy;
+        let mut attempt = 0;
+        let mut retried_auth = false;
+        let mut retry_for: Option<String> = None;
+        loop {
+            attempt += 1;
+            let config = self.client.connection.get().await?;
+            let url = build_url(&config, target)?;
+            let now = Instant::now();
+            let Some(remaining) = self
+                .deadline
+                .checked_duration_since(now + policy.deadline_margin)
+            else {
+                return Err(Error::new(
+                    ErrorKind::OktaTransient,
+                    "no time left before the deadline to call Okta",
+                ));
+            };
+            let request = self.request(
+                &config,
+                method.clone(),
+                url,
+                body,
+                remaining,
+                attempt,
+                retry_for.as_deref(),
+            )?;
+            let failure = match self.client.http.execute(request).await {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let request_id = header_str(&headers, "x-okta-request-id");
+                    if let Some(id) = &request_id
+                        && let Ok(mut ids) = self.request_ids.lock()
+                    {
+                        ids.push(id.clone());
+                    }
+                    let bytes = match response.bytes().await {
+                        Ok(bytes) => bytes,
+                        Err(error) => {
+                            let failure = classify_transport(&error);
+                            let error =
+                                Error::new(ErrorKind::OktaTransient, "Okta's response was cut off");
+                            if self.wait_to_retry(failure, attempt, None).await {
+                                continue;
+                            }
+                            return Err(error);
+                        }
+                    };
+                    if status.is_success() {
+                        let body = if bytes.iter().all(u8::is_ascii_whitespace) {
+                            Value::Null
+                        } else {
+                            serde_json::from_slice(&bytes).map_err(|_| {
+                                Error::new(
+                                    ErrorKind::OktaUnexpectedResponse,
+                                    format!("Okta answered {status} with a body that is not JSON"),
+                                )
+                            })?
+                        };
+                        return Ok(Response {
+                            status,
+                            headers,
+                            body,
+                        });
+                    }
+                    if status == StatusCode::UNAUTHORIZED
+                        && !retried_auth
+                        && self.client.connection.invalidate(&config).await
+                    {
+                        // A rotated token: read the secret again, once, before failing.
+                        retried_auth = true;
+                        attempt -= 1;
+                        continue;
+                    }
+                    let mut error = error_from_response(status, &bytes, request_id.clone());
+                    let failure = classify_status(status);
+                    if failure == Failure::RateLimited {
+                        let reset = rate_limit_reset(&headers, SystemTime::now());
+                        error.retry_at = reset;
+                        if self.wait_to_retry(failure, attempt, reset).await {
+                            retry_for = request_id;
+                            continue;
+                        }
+                        return Err(error);
+                    }
+                    if self.wait_to_retry(failure, attempt, None).await {
+                        retry_for = request_id;
+                        continue;
+                    }
+                    return Err(error);
+                }
+                Err(error) => (classify_transport(&error), transport_error(&error)),
+            };
+            let (failure, error) = failure;
+            if self.wait_to_retry(failure, attempt, None).await {
+                continue;
+            }
+            return Err(error);
+        }
+    }
+
+    /// Sleeps before another attempt when the failure allows one and the wait fits the deadline.
+    async fn wait_to_retry(
+        &self,
+        failure: Failure,
+        attempt: u32,
+        reset: Option<SystemTime>,
+    ) -> bool {
+        let policy = &self.client.policy;
+        if failure == Failure::Fatal || attempt >= policy.max_attempts {
+            return false;
+        }
+        let wait = match (failure, reset) {
+            (Failure::RateLimited, Some(at)) => {
+                at.duration_since(SystemTime::now()).unwrap_or_default()
+            }
+            // A 429 without a reset header: no way to know when it ends, so leave it to the caller.
+            (Failure::RateLimited, None) => return false,
+            _ => policy.backoff(attempt),
+        };
+        if !policy.fits(Instant::now(), wait, self.deadline) {
+            return false;
+        }
+        tracing::debug!(
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            ?failure,
+            "retrying Okta call"
+        );
+        tokio::time::sleep(wait).await;
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn request(
+        &self,
+        config: &OktaConfig,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        remaining: Duration,
+        attempt: u32,
+        retry_for: Option<&str>,
+    ) -> Result<reqwest::Request> {
+        let mut authorization =
+            HeaderValue::try_from(format!("SSWS {}", config.api_token.expose_secret())).map_err(
+                |_| {
+                    Error::config(
+                        "apiToken",
+                        "contains characters not allowed in an HTTP header",
+                    )
+                },
+            )?;
+        authorization.set_sensitive(true);
+        let timeout = self.client.policy.request_timeout.min(remaining);
+        let mut builder = self
+            .client
+            .http
+            .request(method.clone(), url)
+            .header(header::AUTHORIZATION, authorization)
+            .timeout(timeout);
+        builder = match body {
+            Some(body) => builder.json(body),
+            None if method == Method::POST || method == Method::PUT => {
+                builder.header(header::CONTENT_LENGTH, "0").body(Vec::new())
+            }
+            None => builder,
+        };
+        if attempt > 1 {
+            if let Some(id) = retry_for {
+                builder = builder.header("X-Okta-Retry-For", id);
+            }
+            builder = builder.header("X-Okta-Retry-Count", (attempt - 1).to_string());
+        }
+        builder.build().map_err(|error| {
+            Error::new(
+                ErrorKind::InputInvalid,
+                format!("cannot build the Okta request: {}", error.without_url()),
+            )
+        })
+    }
+}
+
+fn build_url(config: &OktaConfig, target: Target<'_>) -> Result<Url> {
+    match target {
+        Target::Path(path, query) => {
+            let mut url = config.org_url.clone();
+            url.set_path(path);
+            if !query.is_empty() {
+                url.query_pairs_mut().extend_pairs(query.iter().copied());
+            }
+            Ok(url)
+        }
+        Target::Link(link) => {
+            let url = Url::parse(link).map_err(|_| {
+                Error::new(
+                    ErrorKind::OktaUnexpectedResponse,
+                    "Okta sent a pagination link that is not a URL",
+                )
+            })?;
+            if !same_origin(&url, &config.org_url) {
+                return Err(Error::new(
+                    ErrorKind::OktaUnexpectedResponse,
+                    "Okta sent a pagination link to another host; it was not followed",
+                ));
+            }
+            Ok(url)
+        }
+    }
+}
+
+fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn transport_error(error: &reqwest::Error) -> Error {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    Error::new(
+        ErrorKind::OktaTransient,
+        format!("the request to Okta {what}"),
+    )
+}

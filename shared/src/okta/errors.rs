@@ -1,0 +1,140 @@
+//! Okta's error responses, mapped once to the project's error kinds (okta-api-notes.md section 4).
+//! Branch on `errorCode`, never on `errorSummary`; tolerate empty and non-JSON bodies.
+
+use reqwest::StatusCode;
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorKind, OktaErrorBody};
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RawError {
+    error_code: Option<String>,
+    error_summary: Option<String>,
+    error_id: Option<String>,
+    #[serde(default)]
+    error_causes: Vec<RawCause>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCause {
+    error_summary: Option<String>,
+}
+
+/// Parses an error body; `None` when it is empty or not Okta's error object.
+pub fn parse_error_body(bytes: &[u8]) -> Option<OktaErrorBody> {
+    let raw: RawError = serde_json::from_slice(bytes).ok()?;
+    if raw.error_code.is_none() && raw.error_summary.is_none() {
+        return None;
+    }
+    Some(OktaErrorBody {
+        error_code: raw.error_code,
+        error_summary: raw.error_summary,
+        error_id: raw.error_id,
+        error_causes: raw
+            .error_causes
+            .into_iter()
+            .filter_map(|cause| cause.error_summary)
+            .collect(),
+    })
+}
+
+/// The kind of an Okta error: by code where Okta gives one, by status otherwise.
+pub fn kind_of(status: StatusCode, code: Option<&str>) -> ErrorKind {
+    match (status.as_u16(), code) {
+        (401, _) => ErrorKind::OktaUnauthorized,
+        (403, Some("E0000006") | None) => ErrorKind::OktaForbidden,
+        // Preconditions: already active (E0000016), reset refused (E0000017), not locked out (E0000032), wrong status
+        // (E0000038), group-granted app (E0000046), inactive user (E0000117), profile mastered elsewhere (E0000023).
+        (403, Some(_)) => ErrorKind::OktaNotApplicable,
+        (404 | 410, _) => ErrorKind::OktaNotFound,
+        // Still being activated: the same call works in a few minutes.
+        (409, Some("E0000112")) => ErrorKind::OktaTransient,
+        (409, _) => ErrorKind::OktaNotApplicable,
+        (423, _) => ErrorKind::OktaNotApplicable,
+        (400 | 422, _) => ErrorKind::OktaRejected,
+        (429, _) => ErrorKind::OktaRateLimited,
+        (500..=599, _) => ErrorKind::OktaTransient,
+        _ => ErrorKind::OktaUnexpectedResponse,
+    }
+}
+
+/// The project error for a failed Okta response.
+pub fn error_from_response(status: StatusCode, bytes: &[u8], request_id: Option<String>) -> Error {
+    let body = parse_error_body(bytes);
+    let code = body.as_ref().and_then(|body| body.error_code.as_deref());
+    let kind = kind_of(status, code);
+    let mut message = match body.as_ref().and_then(|body| body.error_summary.as_deref()) {
+        Some(summary) => format!("Okta answered {}: {summary}", status.as_u16()),
+        None => format!(
+            "Okta answered {} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        ),
+    };
+    if let Some(causes) = body
+        .as_ref()
+        .map(|body| &body.error_causes)
+        .filter(|causes| !causes.is_empty())
+    {
+        message.push_str(&format!(" ({})", causes.join("; ")));
+    }
+    let mut error = Error::new(kind, message.trim_end().to_owned());
+    error.okta = body;
+    error.okta_request_id = request_id;
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn parses_okta_error_objects_and_tolerates_others() {
+        let body = br#"{"errorCode":"E0000032","errorSummary":"Unlock is not allowed for this user.","errorLink":"E0000032","errorId":"oae1","errorCauses":[{"errorSummary":"The user is not locked out."}]}"#;
+        let error = error_from_response(StatusCode::FORBIDDEN, body, Some("req1".into()));
+        assert_eq!(error.kind, ErrorKind::OktaNotApplicable);
+        assert_eq!(error.okta_code(), Some("E0000032"));
+        assert!(error.message.contains("The user is not locked out."));
+        assert_eq!(error.okta_request_id.as_deref(), Some("req1"));
+
+        for empty in [
+            &b""[..],
+            b"<html>nope</html>",
+            br#"{"status":404,"message":"Resource not found"}"#,
+        ] {
+            let error = error_from_response(StatusCode::NOT_FOUND, empty, None);
+            assert_eq!(error.kind, ErrorKind::OktaNotFound);
+            assert!(error.okta.is_none());
+        }
+        let error = error_from_response(StatusCode::FORBIDDEN, b"", None);
+        assert_eq!(error.kind, ErrorKind::OktaForbidden);
+    }
+
+    #[test]
+    fn status_and_code_matrix() {
+        let cases = [
+            (400, Some("E0000001"), ErrorKind::OktaRejected),
+            (401, Some("E0000011"), ErrorKind::OktaUnauthorized),
+            (403, Some("E0000006"), ErrorKind::OktaForbidden),
+            (403, Some("E0000016"), ErrorKind::OktaNotApplicable),
+            (403, Some("E0000046"), ErrorKind::OktaNotApplicable),
+            (404, Some("E0000007"), ErrorKind::OktaNotFound),
+            (409, Some("E0000112"), ErrorKind::OktaTransient),
+            (409, Some("E0000062"), ErrorKind::OktaNotApplicable),
+            (429, Some("E0000047"), ErrorKind::OktaRateLimited),
+            (500, Some("E0000009"), ErrorKind::OktaTransient),
+            (503, None, ErrorKind::OktaTransient),
+            (411, None, ErrorKind::OktaUnexpectedResponse),
+        ];
+        for (status, code, kind) in cases {
+            assert_eq!(
+                kind_of(StatusCode::from_u16(status).unwrap(), code),
+                kind,
+                "{status} {code:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The Okta Management API: one client, one file per resource, one for errors, pagination and retries.
+
+pub mod apps;
+pub mod client;
+pub mod errors;
+pub mod groups;
+pub mod models;
+pub mod pagination;
+pub mod retry;
+pub mod users;
+
+pub use client::{OktaClient, Response, Session};
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Everything but RFC 3986 unreserved characters is encoded in a path segment, so that `@ + # ? % & /` and
+/// non-ASCII logins reach Okta intact (okta-api-notes.md section 3.1).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// One percent-encoded path segment.
+pub fn segment(value: &str) -> String {
+    utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+/// A string literal for Okta's `search` expressions: double-quoted, with `"` and `\` escaped.
+pub fn search_literal(value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_encode_reserved_and_unicode_characters() {
+        assert_eq!(segment("a+b@x.com"), "a%2Bb%40x.com");
+        assert_eq!(segment("we#ird?&%/"), "we%23ird%3F%26%25%2F");
+        assert_eq!(segment("zoë"), "zo%C3%AB");
+        assert_eq!(search_literal(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+}

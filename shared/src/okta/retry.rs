@@ -1,0 +1,169 @@
+//! Which failures are worth another try inside this invocation, and how long to wait. The request loop in
+//! `client.rs` only asks; every rule lives here.
+//!
+//! Rules (okta-api-notes.md section 5): a 429 waits until `X-Rate-Limit-Reset`, measured against the response's
+//! `Date` (Okta's clock, not ours) plus one second, as Okta's SDKs do. 502/503/504, connect errors, timeouts and
+//! dropped connections back off exponentially with full jitter. Both only while the wait ends before the caller's
+//! deadline less a margin; past that the error goes back to the caller (Step Functions) to wait instead of the Lambda.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+/// Bounds on in-process retries.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Time kept in hand before the deadline to answer the caller.
+    pub deadline_margin: Duration,
+    /// Timeout of one HTTP request (shortened to fit the deadline).
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            deadline_margin: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What a failed attempt means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// 429: wait for the bucket to reset.
+    RateLimited,
+    /// 502/503/504, connect error, timeout, dropped connection.
+    Transient,
+    /// Anything else: retrying would give the same answer.
+    Fatal,
+}
+
+pub fn classify_status(status: StatusCode) -> Failure {
+    match status.as_u16() {
+        429 => Failure::RateLimited,
+        502..=504 => Failure::Transient,
+        _ => Failure::Fatal,
+    }
+}
+
+pub fn classify_transport(error: &reqwest::Error) -> Failure {
+    if error.is_timeout() || error.is_connect() || error.is_request() || error.is_body() {
+        Failure::Transient
+    } else {
+        Failure::Fatal
+    }
+}
+
+/// When a rate-limited bucket resets, in our clock: `X-Rate-Limit-Reset` − `Date` + 1 s after now. With several
+/// reset values (several buckets), the latest, so that one wait clears them all.
+pub fn rate_limit_reset(headers: &HeaderMap, now: SystemTime) -> Option<SystemTime> {
+    let reset = headers
+        .get_all("x-rate-limit-reset")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|value| value.trim().parse::<u64>().ok())
+        .max()?;
+    let server_now = headers
+        .get(reqwest::header::DATE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| httpdate::parse_http_date(value).ok())
+        .and_then(|date| date.duration_since(UNIX_EPOCH).ok())
+        .map(|since| since.as_secs())
+        .unwrap_or_else(|| {
+            now.duration_since(UNIX_EPOCH)
+                .map(|since| since.as_secs())
+                .unwrap_or(0)
+        });
+    let wait = Duration::from_secs(reset.saturating_sub(server_now) + 1);
+    Some(now + wait)
+}
+
+impl RetryPolicy {
+    /// The backoff before attempt `attempt + 1` (attempt counts from 1): full jitter over an exponential cap.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exponent = attempt.saturating_sub(1).min(16);
+        let cap = self
+            .base_backoff
+            .saturating_mul(1 << exponent)
+            .min(self.max_backoff);
+        let millis = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(fastrand::u64(millis / 2..=millis.max(1)))
+    }
+
+    /// Whether a wait of `wait` from `now` still leaves the margin before `deadline`.
+    pub fn fits(&self, now: Instant, wait: Duration, deadline: Instant) -> bool {
+        now + wait + self.deadline_margin < deadline
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn reset_is_measured_against_the_server_date_plus_one_second() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "date",
+            HeaderValue::from_static("Mon, 29 Sep 2025 06:24:57 GMT"),
+        );
+        headers.insert("x-rate-limit-reset", HeaderValue::from_static("1759127105"));
+        let now = SystemTime::now();
+        // 1759127105 is 06:25:05, 8 s after the server's Date: 9 s from our now whatever our clock says.
+        let at = rate_limit_reset(&headers, now).unwrap();
+        assert_eq!(at.duration_since(now).unwrap(), Duration::from_secs(9));
+        headers.append("x-rate-limit-reset", HeaderValue::from_static("1759127100"));
+        assert_eq!(
+            rate_limit_reset(&headers, now)
+                .unwrap()
+                .duration_since(now)
+                .unwrap(),
+            Duration::from_secs(9)
+        );
+        assert!(rate_limit_reset(&HeaderMap::new(), now).is_none());
+    }
+
+    #[test]
+    fn statuses_are_classified_once() {
+        let expected = [
+            (429, Failure::RateLimited),
+            (502, Failure::Transient),
+            (503, Failure::Transient),
+            (504, Failure::Transient),
+            (500, Failure::Fatal),
+            (400, Failure::Fatal),
+            (401, Failure::Fatal),
+            (404, Failure::Fatal),
+        ];
+        for (status, failure) in expected {
+            assert_eq!(
+                classify_status(StatusCode::from_u16(status).unwrap()),
+                failure,
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_capped() {
+        let policy = RetryPolicy::default();
+        for attempt in 1..20 {
+            let wait = policy.backoff(attempt);
+            assert!(wait <= policy.max_backoff, "{attempt}: {wait:?}");
+        }
+        assert!(policy.backoff(1) <= Duration::from_millis(200));
+        assert!(policy.backoff(3) >= Duration::from_millis(400));
+    }
+}

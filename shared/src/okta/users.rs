@@ -1,0 +1,91 @@
+//! Users: finding one by id, login, login shortname or email, and reading its groups and apps.
+
+use super::models::{AppLink, Group, User};
+use super::{Session, search_literal, segment};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Resolves what a person would call a user: id, login, login shortname or email. Exactly one user, or
+/// `Okta.NotFound` naming what was searched, or `Okta.Ambiguous` listing the candidates. Never a prefix match.
+pub async fn find_user(okta: &Session<'_>, reference: &str) -> Result<User> {
+    // Okta resolves id, login and unambiguous shortname by path, except logins with `/` (405 there).
+    if !reference.contains('/')
+        && let Some(user) = okta
+            .get_optional::<User>(&format!("/api/v1/users/{}", segment(reference)), &[])
+            .await?
+    {
+        return Ok(user);
+    }
+    let by_login = search_users(okta, "profile.login", reference).await?;
+    if let Some(user) = exactly_one(by_login, reference, "login")? {
+        return Ok(user);
+    }
+    if reference.contains('@') {
+        // Emails are not unique in Okta: several users may share one.
+        let by_email = search_users(okta, "profile.email", reference).await?;
+        if let Some(user) = exactly_one(by_email, reference, "email")? {
+            return Ok(user);
+        }
+    }
+    Err(Error::new(
+        ErrorKind::OktaNotFound,
+        format!("no Okta user has the id, login or email {reference:?}"),
+    ))
+}
+
+/// `search` matches string values case-insensitively (and includes DEPROVISIONED users): keep exact matches first.
+async fn search_users(okta: &Session<'_>, property: &str, value: &str) -> Result<Vec<User>> {
+    let expression = format!("{property} eq {}", search_literal(value));
+    let users: Vec<User> = okta
+        .get_all("/api/v1/users", &[("search", &expression)])
+        .await?;
+    let field = property.trim_start_matches("profile.");
+    let exact: Vec<User> = users
+        .iter()
+        .filter(|user| user.profile.get(field).and_then(|v| v.as_str()) == Some(value))
+        .cloned()
+        .collect();
+    Ok(if exact.is_empty() { users } else { exact })
+}
+
+fn exactly_one(mut users: Vec<User>, reference: &str, what: &str) -> Result<Option<User>> {
+    match users.len() {
+        0 => Ok(None),
+        1 => Ok(users.pop()),
+        _ => Err(Error::new(
+            ErrorKind::OktaAmbiguous,
+            format!(
+                "{} users have the {what} {reference:?}: {}; give the user's id",
+                users.len(),
+                users
+                    .iter()
+                    .map(|user| user.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+/// Re-reads a user by id (the consistent read; searches are eventually consistent).
+pub async fn get_user(okta: &Session<'_>, id: &str) -> Result<User> {
+    okta.get(&format!("/api/v1/users/{}", segment(id)), &[])
+        .await
+}
+
+/// Every group the user is in, all pages, the built-in `Everyone` included.
+pub async fn user_groups(okta: &Session<'_>, user_id: &str) -> Result<Vec<Group>> {
+    okta.get_all(&format!("/api/v1/users/{}/groups", segment(user_id)), &[])
+        .await
+}
+
+/// The user's apps, direct or through groups, one entry per app instance (Okta lists one per link).
+pub async fn user_app_links(okta: &Session<'_>, user_id: &str) -> Result<Vec<AppLink>> {
+    let links: Vec<AppLink> = okta
+        .get(&format!("/api/v1/users/{}/appLinks", segment(user_id)), &[])
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(links
+        .into_iter()
+        .filter(|link| seen.insert(link.app_instance_id.clone()))
+        .collect())
+}

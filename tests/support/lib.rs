@@ -1,0 +1,1 @@
+//! Test support: starting the simulator, local AWS and the function binaries.
