@@ -1,0 +1,453 @@
+//! The seed: the org the simulator starts with. Read from JSON (see README "Seed format") or built in
+//! code by tests. Ids left out are derived from the object's login/name, so the same seed always gives
+//! the same ids.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::model::{
+    App, DirectAssignment, Group, GroupAssignment, GroupRule, GroupType, Org, User, UserStatus,
+};
+use crate::util::{now_iso, seeded_id};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Seed {
+    /// Free text, e.g. the org's name; not used by the simulator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    #[serde(default)]
+    pub users: Vec<SeedUser>,
+    #[serde(default)]
+    pub groups: Vec<SeedGroup>,
+    #[serde(default)]
+    pub apps: Vec<SeedApp>,
+    #[serde(default)]
+    pub group_rules: Vec<SeedGroupRule>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedUser {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub login: String,
+    /// Defaults to the login.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Default from the login's local part: `jane.doe@…` → `Jane` / `Doe`.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// One of Okta's user statuses; default `ACTIVE`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Whether a password is set; default: false for STAGED/PROVISIONED, true otherwise.
+    #[serde(default)]
+    pub password: Option<bool>,
+    /// Further profile attributes (department, title, custom ones...).
+    #[serde(default)]
+    pub profile: Map<String, Value>,
+    #[serde(default)]
+    pub sessions: u32,
+    #[serde(default)]
+    pub oauth_tokens: u32,
+    #[serde(default)]
+    pub remembered_devices: bool,
+    #[serde(default)]
+    pub last_login: Option<String>,
+    #[serde(default)]
+    pub created: Option<String>,
+}
+
+impl SeedUser {
+    pub fn new(login: &str, status: &str) -> SeedUser {
+        SeedUser {
+            login: login.to_string(),
+            status: Some(status.to_string()),
+            ..SeedUser::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedGroup {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    /// `OKTA_GROUP` (default), `APP_GROUP` or `BUILT_IN`.
+    #[serde(default, rename = "type")]
+    pub group_type: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// User ids or logins. Ignored for `Everyone`, which always holds every user.
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedApp {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub label: String,
+    /// Integration key (`salesforce`, `slack`, ...).
+    pub name: String,
+    /// `ACTIVE` (default) or `INACTIVE`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Default `SAML_2_0`.
+    #[serde(default)]
+    pub sign_on_mode: Option<String>,
+    /// Whether assignments may carry `credentials.userName` (else 400 E0000041).
+    #[serde(default)]
+    pub user_name_allowed: bool,
+    /// Dashboard links per assignment in `/users/{id}/appLinks`; default 1.
+    #[serde(default)]
+    pub links: Option<u32>,
+    /// Groups (ids or names; a name picks the first group with that name) assigned to the app.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Direct (scope USER) assignments.
+    #[serde(default)]
+    pub users: Vec<SeedAppUser>,
+}
+
+impl SeedApp {
+    pub fn new(label: &str, name: &str) -> SeedApp {
+        SeedApp {
+            label: label.to_string(),
+            name: name.to_string(),
+            ..SeedApp::default()
+        }
+    }
+}
+
+/// A direct assignment: either a plain user id/login string or an object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SeedAppUser {
+    User(String),
+    Full {
+        user: String,
+        #[serde(default, rename = "userName")]
+        user_name: Option<String>,
+        #[serde(default)]
+        profile: Map<String, Value>,
+    },
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedGroupRule {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    /// `ACTIVE` (default) or `INACTIVE`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Groups (ids or names) the rule assigns users to.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub expression: Option<String>,
+}
+
+fn user_key(login: &str) -> String {
+    login.to_ascii_lowercase()
+}
+
+impl Seed {
+    pub fn empty() -> Seed {
+        Seed::default()
+    }
+
+    pub fn from_json(text: &str) -> Result<Seed, std::io::Error> {
+        serde_json::from_str(text)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    }
+
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Seed, std::io::Error> {
+        Seed::from_json(&std::fs::read_to_string(path)?)
+    }
+
+    /// Adds a user with defaults for everything but login and status; returns its id.
+    pub fn user(&mut self, login: &str, status: &str) -> String {
+        self.add_user(SeedUser::new(login, status))
+    }
+
+    /// Adds a fully described user; returns its id (the given one or a derived one).
+    pub fn add_user(&mut self, mut user: SeedUser) -> String {
+        let id = user
+            .id
+            .clone()
+            .unwrap_or_else(|| seeded_id("00u", &user_key(&user.login)));
+        user.id = Some(id.clone());
+        self.users.push(user);
+        id
+    }
+
+    /// Adds a group (`type`: OKTA_GROUP, APP_GROUP or BUILT_IN); returns its id.
+    pub fn group(&mut self, name: &str, group_type: &str) -> String {
+        let nth = self.groups.iter().filter(|g| g.name == name).count();
+        let id = seeded_id("00g", &format!("{name}#{nth}"));
+        self.groups.push(SeedGroup {
+            id: Some(id.clone()),
+            name: name.to_string(),
+            group_type: Some(group_type.to_string()),
+            ..SeedGroup::default()
+        });
+        id
+    }
+
+    /// Adds an app by label and integration name; returns its id.
+    pub fn app(&mut self, label: &str, name: &str) -> String {
+        self.add_app(SeedApp::new(label, name))
+    }
+
+    pub fn add_app(&mut self, mut app: SeedApp) -> String {
+        let id = app
+            .id
+            .clone()
+            .unwrap_or_else(|| seeded_id("0oa", &app.label));
+        app.id = Some(id.clone());
+        self.apps.push(app);
+        id
+    }
+
+    pub fn add_member(&mut self, group_id: &str, user_id: &str) {
+        if let Some(g) = self
+            .groups
+            .iter_mut()
+            .find(|g| g.id.as_deref() == Some(group_id))
+        {
+            g.members.push(user_id.to_string());
+        }
+    }
+
+    pub fn assign_app(&mut self, app_id: &str, user_id: &str) {
+        if let Some(a) = self
+            .apps
+            .iter_mut()
+            .find(|a| a.id.as_deref() == Some(app_id))
+        {
+            a.users.push(SeedAppUser::User(user_id.to_string()));
+        }
+    }
+
+    pub fn assign_app_to_group(&mut self, app_id: &str, group_id: &str) {
+        if let Some(a) = self
+            .apps
+            .iter_mut()
+            .find(|a| a.id.as_deref() == Some(app_id))
+        {
+            a.groups.push(group_id.to_string());
+        }
+    }
+
+    /// Turns the seed into an org; unknown references and bad enum values are errors so that a typo in
+    /// a seed file doesn't silently change a test.
+    pub(crate) fn build(&self) -> Result<Org, String> {
+        let mut org = Org::default();
+        let now = now_iso();
+        let mut logins: HashMap<String, usize> = HashMap::new();
+        for su in &self.users {
+            let status = UserStatus::parse(su.status.as_deref().unwrap_or("ACTIVE"))
+                .ok_or_else(|| format!("user {}: unknown status {:?}", su.login, su.status))?;
+            let key = user_key(&su.login);
+            if logins.contains_key(&key) {
+                return Err(format!("duplicate login {}", su.login));
+            }
+            let id = su.id.clone().unwrap_or_else(|| seeded_id("00u", &key));
+            let local = su.login.split('@').next().unwrap_or(&su.login);
+            let mut parts = local.split(['.', '_', '-', '+', '/']);
+            let cap = |s: &str| {
+                let mut c = s.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                    .unwrap_or_default()
+            };
+            let first = su
+                .first_name
+                .clone()
+                .unwrap_or_else(|| cap(parts.next().unwrap_or("")));
+            let last = su
+                .last_name
+                .clone()
+                .unwrap_or_else(|| cap(parts.next().unwrap_or("User")));
+            let mut profile = Map::new();
+            profile.insert("login".into(), Value::String(su.login.clone()));
+            profile.insert(
+                "email".into(),
+                Value::String(su.email.clone().unwrap_or_else(|| su.login.clone())),
+            );
+            profile.insert("firstName".into(), Value::String(first));
+            profile.insert("lastName".into(), Value::String(last));
+            for (k, v) in &su.profile {
+                profile.insert(k.clone(), v.clone());
+            }
+            let has_password = su.password.unwrap_or(!matches!(
+                status,
+                UserStatus::Staged | UserStatus::Provisioned | UserStatus::Deprovisioned
+            ));
+            let created = su.created.clone().unwrap_or_else(|| now.clone());
+            let activated = (!matches!(status, UserStatus::Staged)).then(|| created.clone());
+            let seq = org.seq();
+            logins.insert(key, org.users.len());
+            org.users.push(User {
+                seq,
+                id,
+                status,
+                created: created.clone(),
+                activated,
+                status_changed: (status != UserStatus::Staged).then(|| created.clone()),
+                last_login: su.last_login.clone(),
+                last_updated: created.clone(),
+                password_changed: has_password.then(|| created.clone()),
+                profile,
+                has_password,
+                sessions: su.sessions,
+                oauth_tokens: su.oauth_tokens,
+                remembered_devices: su.remembered_devices,
+            });
+        }
+        let find_user = |org: &Org, key: &str| -> Result<String, String> {
+            org.user_idx_by_id(key)
+                .or_else(|| logins.get(&user_key(key)).copied())
+                .map(|i| org.users[i].id.clone())
+                .ok_or_else(|| format!("unknown user {key}"))
+        };
+
+        // Okta always has the BUILT_IN Everyone group.
+        let mut groups = self.groups.clone();
+        if !groups.iter().any(|g| {
+            g.name == "Everyone"
+                && g.group_type
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("BUILT_IN"))
+        }) {
+            groups.insert(
+                0,
+                SeedGroup {
+                    name: "Everyone".into(),
+                    group_type: Some("BUILT_IN".into()),
+                    description: Some("All users in your organization".into()),
+                    ..SeedGroup::default()
+                },
+            );
+        }
+        let mut nth: HashMap<String, usize> = HashMap::new();
+        for sg in &groups {
+            let gtype = GroupType::parse(sg.group_type.as_deref().unwrap_or("OKTA_GROUP"))
+                .ok_or_else(|| format!("group {}: unknown type {:?}", sg.name, sg.group_type))?;
+            let n = nth.entry(sg.name.clone()).or_insert(0);
+            let id = sg
+                .id
+                .clone()
+                .unwrap_or_else(|| seeded_id("00g", &format!("{}#{n}", sg.name)));
+            *n += 1;
+            let everyone = gtype == GroupType::BuiltIn && sg.name == "Everyone";
+            let mut members = Vec::new();
+            if !everyone {
+                for m in &sg.members {
+                    let uid = find_user(&org, m)?;
+                    if !members.contains(&uid) {
+                        members.push(uid);
+                    }
+                }
+            }
+            let seq = org.seq();
+            org.groups.push(Group {
+                seq,
+                id,
+                gtype,
+                name: sg.name.clone(),
+                description: sg.description.clone(),
+                created: now.clone(),
+                last_updated: now.clone(),
+                last_membership_updated: now.clone(),
+                members,
+                everyone,
+            });
+        }
+        let find_group = |org: &Org, key: &str| -> Result<String, String> {
+            org.group_idx_by_id_or_name(key)
+                .map(|i| org.groups[i].id.clone())
+                .ok_or_else(|| format!("unknown group {key}"))
+        };
+
+        for sa in &self.apps {
+            let id = sa.id.clone().unwrap_or_else(|| seeded_id("0oa", &sa.label));
+            let mut app = App {
+                seq: org.seq(),
+                id,
+                name: sa.name.clone(),
+                label: sa.label.clone(),
+                active: !sa
+                    .status
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("INACTIVE")),
+                sign_on_mode: sa.sign_on_mode.clone().unwrap_or_else(|| "SAML_2_0".into()),
+                user_name_allowed: sa.user_name_allowed,
+                links: sa.links.unwrap_or(1).max(1),
+                created: now.clone(),
+                last_updated: now.clone(),
+                users: Default::default(),
+                groups: Vec::new(),
+            };
+            for (i, g) in sa.groups.iter().enumerate() {
+                app.groups.push(GroupAssignment {
+                    group_id: find_group(&org, g)?,
+                    priority: u32::try_from(i).unwrap_or(0),
+                    last_updated: now.clone(),
+                });
+            }
+            for au in &sa.users {
+                let (user, user_name, profile) = match au {
+                    SeedAppUser::User(u) => (u, None, Map::new()),
+                    SeedAppUser::Full {
+                        user,
+                        user_name,
+                        profile,
+                    } => (user, user_name.clone(), profile.clone()),
+                };
+                let uid = find_user(&org, user)?;
+                app.users.insert(
+                    uid,
+                    DirectAssignment {
+                        user_name,
+                        profile,
+                        created: now.clone(),
+                        last_updated: now.clone(),
+                    },
+                );
+            }
+            org.apps.push(app);
+        }
+
+        for r in &self.group_rules {
+            let group_ids = r
+                .groups
+                .iter()
+                .map(|g| find_group(&org, g))
+                .collect::<Result<Vec<_>, _>>()?;
+            org.rules.push(GroupRule {
+                id: r.id.clone().unwrap_or_else(|| seeded_id("0pr", &r.name)),
+                name: r.name.clone(),
+                active: !r
+                    .status
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("INACTIVE")),
+                group_ids,
+                expression: r.expression.clone().unwrap_or_else(|| "true".into()),
+                created: now.clone(),
+            });
+        }
+        Ok(org)
+    }
+}

@@ -1,0 +1,174 @@
+//! The Okta connection read from a real local Secrets Manager (moto's server) through the AWS SDK: the cache,
+//! the re-read after a 401 (a rotated token), and the errors for missing, malformed and unreachable secrets.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use okta_lifecycle::connection::Connection;
+use okta_lifecycle::okta::OktaClient;
+use okta_lifecycle::{Action, ErrorKind};
+use okta_lifecycle_tests::moto::Moto;
+use okta_lifecycle_tests::{TOKEN, run, start_sim, test_policy};
+use okta_sim::{Seed, Simulator};
+use serde_json::json;
+
+async fn org() -> Simulator {
+    let mut seed = Seed::empty();
+    seed.user("rotating@acme.example", "ACTIVE");
+    start_sim(seed).await
+}
+
+fn secret_json(sim: &Simulator, token: &str) -> String {
+    json!({"orgUrl": sim.url(), "apiToken": token}).to_string()
+}
+
+async fn client_for_secret(moto: &Moto, secret_id: &str) -> OktaClient {
+    let connection = Connection::secrets_manager(
+        moto.secrets_client().await,
+        secret_id.to_owned(),
+        Duration::from_secs(300),
+        Vec::new(),
+    );
+    OktaClient::with_policy(connection, test_policy()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_manager_cache_rotation_and_errors() {
+    // One moto server for the whole scenario: it takes a second or two to start.
+    let moto = Moto::start();
+    let secrets = moto.secrets_client().await;
+    let sim = org().await;
+    let get_user = json!({"user": "rotating@acme.example"});
+
+    // Read through the SDK, then served from the cache.
+    secrets
+        .create_secret()
+        .name("okta/good")
+        .secret_string(secret_json(&sim, TOKEN))
+        .send()
+        .await
+        .unwrap();
+    let client = client_for_secret(&moto, "okta/good").await;
+    run(&client, Action::GetUser, get_user.clone())
+        .await
+        .unwrap();
+    secrets
+        .delete_secret()
+        .secret_id("okta/good")
+        .force_delete_without_recovery(true)
+        .send()
+        .await
+        .unwrap();
+    run(&client, Action::GetUser, get_user.clone())
+        .await
+        .expect("the cached connection is used within its TTL");
+
+    // A rotated token: the cached one gets 401, the secret is read again once, and the call succeeds.
+    secrets
+        .create_secret()
+        .name("okta/rotated")
+        .secret_string(secret_json(&sim, "old-token"))
+        .send()
+        .await
+        .unwrap();
+    let client = client_for_secret(&moto, "okta/rotated").await;
+    client.connection().get().await.unwrap();
+    secrets
+        .put_secret_value()
+        .secret_id("okta/rotated")
+        .secret_string(secret_json(&sim, TOKEN))
+        .send()
+        .await
+        .unwrap();
+    sim.reset_counters();
+    let output = run(&client, Action::GetUser, get_user.clone())
+        .await
+        .unwrap();
+    assert_eq!(output.user.login, "rotating@acme.example");
+    let statuses: Vec<u16> = sim
+        .requests()
+        .iter()
+        .map(|request| request.status)
+        .collect();
+    assert_eq!(statuses, vec![401, 200], "one 401, a re-read, one success");
+
+    // Still wrong after the re-read: Okta.Unauthorized after exactly two calls.
+    secrets
+        .create_secret()
+        .name("okta/wrong")
+        .secret_string(secret_json(&sim, "wrong-token"))
+        .send()
+        .await
+        .unwrap();
+    let client = client_for_secret(&moto, "okta/wrong").await;
+    sim.reset_counters();
+    let error = run(&client, Action::GetUser, get_user.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::OktaUnauthorized);
+    assert_eq!(sim.total_calls(), 2);
+
+    // Missing and malformed secrets are configuration errors that never quote the secret.
+    let client = client_for_secret(&moto, "okta/missing").await;
+    let error = run(&client, Action::GetUser, get_user.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ConfigInvalid, "{error}");
+    assert!(error.message.contains("okta/missing"));
+    secrets
+        .create_secret()
+        .name("okta/malformed")
+        .secret_string(r#"{"orgUrl": "https://acme.okta.com", "apiTokn": "SECRET-VALUE-123"}"#)
+        .send()
+        .await
+        .unwrap();
+    let client = client_for_secret(&moto, "okta/malformed").await;
+    let error = run(&client, Action::GetUser, get_user.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ConfigInvalid);
+    assert!(!format!("{error} {error:?}").contains("SECRET-VALUE-123"));
+    secrets
+        .create_secret()
+        .name("okta/admin-url")
+        .secret_string(
+            json!({"orgUrl": "https://acme-admin.okta.com", "apiToken": "x"}).to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let client = client_for_secret(&moto, "okta/admin-url").await;
+    let error = run(&client, Action::GetUser, get_user.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.kind, error.field.as_deref()),
+        (ErrorKind::ConfigInvalid, Some("orgUrl"))
+    );
+
+    // Secrets Manager unreachable: a retryable error, not a crash.
+    let endpoint = moto.endpoint.clone();
+    drop(moto);
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "testing", "testing", None, None, "t",
+        ))
+        .endpoint_url(endpoint)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    let connection = Connection::secrets_manager(
+        aws_sdk_secretsmanager::Client::new(&config),
+        "okta/good".into(),
+        Duration::from_secs(300),
+        Vec::new(),
+    );
+    let client = OktaClient::with_policy(connection, test_policy()).unwrap();
+    let started = Instant::now();
+    let error = run(&client, Action::GetUser, get_user).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::SecretUnavailable, "{error}");
+    assert!(error.kind.retryable());
+    assert!(started.elapsed() < Duration::from_secs(10));
+}

@@ -1,0 +1,69 @@
+//! A real local AWS API (moto's server, from PyPI) on a loopback port, for the Secrets Manager tests.
+//! The SDK gets dummy credentials, a region and `AWS_EC2_METADATA_DISABLED`, so it never leaves this machine.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Debug)]
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Moto {
+    /// Starts `moto_server` (from `$MOTO_SERVER`, the repo's `.venv`, or PATH) on a free port.
+    pub fn start() -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let program = std::env::var("MOTO_SERVER").unwrap_or_else(|_| {
+            let venv = crate::repo_path(".venv/bin/moto_server");
+            if venv.exists() {
+                venv.to_string_lossy().into_owned()
+            } else {
+                "moto_server".to_owned()
+            }
+        });
+        let child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!("cannot start {program} (install moto[server]): {error}")
+            });
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto_server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Moto { child, endpoint }
+    }
+
+    /// A Secrets Manager client for this server, configured the way the functions configure theirs.
+    pub async fn secrets_client(&self) -> aws_sdk_secretsmanager::Client {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+                "testing", "testing", None, None, "tests",
+            ))
+            .endpoint_url(&self.endpoint)
+            .load()
+            .await;
+        aws_sdk_secretsmanager::Client::new(&config)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
