@@ -152,7 +152,7 @@ pub struct Error {
     /// The input field at fault, for `Input.Invalid`.
     pub field: Option<String>,
     /// Okta's error object, when Okta sent one.
-    pub okta: Option<OktaErrorBody>,
+    pub okta: Option<Box<OktaErrorBody>>,
     /// `X-Okta-Request-Id` of the response that failed.
     pub okta_request_id: Option<String>,
     /// When a rate limit resets (`Okta.RateLimited`).

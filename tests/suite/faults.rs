@@ -10,6 +10,16 @@ use okta_lifecycle_tests::{client_for, run, run_within, start_sim};
 use okta_sim::{Fault, FaultKind, Match, Seed};
 use serde_json::json;
 
+/// A fault case: name, fault on the suspend call, how many times, budget, outcome, suspend attempts Okta sees.
+type Case = (
+    &'static str,
+    FaultKind,
+    u32,
+    Duration,
+    Result<(), ErrorKind>,
+    Option<usize>,
+);
+
 const SUSPEND: &str = "/api/v1/users/{id}/lifecycle/suspend";
 
 async fn org() -> okta_sim::Simulator {
@@ -24,15 +34,7 @@ fn suspend_input() -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_by_outcome_matrix() {
-    // (case, fault on the suspend call, how many times, budget, outcome, suspend attempts Okta sees)
-    let cases: Vec<(
-        &str,
-        FaultKind,
-        u32,
-        Duration,
-        Result<(), ErrorKind>,
-        Option<usize>,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         (
             "429 then success",
             FaultKind::RateLimited { reset_in_secs: 1 },

@@ -81,7 +81,7 @@ pub fn error_from_response(status: StatusCode, bytes: &[u8], request_id: Option<
         message.push_str(&format!(" ({})", causes.join("; ")));
     }
     let mut error = Error::new(kind, message.trim_end().to_owned());
-    error.okta = body;
+    error.okta = body.map(Box::new);
     error.okta_request_id = request_id;
     error
 }
