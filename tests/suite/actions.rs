@@ -614,3 +614,83 @@ async fn get_user_reads_properties_groups_and_deduplicated_apps() {
     assert_eq!(apps[0].label, "Google Workspace");
     assert!(!output.okta_request_ids.is_empty());
 }
+
+/// The Okta calls each action makes on its happy path, as documented in the README. A change that adds a call
+/// to every invocation shows up here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_calls_per_action_on_the_happy_path() {
+    let mut failures = Vec::new();
+    let cases: [(Action, &str, Value, usize); 14] = [
+        (Action::ActivateUser, "STAGED", json!({}), 2),
+        (Action::DeactivateUser, "ACTIVE", json!({}), 2),
+        (Action::SuspendUser, "ACTIVE", json!({}), 2),
+        (Action::UnsuspendUser, "SUSPENDED", json!({}), 2),
+        (Action::UnlockUser, "LOCKED_OUT", json!({}), 2),
+        (Action::ExpirePassword, "ACTIVE", json!({}), 2),
+        (
+            Action::ResetPassword,
+            "ACTIVE",
+            json!({"sendEmail": true}),
+            2,
+        ),
+        (Action::ClearUserSessions, "ACTIVE", json!({}), 2),
+        (Action::GetUser, "ACTIVE", json!({}), 1),
+        (
+            Action::GetUser,
+            "ACTIVE",
+            json!({"include": ["groups", "apps"]}),
+            3,
+        ),
+        (
+            Action::AddUserToGroup,
+            "ACTIVE",
+            json!({"group": "Sales"}),
+            4,
+        ),
+        (
+            Action::RemoveUserFromGroup,
+            "ACTIVE",
+            json!({"group": "Engineering"}),
+            4,
+        ),
+        (
+            Action::AssignAppToUser,
+            "ACTIVE",
+            json!({"app": "Slack"}),
+            4,
+        ),
+        (
+            Action::RevokeAppFromUser,
+            "ACTIVE",
+            json!({"app": "Zoom"}),
+            4,
+        ),
+    ];
+    for (action, status, extra, expected_calls) in cases {
+        let mut seed = Seed::empty();
+        let user = seed.user("counted@acme.example", status);
+        let engineering = seed.group("Engineering", "OKTA_GROUP");
+        seed.group("Sales", "OKTA_GROUP");
+        seed.add_member(&engineering, &user);
+        seed.app("Slack", "slack");
+        let zoom = seed.app("Zoom", "zoom");
+        seed.assign_app(&zoom, &user);
+        let sim = start_sim(seed).await;
+        let client = client_for(&sim);
+        let mut input = extra;
+        input["user"] = json!("counted@acme.example");
+        let result = run(&client, action, input).await;
+        match result {
+            Ok(output) if output.changed || action == Action::GetUser => {}
+            other => failures.push(format!("{}: {other:?}", action.name())),
+        }
+        if sim.total_calls() != expected_calls {
+            failures.push(format!(
+                "{}: {} Okta calls, documented {expected_calls}",
+                action.name(),
+                sim.total_calls()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -368,7 +368,7 @@ pub struct GroupRule {
 pub struct Email {
     #[serde(rename = "userId")]
     pub user_id: String,
-    /// `activation`, `passwordReset`, `deactivation` or `appUnassignment`.
+    /// `activation`, `reset`, `deactivation` or `appUnassignment`.
     pub kind: String,
 }
 

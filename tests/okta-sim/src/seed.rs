@@ -205,6 +205,18 @@ impl Seed {
         id
     }
 
+    /// Adds a fully described group; returns its id (the given one or a derived one).
+    pub fn add_group(&mut self, mut group: SeedGroup) -> String {
+        let nth = self.groups.iter().filter(|g| g.name == group.name).count();
+        let id = group
+            .id
+            .clone()
+            .unwrap_or_else(|| seeded_id("00g", &format!("{}#{nth}", group.name)));
+        group.id = Some(id.clone());
+        self.groups.push(group);
+        id
+    }
+
     /// Adds an app by label and integration name; returns its id.
     pub fn app(&mut self, label: &str, name: &str) -> String {
         self.add_app(SeedApp::new(label, name))

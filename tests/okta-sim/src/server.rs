@@ -44,6 +44,9 @@ impl Shared {
     }
 }
 
+/// Request-log capacity (see `pipeline`).
+pub const MAX_LOGGED_REQUESTS: usize = 100_000;
+
 /// Marker a response carries when the connection must be closed without sending it.
 #[derive(Debug, Clone, Copy)]
 struct DropConnection;
@@ -306,7 +309,12 @@ pub async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: Next) -
         h.insert(header::DATE, v);
     }
     tracing::debug!(method = %method, path = %raw_path, status, route = ?route, "request");
-    sh.ctl().requests.push(RecordedRequest {
+    let mut ctl = sh.ctl();
+    // Bounded so that long benchmarks don't grow memory without end: the oldest half goes.
+    if ctl.requests.len() >= MAX_LOGGED_REQUESTS {
+        ctl.requests.drain(..MAX_LOGGED_REQUESTS / 2);
+    }
+    ctl.requests.push(RecordedRequest {
         method: method.as_str().to_string(),
         path: raw_path,
         decoded_path,
@@ -315,5 +323,6 @@ pub async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: Next) -
         status,
         route: route.map(str::to_string),
     });
+    drop(ctl);
     resp
 }

@@ -218,7 +218,7 @@ async fn lifecycle_matrix_rows() {
         sim.user("alice.active@acme.example").unwrap().status,
         "RECOVERY"
     );
-    assert_eq!(sim.emails()[0].kind, "passwordReset");
+    assert_eq!(sim.emails()[0].kind, "reset");
     // expire_password returns the user
     let (s, _, b) =
         post("/api/v1/users/bob.sales@acme.example/lifecycle/expire_password".into()).await;

@@ -164,7 +164,7 @@ pub fn run(
                 u.sessions = 0;
             }
             if send_email == Some(true) {
-                org.record_email(&uid, "passwordReset");
+                org.record_email(&uid, "reset");
                 Ok(json(json!({})))
             } else {
                 let token = random_alnum(20);
