@@ -1,0 +1,85 @@
+//! The README documents the contract; this keeps it true: the error table against `ErrorKind`, and the function
+//! table against `Action` (names and the fields each takes).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use okta_lifecycle::{Action, ErrorKind};
+use okta_lifecycle_tests::repo_path;
+
+fn readme() -> String {
+    std::fs::read_to_string(repo_path("README.md")).unwrap()
+}
+
+/// The cells of the table rows whose first cell is a backquoted name.
+fn rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter(|line| line.starts_with("| `"))
+        .map(|line| {
+            line.trim()
+                .trim_matches('|')
+                .split('|')
+                .map(|cell| cell.trim().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_error_table_matches_the_code() {
+    let text = readme();
+    let table: Vec<Vec<String>> = rows(&text)
+        .into_iter()
+        .filter(|row| row.len() == 4)
+        .collect();
+    let names: Vec<&str> = table.iter().map(|row| row[0].trim_matches('`')).collect();
+    let expected: Vec<&str> = ErrorKind::ALL.iter().map(|kind| kind.name()).collect();
+    assert_eq!(
+        names, expected,
+        "the README lists every error name, in order"
+    );
+    for (row, kind) in table.iter().zip(ErrorKind::ALL) {
+        assert_eq!(
+            row[1],
+            kind.http_status().to_string(),
+            "{}: HTTP status",
+            kind.name()
+        );
+        assert_eq!(
+            row[2],
+            if kind.retryable() { "yes" } else { "no" },
+            "{}: retry",
+            kind.name()
+        );
+        assert_eq!(row[3], kind.meaning(), "{}: meaning", kind.name());
+    }
+}
+
+#[test]
+fn the_function_table_lists_every_function_and_its_fields() {
+    let text = readme();
+    let table: Vec<Vec<String>> = rows(&text)
+        .into_iter()
+        .filter(|row| row.len() == 3)
+        .collect();
+    let names: Vec<&str> = table.iter().map(|row| row[0].trim_matches('`')).collect();
+    let expected: Vec<&str> = Action::ALL.iter().map(|action| action.name()).collect();
+    assert_eq!(names, expected, "the README lists every function, in order");
+    for (row, action) in table.iter().zip(Action::ALL) {
+        // Backquoted identifiers in the "own fields" cell; values such as `["groups", "apps"]` are not fields.
+        let documented: Vec<&str> = row[1]
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|token| {
+                token.chars().all(|c| c.is_ascii_alphanumeric())
+                    && token.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            })
+            .collect();
+        assert_eq!(
+            documented,
+            action.own_fields(),
+            "{}: the fields in the README",
+            action.name()
+        );
+    }
+}
