@@ -24,7 +24,10 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [function, data] = args.as_slice() else {
         let names: Vec<&str> = Action::ALL.iter().map(|action| action.name()).collect();
-        eprintln!("usage: invoke FUNCTION EVENT_FILE|-\nfunctions: {}", names.join(", "));
+        eprintln!(
+            "usage: invoke FUNCTION EVENT_FILE|-\nfunctions: {}",
+            names.join(", ")
+        );
         return ExitCode::from(2);
     };
     let Some(action) = Action::from_name(function) else {
@@ -47,11 +50,22 @@ async fn main() -> ExitCode {
         }
     };
     let client = lambda::client_from_env().await;
-    let answer = lambda::handle(action, client.as_ref(), LambdaEvent::new(event, Context::default())).await;
+    let answer = lambda::handle(
+        action,
+        client.as_ref(),
+        LambdaEvent::new(event, Context::default()),
+    )
+    .await;
     let (value, code) = match answer {
         Ok(value) => (value, ExitCode::SUCCESS),
-        Err(error) => (json!({"errorType": error.kind.name(), "errorMessage": error.to_string()}), ExitCode::from(1)),
+        Err(error) => (
+            json!({"errorType": error.kind.name(), "errorMessage": error.to_string()}),
+            ExitCode::from(1),
+        ),
     };
-    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    );
     code
 }

@@ -612,6 +612,7 @@ async fn get_user_reads_properties_groups_and_deduplicated_apps() {
     let apps = output.apps.unwrap();
     assert_eq!(apps.len(), 1, "two links of one app are one app: {apps:?}");
     assert_eq!(apps[0].label, "Google Workspace");
+    assert_eq!(apps[0].scope.as_deref(), Some("USER"));
     assert!(!output.okta_request_ids.is_empty());
 }
 
@@ -639,7 +640,7 @@ async fn okta_calls_per_action_on_the_happy_path() {
             Action::GetUser,
             "ACTIVE",
             json!({"include": ["groups", "apps"]}),
-            3,
+            4,
         ),
         (
             Action::AddUserToGroup,
