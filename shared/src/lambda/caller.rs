@@ -199,25 +199,29 @@ fn merge(
             }
         }
     };
-    let mut pairs: Vec<(&str, &str)> = query
-        .iter()
-        .map(|(key, value)| (key.as_str(), value.as_str()))
-        .collect();
-    pairs.extend(
-        path.iter()
-            .map(|(key, value)| (key.as_str(), value.as_str())),
-    );
+    // A repeated query parameter (`?include=groups&include=apps`, or HTTP API's comma-joined form) is one list.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (key, value) in query {
+        match pairs.iter_mut().find(|(name, _)| name == key) {
+            Some((_, joined)) => {
+                joined.push(',');
+                joined.push_str(value);
+            }
+            None => pairs.push((key.clone(), value.clone())),
+        }
+    }
+    pairs.extend(path.iter().map(|(key, value)| (key.clone(), value.clone())));
     for (name, text) in pairs {
-        let value = value_from_text(name, text)?;
-        match input.get(name) {
+        let value = value_from_text(&name, &text)?;
+        match input.get(&name) {
             Some(existing) if *existing != value => {
                 return Err(Error::input(
-                    name,
+                    &name,
                     "is given twice with different values (path, query or body)",
                 ));
             }
             _ => {
-                input.insert(name.to_owned(), value);
+                input.insert(name, value);
             }
         }
     }
@@ -261,6 +265,25 @@ mod tests {
         assert_eq!(error.field.as_deref(), Some("user"));
         let error = merge(&path, &[("dryRun".into(), "maybe".into())], None, false).unwrap_err();
         assert_eq!(error.field.as_deref(), Some("dryRun"));
+        let repeated = vec![
+            ("include".to_owned(), "groups".to_owned()),
+            ("include".to_owned(), "apps".to_owned()),
+        ];
+        assert_eq!(
+            merge(&path, &repeated, None, false).unwrap()["include"],
+            json!(["groups", "apps"])
+        );
+        let twice = vec![
+            ("dryRun".to_owned(), "true".to_owned()),
+            ("dryRun".to_owned(), "false".to_owned()),
+        ];
+        assert_eq!(
+            merge(&path, &twice, None, false)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("dryRun")
+        );
         let error = merge(&path, &[], Some("{not json"), false).unwrap_err();
         assert_eq!(error.field.as_deref(), Some("body"));
         let encoded = base64::engine::general_purpose::STANDARD.encode(r#"{"group": "Sales"}"#);
