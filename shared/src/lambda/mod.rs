@@ -24,8 +24,10 @@ pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
     // A bad setting does not crash the init (an anonymous failure): every invocation reports Config.Invalid.
     let client = client_from_env().await;
     let client = &client;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(action, client.as_ref(), event).await
+    // Boxed: the handler's future is deep enough that nesting it unboxed in the runtime's overflows rustc's
+    // layout query depth in the function crates.
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        Box::pin(handle(action, client.as_ref(), event))
     }))
     .await
 }
