@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Validates the infrastructure files: template.yaml and infra/*.asl.json.
+#
+#   tests/infra/validate.sh           cfn-lint, asl-validator, moto (parse + run the flows on fake functions),
+#                                     checkov, sam validate --lint
+#   tests/infra/validate.sh --build   also `sam build` (cargo-lambda, 13 release binaries; slow, see below)
+#
+# Installs what it needs when missing: Python tools into .venv/ (moto into .venv/moto), asl-validator into
+# tests/infra/node_modules (npm ci). Reaches only PyPI and npm. Run from anywhere; works from the repo root.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+ROOT=$PWD
+BUILD=false
+for arg in "$@"; do
+  case "$arg" in
+    --build) BUILD=true ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# No AWS account is used: sam validate and sam build get dummy credentials and no metadata lookups.
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0 SAM_CLI_CONTAINER_CONNECTION_TIMEOUT=1
+unset AWS_PROFILE AWS_SESSION_TOKEN || true
+
+PYTHON=${PYTHON:-python3}
+VENV=$ROOT/.venv
+MOTO_VENV=$VENV/moto
+
+# Installs requirements file $2 (name==version lines) into venv $1 unless every pinned version is there.
+ensure_venv() {
+  local venv=$1 requirements=$2
+  if [ ! -x "$venv/bin/python" ]; then
+    step "creating $venv"
+    "$PYTHON" -m venv "$venv"
+    "$venv/bin/pip" install --quiet --upgrade pip
+  fi
+  local missing=false
+  while read -r line; do
+    line=${line%%#*}
+    [ -n "${line// }" ] || continue
+    local name=${line%%[=<>\[]*} version=${line##*==}
+    # (pip's output is read whole: `pip show | grep -q` would fail under pipefail when grep exits first.)
+    local shown
+    shown=$("$venv/bin/pip" show "$name" 2>/dev/null || true)
+    if ! grep -qx "Version: $version" <<< "$shown"; then missing=true; fi
+  done < "$requirements"
+  if $missing; then
+    step "installing $(basename "$requirements") into $venv (a few minutes the first time)"
+    "$venv/bin/pip" install --quiet -r "$requirements"
+  fi
+}
+
+ensure_venv "$VENV" tests/infra/requirements.txt
+ensure_venv "$MOTO_VENV" tests/infra/requirements-moto.txt
+if [ ! -x tests/infra/node_modules/.bin/asl-validator ]; then
+  step "installing asl-validator (npm ci)"
+  npm ci --prefix tests/infra --no-audit --no-fund --loglevel=error
+fi
+
+step "cfn-lint template.yaml"
+"$VENV/bin/cfn-lint" template.yaml
+echo "cfn-lint: no findings"
+
+step "asl-validator infra/*.asl.json"
+# The ${...} placeholders sit in FunctionName, Arn and GroupName values, which asl-validator does not check as
+# ARNs; Resource values are real service-integration ARNs. Validate the files as they are.
+for file in infra/*.asl.json; do
+  tests/infra/node_modules/.bin/asl-validator --json-path "$file"
+  echo
+done
+
+step "moto parses infra/*.asl.json"
+"$MOTO_VENV/bin/python" tests/infra/moto_parse.py
+
+step "the flows in moto's Step Functions interpreter, against fake functions"
+"$MOTO_VENV/bin/python" tests/infra/simulate_flows.py
+
+step "checkov -f template.yaml --framework cloudformation"
+"$VENV/bin/checkov" -f template.yaml --framework cloudformation --quiet --compact --skip-download
+
+step "sam validate --lint"
+"$VENV/bin/sam" validate --lint --template-file template.yaml --region us-east-1
+
+if $BUILD; then
+  ensure_venv "$VENV" tests/infra/requirements-build.txt
+  # cargo-lambda cross-compiles with zig, which the cargo-lambda wheel brings (ziglang).
+  export PATH="$VENV/bin:$PATH"
+  step "sam build (x86_64, rust-cargolambda; the first release build of the workspace takes several minutes)"
+  start=$(date +%s)
+  SAM_CLI_BETA_RUST_CARGO_LAMBDA=1 "$VENV/bin/sam" build --beta-features --template-file template.yaml \
+    --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/build
+  echo "sam build took $(( $(date +%s) - start )) s"
+  for dir in .aws-sam/build/*Function; do
+    [ -x "$dir/bootstrap" ] || { echo "missing $dir/bootstrap" >&2; exit 1; }
+  done
+  echo "sam build: $(ls -d .aws-sam/build/*Function | wc -l) functions built"
+fi
+
+step "infra validation passed"

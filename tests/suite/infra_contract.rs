@@ -1,0 +1,683 @@
+//! The contract between the Rust code and the infrastructure files: `template.yaml` (AWS SAM) and
+//! `infra/*.asl.json` (Step Functions). Each check returns the problems it finds, so that it can be run both on
+//! the real files and on small broken examples (which must make it fail).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use okta_lifecycle::{Action, ErrorKind};
+use serde_json::Value as Json;
+use serde_norway::Value as Yaml;
+
+const FLOWS: [&str; 4] = ["onboarding", "offboarding", "leave", "return"];
+const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
+const LAMBDA_ERRORS: [&str; 4] = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn read(relative: &str) -> String {
+    let path = root().join(relative);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
+}
+
+fn template() -> Yaml {
+    serde_norway::from_str(&read("template.yaml"))
+        .unwrap_or_else(|error| panic!("template.yaml: {error}"))
+}
+
+fn asl(flow: &str) -> (String, Json) {
+    let text = read(&format!("infra/{flow}.asl.json"));
+    let json = serde_json::from_str(&text)
+        .unwrap_or_else(|error| panic!("infra/{flow}.asl.json: {error}"));
+    (text, json)
+}
+
+fn function_folders() -> BTreeSet<String> {
+    std::fs::read_dir(root().join("functions"))
+        .unwrap_or_else(|error| panic!("functions/: {error}"))
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().join("Cargo.toml").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+fn assert_none(problems: Vec<String>) {
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
+}
+
+// ------------------------------------------------------------------------------------------ template helpers
+
+fn resources(template: &Yaml) -> BTreeMap<String, &Yaml> {
+    template
+        .get("Resources")
+        .and_then(Yaml::as_mapping)
+        .map(|map| {
+            map.iter()
+                .filter_map(|(key, value)| Some((key.as_str()?.to_owned(), value)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn resource_type(resource: &Yaml) -> &str {
+    resource.get("Type").and_then(Yaml::as_str).unwrap_or("")
+}
+
+fn property<'a>(resource: &'a Yaml, name: &str) -> Option<&'a Yaml> {
+    resource
+        .get("Properties")
+        .and_then(|properties| properties.get(name))
+}
+
+/// `!Tag value` (or the long form `{"Fn::Tag": value}` / `{"Ref": value}`) as (tag, value).
+fn intrinsic(value: &Yaml) -> Option<(String, &Yaml)> {
+    match value {
+        Yaml::Tagged(tagged) => Some((
+            tagged.tag.to_string().trim_start_matches('!').to_owned(),
+            &tagged.value,
+        )),
+        Yaml::Mapping(map) if map.len() == 1 => {
+            let (key, inner) = map.iter().next()?;
+            let key = key.as_str()?;
+            let name = key.strip_prefix("Fn::").or((key == "Ref").then_some(key))?;
+            Some((name.to_owned(), inner))
+        }
+        _ => None,
+    }
+}
+
+/// The logical id that `!GetAtt X.Arn` or `!Ref X` names.
+fn referenced(value: &Yaml) -> Option<(String, String)> {
+    let (tag, inner) = intrinsic(value)?;
+    match tag.as_str() {
+        "Ref" => Some(("Ref".into(), inner.as_str()?.to_owned())),
+        "GetAtt" => {
+            let text = match inner {
+                Yaml::String(text) => text.clone(),
+                Yaml::Sequence(items) => items
+                    .iter()
+                    .filter_map(Yaml::as_str)
+                    .collect::<Vec<_>>()
+                    .join("."),
+                _ => return None,
+            };
+            let (id, attribute) = text.split_once('.')?;
+            Some((format!("GetAtt.{attribute}"), id.to_owned()))
+        }
+        _ => None,
+    }
+}
+
+fn placeholders(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        rest = &rest[start + 2..];
+        match rest.find('}') {
+            Some(end) => {
+                found.insert(rest[..end].to_owned());
+                rest = &rest[end + 1..];
+            }
+            None => break,
+        }
+    }
+    found
+}
+
+// ------------------------------------------------------------------------------------------------- checks
+
+/// Every `${...}` of the flow's ASL has a DefinitionSubstitutions entry in the state machine whose DefinitionUri
+/// is the file, every entry is used, and each points at a resource that exists (functions through `!GetAtt X.Arn`).
+fn check_substitutions(template: &Yaml, flow: &str, asl_text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let resources = resources(template);
+    let uri = format!("infra/{flow}.asl.json");
+    let machines: Vec<_> = resources
+        .iter()
+        .filter(|(_, resource)| resource_type(resource) == "AWS::Serverless::StateMachine")
+        .filter(|(_, resource)| {
+            property(resource, "DefinitionUri").and_then(Yaml::as_str) == Some(uri.as_str())
+        })
+        .collect();
+    let [(machine, resource)] = machines.as_slice() else {
+        return vec![format!(
+            "{} state machines have DefinitionUri {uri}, not one",
+            machines.len()
+        )];
+    };
+    let substitutions: BTreeMap<String, &Yaml> = property(resource, "DefinitionSubstitutions")
+        .and_then(Yaml::as_mapping)
+        .map(|map| {
+            map.iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let used = placeholders(asl_text);
+    for name in &used {
+        if !substitutions.contains_key(name) {
+            problems.push(format!(
+                "{uri}: ${{{name}}} has no DefinitionSubstitutions entry in {machine}"
+            ));
+        }
+    }
+    for (name, value) in &substitutions {
+        if !used.contains(name) {
+            problems.push(format!(
+                "{machine}: substitution {name} is not used in {uri}"
+            ));
+        }
+        let Some((how, target)) = referenced(value) else {
+            problems.push(format!(
+                "{machine}: substitution {name} is not a !Ref or !GetAtt"
+            ));
+            continue;
+        };
+        let Some(target_resource) = resources.get(&target) else {
+            problems.push(format!(
+                "{machine}: substitution {name} names {target}, which is not a resource"
+            ));
+            continue;
+        };
+        if name.ends_with("FunctionArn")
+            && (how != "GetAtt.Arn"
+                || resource_type(target_resource) != "AWS::Serverless::Function")
+        {
+            problems.push(format!(
+                "{machine}: substitution {name} must be !GetAtt <function>.Arn, not {how} {target}"
+            ));
+        }
+    }
+    problems
+}
+
+/// Every function folder has exactly one template function (matched by CodeUri) and the reverse; every function
+/// is built with cargo-lambda.
+fn check_functions(template: &Yaml, folders: &BTreeSet<String>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut by_folder: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (id, resource) in resources(template) {
+        if resource_type(resource) != "AWS::Serverless::Function" {
+            continue;
+        }
+        let code_uri = property(resource, "CodeUri")
+            .and_then(Yaml::as_str)
+            .unwrap_or("");
+        match code_uri.trim_end_matches('/').strip_prefix("functions/") {
+            Some(folder) => by_folder
+                .entry(folder.to_owned())
+                .or_default()
+                .push(id.clone()),
+            None => problems.push(format!(
+                "{id}: CodeUri {code_uri:?} is not functions/<name>"
+            )),
+        }
+        let build = resource
+            .get("Metadata")
+            .and_then(|m| m.get("BuildMethod"))
+            .and_then(Yaml::as_str);
+        if build != Some("rust-cargolambda") {
+            problems.push(format!(
+                "{id}: Metadata.BuildMethod is {build:?}, not rust-cargolambda"
+            ));
+        }
+    }
+    for folder in folders {
+        match by_folder.get(folder).map(Vec::len) {
+            Some(1) => {}
+            Some(n) => problems.push(format!("functions/{folder} has {n} template functions")),
+            None => problems.push(format!("functions/{folder} has no template function")),
+        }
+    }
+    for (folder, ids) in &by_folder {
+        if !folders.contains(folder) {
+            problems.push(format!(
+                "{} has CodeUri functions/{folder}, which is not a function folder",
+                ids.join(", ")
+            ));
+        }
+    }
+    problems
+}
+
+/// Every action has a function folder of its name, and every folder is an action.
+fn check_actions(folders: &BTreeSet<String>) -> Vec<String> {
+    let names: BTreeSet<String> = Action::ALL
+        .iter()
+        .map(|action| action.name().to_owned())
+        .collect();
+    let mut problems: Vec<String> = names
+        .difference(folders)
+        .map(|name| format!("action {name} has no folder functions/{name}"))
+        .collect();
+    problems.extend(
+        folders
+            .difference(&names)
+            .map(|name| format!("functions/{name} is not an action")),
+    );
+    problems
+}
+
+/// Calls `visit(name, state)` for every state, in Map iterations and Parallel branches too.
+fn walk_states<'a>(machine: &'a Json, visit: &mut dyn FnMut(&'a str, &'a Json)) {
+    let Some(states) = machine.get("States").and_then(Json::as_object) else {
+        return;
+    };
+    for (name, state) in states {
+        visit(name, state);
+        for key in ["ItemProcessor", "Iterator"] {
+            if let Some(inner) = state.get(key) {
+                walk_states(inner, visit);
+            }
+        }
+        for branch in state
+            .get("Branches")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            walk_states(branch, visit);
+        }
+    }
+}
+
+/// `Service` for a Resource `arn:aws:states:::aws-sdk:service:action`, as Step Functions names its errors.
+fn sdk_service(resource: &str) -> Option<String> {
+    let service = resource
+        .strip_prefix("arn:aws:states:::aws-sdk:")?
+        .split(':')
+        .next()?;
+    let mut chars = service.chars();
+    let first = chars.next()?;
+    Some(first.to_uppercase().chain(chars).collect())
+}
+
+fn names(list: &Json) -> Vec<&str> {
+    list.get("ErrorEquals")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .collect()
+}
+
+/// Error names in Retry and Catch are the functions' own (ErrorKind), States.*, Lambda.* on function tasks or
+/// <Service>.* on that service's SDK tasks; a Retry on our kinds names only retryable ones; no Retry on
+/// States.ALL or States.TaskFailed; every function task retries the Lambda service errors and every retryable
+/// kind, and passes executionId ($$.Execution.Id) and dryRun.
+fn check_errors(flow: &str, machine: &Json) -> Vec<String> {
+    let kinds: BTreeMap<&str, ErrorKind> = ErrorKind::ALL
+        .iter()
+        .map(|kind| (kind.name(), *kind))
+        .collect();
+    let retryable: BTreeSet<&str> = ErrorKind::ALL
+        .iter()
+        .filter(|k| k.retryable())
+        .map(|k| k.name())
+        .collect();
+    let mut problems = Vec::new();
+    walk_states(machine, &mut |name, state| {
+        let resource = state.get("Resource").and_then(Json::as_str).unwrap_or("");
+        let is_function = resource == LAMBDA_INVOKE;
+        let service = sdk_service(resource);
+        let retriers: Vec<&Json> = state
+            .get("Retry")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
+        let catchers: Vec<&Json> = state
+            .get("Catch")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
+        for (what, list) in retriers
+            .iter()
+            .map(|r| ("Retry", *r))
+            .chain(catchers.iter().map(|c| ("Catch", *c)))
+        {
+            for error in names(list) {
+                let allowed = kinds.contains_key(error)
+                    || error.starts_with("States.")
+                    || (is_function && error.starts_with("Lambda."))
+                    || service
+                        .as_deref()
+                        .is_some_and(|s| error.starts_with(&format!("{s}.")));
+                if !allowed {
+                    problems.push(format!("{flow}/{name}: {what} names unknown error {error}"));
+                }
+                if what == "Retry" {
+                    if kinds.contains_key(error) && !retryable.contains(error) {
+                        problems.push(format!(
+                            "{flow}/{name}: Retry on {error}, which is not retryable"
+                        ));
+                    }
+                    if error == "States.ALL" || error == "States.TaskFailed" {
+                        problems.push(format!("{flow}/{name}: blanket Retry on {error}"));
+                    }
+                }
+            }
+        }
+        if !is_function {
+            return;
+        }
+        let retried: BTreeSet<&str> = retriers.iter().flat_map(|r| names(r)).collect();
+        for needed in LAMBDA_ERRORS
+            .iter()
+            .copied()
+            .chain(retryable.iter().copied())
+        {
+            if !retried.contains(needed) {
+                problems.push(format!("{flow}/{name}: no Retry on {needed}"));
+            }
+        }
+        let payload = state.get("Parameters").and_then(|p| p.get("Payload"));
+        if payload
+            .and_then(|p| p.get("executionId.$"))
+            .and_then(Json::as_str)
+            != Some("$$.Execution.Id")
+        {
+            problems.push(format!(
+                "{flow}/{name}: Payload lacks \"executionId.$\": \"$$.Execution.Id\""
+            ));
+        }
+        if payload.and_then(|p| p.get("dryRun.$")).is_none() {
+            problems.push(format!("{flow}/{name}: Payload does not pass dryRun"));
+        }
+        let function = state
+            .get("Parameters")
+            .and_then(|p| p.get("FunctionName"))
+            .and_then(Json::as_str);
+        if !function.is_some_and(|f| f.starts_with("${") && f.ends_with("FunctionArn}")) {
+            problems.push(format!(
+                "{flow}/{name}: FunctionName {function:?} is not a ${{...FunctionArn}} placeholder"
+            ));
+        }
+    });
+    problems
+}
+
+/// Every HTTP route targets an integration that exists, which invokes a template function or starts a template
+/// state machine; every function has a route.
+fn check_routes(template: &Yaml) -> Vec<String> {
+    let resources = resources(template);
+    let mut problems = Vec::new();
+    let mut routed = BTreeSet::new();
+    for (id, route) in &resources {
+        if resource_type(route) != "AWS::ApiGatewayV2::Route" {
+            continue;
+        }
+        let target = property(route, "Target").and_then(intrinsic);
+        let integration = match target {
+            Some((tag, Yaml::String(text))) if tag == "Sub" => text
+                .strip_prefix("integrations/${")
+                .and_then(|rest| rest.strip_suffix('}'))
+                .map(str::to_owned),
+            _ => None,
+        };
+        let Some(integration) = integration else {
+            problems.push(format!(
+                "{id}: Target is not !Sub integrations/${{<integration>}}"
+            ));
+            continue;
+        };
+        let Some(integration_resource) = resources.get(&integration) else {
+            problems.push(format!("{id}: integration {integration} does not exist"));
+            continue;
+        };
+        if let Some((how, function)) =
+            property(integration_resource, "IntegrationUri").and_then(referenced)
+        {
+            match resources.get(&function) {
+                Some(f)
+                    if how == "GetAtt.Arn" && resource_type(f) == "AWS::Serverless::Function" =>
+                {
+                    routed.insert(function);
+                }
+                _ => problems.push(format!(
+                    "{id}: {integration} invokes {function}, which is not a function"
+                )),
+            }
+        } else if let Some((_, machine)) = property(integration_resource, "RequestParameters")
+            .and_then(|p| p.get("StateMachineArn"))
+            .and_then(referenced)
+        {
+            if resources.get(&machine).map(|m| resource_type(m))
+                != Some("AWS::Serverless::StateMachine")
+            {
+                problems.push(format!(
+                    "{id}: {integration} starts {machine}, which is not a state machine"
+                ));
+            }
+        } else {
+            problems.push(format!(
+                "{id}: {integration} targets neither a function nor a state machine"
+            ));
+        }
+    }
+    for (id, resource) in &resources {
+        if resource_type(resource) == "AWS::Serverless::Function" && !routed.contains(id) {
+            problems.push(format!("function {id} has no HTTP route"));
+        }
+    }
+    problems
+}
+
+// -------------------------------------------------------------------------------------- the real files
+
+#[test]
+fn template_parses_with_short_tags() {
+    let template = template();
+    let resources = resources(&template);
+    assert!(
+        resources.len() > 13,
+        "template.yaml has {} resources",
+        resources.len()
+    );
+    // `!GetAtt X.Arn` stays a tagged value that the checks can read.
+    let parsed: Yaml = serde_norway::from_str(
+        "a: !GetAtt GetUserFunction.Arn\nb: !If [C, !Ref X, !Ref AWS::NoValue]",
+    )
+    .expect("short tags parse");
+    assert_eq!(
+        referenced(parsed.get("a").expect("a")),
+        Some(("GetAtt.Arn".into(), "GetUserFunction".into()))
+    );
+    assert_eq!(
+        intrinsic(parsed.get("b").expect("b")).map(|(tag, _)| tag),
+        Some("If".into())
+    );
+}
+
+#[test]
+fn every_placeholder_is_substituted() {
+    let template = template();
+    for flow in FLOWS {
+        let (text, _) = asl(flow);
+        assert_none(check_substitutions(&template, flow, &text));
+    }
+}
+
+#[test]
+fn functions_folders_and_actions_match() {
+    let folders = function_folders();
+    assert_none(check_functions(&template(), &folders));
+    assert_none(check_actions(&folders));
+}
+
+#[test]
+fn error_names_and_retries_follow_error_kinds() {
+    for flow in FLOWS {
+        let (_, machine) = asl(flow);
+        assert_none(check_errors(flow, &machine));
+    }
+}
+
+#[test]
+fn every_route_targets_something_that_exists() {
+    assert_none(check_routes(&template()));
+}
+
+#[test]
+fn every_asl_file_is_a_flow_of_the_template() {
+    let files: BTreeSet<String> = std::fs::read_dir(root().join("infra"))
+        .expect("infra/")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".asl.json"))
+        .collect();
+    let expected: BTreeSet<String> = FLOWS
+        .iter()
+        .map(|flow| format!("{flow}.asl.json"))
+        .collect();
+    assert_eq!(files, expected);
+}
+
+// ------------------------------------------------------------------------ the checks fail on broken input
+
+const BROKEN_TEMPLATE: &str = r#"
+Resources:
+  GetUserFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildMethod: go1.x}
+    Properties: {CodeUri: functions/get-user}
+  StrayFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildMethod: rust-cargolambda}
+    Properties: {CodeUri: functions/no-such-folder}
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: infra/onboarding.asl.json
+      DefinitionSubstitutions:
+        GetUserFunctionArn: !GetAtt MissingFunction.Arn
+        UnusedFunctionArn: !Ref GetUserFunction
+  GetUserRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {Target: !Sub "integrations/${NoIntegration}"}
+  OtherRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {Target: !Sub "integrations/${OtherIntegration}"}
+  OtherIntegration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties: {IntegrationUri: !GetAtt Flow.Arn}
+"#;
+
+fn broken_template() -> Yaml {
+    serde_norway::from_str(BROKEN_TEMPLATE).expect("the broken example parses")
+}
+
+fn expect_problems(problems: &[String], fragments: &[&str]) {
+    for fragment in fragments {
+        assert!(
+            problems.iter().any(|problem| problem.contains(fragment)),
+            "no problem mentions {fragment:?}; got {problems:#?}"
+        );
+    }
+}
+
+#[test]
+fn substitution_check_fails_on_broken_example() {
+    let asl = r#"{"x": "${GetUserFunctionArn}", "y": "${ActivateUserFunctionArn}"}"#;
+    let problems = check_substitutions(&broken_template(), "onboarding", asl);
+    expect_problems(
+        &problems,
+        &[
+            "${ActivateUserFunctionArn} has no DefinitionSubstitutions entry",
+            "UnusedFunctionArn is not used",
+            "names MissingFunction, which is not a resource",
+            "UnusedFunctionArn must be !GetAtt <function>.Arn",
+        ],
+    );
+    let none = check_substitutions(&broken_template(), "leave", asl);
+    expect_problems(
+        &none,
+        &["0 state machines have DefinitionUri infra/leave.asl.json"],
+    );
+}
+
+#[test]
+fn function_check_fails_on_broken_example() {
+    let folders: BTreeSet<String> = ["get-user", "suspend-user"].map(String::from).into();
+    let problems = check_functions(&broken_template(), &folders);
+    expect_problems(
+        &problems,
+        &[
+            "functions/suspend-user has no template function",
+            "StrayFunction has CodeUri functions/no-such-folder",
+            "GetUserFunction: Metadata.BuildMethod",
+        ],
+    );
+    let actions = check_actions(&["get-user", "frobnicate-user"].map(String::from).into());
+    expect_problems(
+        &actions,
+        &[
+            "action suspend-user has no folder",
+            "functions/frobnicate-user is not an action",
+        ],
+    );
+}
+
+#[test]
+fn error_check_fails_on_broken_example() {
+    let machine: Json = serde_json::from_str(
+        r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": {"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Parameters": {"FunctionName": "arn:aws:lambda:us-east-1:1:function:x", "Payload": {}},
+                  "Retry": [{"ErrorEquals": ["Okta.NotFound", "States.ALL", "Okta.Nope"]}],
+                  "Catch": [{"ErrorEquals": ["Scheduler.ConflictException"], "Next": "P"}], "End": true},
+            "S": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:scheduler:createSchedule",
+                  "Retry": [{"ErrorEquals": ["Scheduler.ThrottlingException", "Sfn.Nope"]}], "End": true}}},
+            "End": true}}}"#,
+    )
+    .expect("the broken example parses");
+    let problems = check_errors("broken", &machine);
+    expect_problems(
+        &problems,
+        &[
+            "broken/T: Retry on Okta.NotFound, which is not retryable",
+            "broken/T: blanket Retry on States.ALL",
+            "broken/T: Retry names unknown error Okta.Nope",
+            "broken/T: Catch names unknown error Scheduler.ConflictException",
+            "broken/S: Retry names unknown error Sfn.Nope",
+            "broken/T: no Retry on Lambda.ServiceException",
+            "broken/T: no Retry on Okta.RateLimited",
+            "broken/T: Payload lacks",
+            "broken/T: Payload does not pass dryRun",
+            "broken/T: FunctionName",
+        ],
+    );
+    assert!(
+        !problems
+            .iter()
+            .any(|p| p.contains("Scheduler.ThrottlingException")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn route_check_fails_on_broken_example() {
+    let problems = check_routes(&broken_template());
+    expect_problems(
+        &problems,
+        &[
+            "GetUserRoute: integration NoIntegration does not exist",
+            "OtherRoute: OtherIntegration invokes Flow, which is not a function",
+            "function GetUserFunction has no HTTP route",
+        ],
+    );
+}
