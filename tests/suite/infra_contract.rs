@@ -2,6 +2,8 @@
 //! `infra/*.asl.json` (Step Functions). Each check returns the problems it finds, so that it can be run both on
 //! the real files and on small broken examples (which must make it fail).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
