@@ -5,8 +5,7 @@
 #                                     checkov, sam validate --lint
 #   tests/infra/validate.sh --build   also `sam build` (cargo-lambda, 13 release binaries; slow, see below)
 #
-# Installs what it needs when missing: Python tools into .venv/ (moto into .venv/moto), asl-validator into
-# tests/infra/node_modules (npm ci). Reaches only PyPI and npm. Run from anywhere; works from the repo root.
+# Installs what it needs when missing (tests/setup.sh). Reaches only PyPI and npm. Run from anywhere.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -27,40 +26,10 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGIO
 export AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0 SAM_CLI_CONTAINER_CONNECTION_TIMEOUT=1
 unset AWS_PROFILE AWS_SESSION_TOKEN || true
 
-PYTHON=${PYTHON:-python3}
-VENV=$ROOT/.venv
-MOTO_VENV=$VENV/moto
-
-# Installs requirements file $2 (name==version lines) into venv $1 unless every pinned version is there.
-ensure_venv() {
-  local venv=$1 requirements=$2
-  if [ ! -x "$venv/bin/python" ]; then
-    step "creating $venv"
-    "$PYTHON" -m venv "$venv"
-    "$venv/bin/pip" install --quiet --upgrade pip
-  fi
-  local missing=false
-  while read -r line; do
-    line=${line%%#*}
-    [ -n "${line// }" ] || continue
-    local name=${line%%[=<>\[]*} version=${line##*==}
-    # (pip's output is read whole: `pip show | grep -q` would fail under pipefail when grep exits first.)
-    local shown
-    shown=$("$venv/bin/pip" show "$name" 2>/dev/null || true)
-    if ! grep -qx "Version: $version" <<< "$shown"; then missing=true; fi
-  done < "$requirements"
-  if $missing; then
-    step "installing $(basename "$requirements") into $venv (a few minutes the first time)"
-    "$venv/bin/pip" install --quiet -r "$requirements"
-  fi
-}
-
-ensure_venv "$VENV" tests/infra/requirements.txt
-ensure_venv "$MOTO_VENV" tests/infra/requirements-moto.txt
-if [ ! -x tests/infra/node_modules/.bin/asl-validator ]; then
-  step "installing asl-validator (npm ci)"
-  npm ci --prefix tests/infra --no-audit --no-fund --loglevel=error
-fi
+# Tools in .venv/infra (cfn-lint, checkov, aws-sam-cli), moto's interpreter in the harness's .venv: see tests/setup.sh.
+bash tests/setup.sh all
+VENV=$ROOT/.venv/infra
+MOTO_PYTHON=$ROOT/.venv/bin/python
 
 step "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml
@@ -75,10 +44,10 @@ for file in infra/*.asl.json; do
 done
 
 step "moto parses infra/*.asl.json"
-"$MOTO_VENV/bin/python" tests/infra/moto_parse.py
+"$MOTO_PYTHON" tests/infra/moto_parse.py
 
 step "the flows in moto's Step Functions interpreter, against fake functions"
-"$MOTO_VENV/bin/python" tests/infra/simulate_flows.py
+"$MOTO_PYTHON" tests/infra/simulate_flows.py
 
 step "checkov -f template.yaml --framework cloudformation"
 "$VENV/bin/checkov" -f template.yaml --framework cloudformation --quiet --compact --skip-download
@@ -87,7 +56,7 @@ step "sam validate --lint"
 "$VENV/bin/sam" validate --lint --template-file template.yaml --region us-east-1
 
 if $BUILD; then
-  ensure_venv "$VENV" tests/infra/requirements-build.txt
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/infra/requirements-build.txt
   # cargo-lambda cross-compiles with zig, which the cargo-lambda wheel brings (ziglang).
   export PATH="$VENV/bin:$PATH"
   step "sam build (x86_64, rust-cargolambda; the first release build of the workspace takes several minutes)"

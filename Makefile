@@ -1,0 +1,32 @@
+# The operator's entry points. Each installs what it needs (see tests/setup.sh).
+.PHONY: demo test invoke bench validate build clean
+
+## make demo: onboarding and offboarding in the sample org, locally (simulator, moto, the real binaries)
+demo:
+	bash tests/setup.sh harness
+	cargo build --bins --quiet
+	.venv/bin/python tests/local/demo.py $(ARGS)
+
+## make test: the whole test suite (what CI runs)
+test:
+	bash tests/run-all.sh
+
+## make invoke FN=get-user DATA=tests/events/get-user/stepfunctions.json: one action, locally
+invoke:
+	cargo run --quiet -p okta-lifecycle --example invoke -- $(FN) $(DATA)
+
+## make bench: binary size, cold start, memory and latency of the release binaries, against Python
+bench:
+	bash bench/run.sh $(ARGS)
+
+## make validate: template and state machine validators only
+validate:
+	bash tests/infra/validate.sh
+
+## make build: the deployable build (sam build, release, x86_64 here; arm64 is the template's default)
+build:
+	bash tests/infra/validate.sh --build
+
+clean:
+	cargo clean
+	rm -rf .venv .aws-sam tests/infra/node_modules
