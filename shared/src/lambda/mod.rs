@@ -4,7 +4,7 @@ mod audit;
 pub mod caller;
 mod http;
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime};
 
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -82,15 +82,14 @@ pub async fn handle(
     })
 }
 
-/// The Lambda deadline as an `Instant`. Callers without one (tests, `Context::default()`) get a default budget.
+/// The Lambda deadline as an `Instant`. A deadline already past is no real deadline (`Context::default()` in tests,
+/// or an emulator that sends a relative value): it gets the default budget instead.
 fn deadline_of(deadline: SystemTime) -> Instant {
     let now = Instant::now();
-    if deadline <= UNIX_EPOCH + Duration::from_secs(1) {
-        return now + DEFAULT_BUDGET;
+    match deadline.duration_since(SystemTime::now()) {
+        Ok(left) if !left.is_zero() => now + left,
+        _ => now + DEFAULT_BUDGET,
     }
-    now + deadline
-        .duration_since(SystemTime::now())
-        .unwrap_or_default()
 }
 
 /// Step Functions sees the stable name as the error type, never a Rust type path.

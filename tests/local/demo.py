@@ -1,0 +1,137 @@
+"""The main job, locally: onboard a new hire and offboard a leaver in the sample org, through the real flows and
+the real function binaries, with Okta played by the simulator and AWS by moto. No AWS account, no Okta org.
+
+    python tests/local/demo.py            # a readable report
+    python tests/local/demo.py --json     # the two flow outputs and the final Okta state, as JSON
+    python tests/local/demo.py --check    # also assert the final state (CI runs this)
+
+Exits 0 when both flows succeeded (and, with --check, the Okta state is what the flows promise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from localaws import LocalAws  # noqa: E402
+
+NEW_HIRE = {
+    "user": "jane.doe@acme.example",
+    "groups": ["Engineering", "All Staff", "VPN Users"],
+    "apps": ["Slack", "Zoom", {"app": "AWS", "userName": "jane.doe"}],
+    "sendEmail": True,
+    "password": "none",
+}
+LEAVER = {"user": "sam.leaver@acme.example", "mode": "deactivate", "keepGroups": []}
+
+MARKS = {"changed": "+", "unchanged": "=", "skipped": "-", "failed": "!", "residual": "~", "kept": "~"}
+
+
+def item_name(item: dict) -> str:
+    for key in ("group", "app"):
+        value = item.get(key)
+        if isinstance(value, dict):
+            return value.get("name") or value.get("label") or value.get("app") or value.get("id") or "?"
+        if isinstance(value, str):
+            return value
+    return "?"
+
+
+def line(step: str, record: dict | None) -> str:
+    record = record or {}
+    outcome = record.get("outcome", "?")
+    detail = record.get("message") or record.get("reason") or record.get("error") or ""
+    if record.get("cause") and outcome == "failed":
+        detail = f"{record.get('error')}: {record.get('cause')}"
+    return f"  [{MARKS.get(outcome, '?')}] {step:<34} {outcome:<10} {detail}"
+
+
+def print_onboarding(status: str, report: dict) -> None:
+    summary = report if status == "SUCCEEDED" else (report.get("cause") or {})
+    user = summary.get("user", {})
+    print(f"\nOnboarding {user.get('login')} ({user.get('id')}): {status}")
+    print(f"  status {user.get('statusBefore')} -> {user.get('statusAfter')}")
+    print(line("activate", summary.get("activation")))
+    for item in summary.get("groups", []):
+        print(line(f"group {item_name(item)}", item))
+    for item in summary.get("apps", []):
+        print(line(f"app {item_name(item)}", item))
+    print(line("password", summary.get("password")))
+
+
+def print_offboarding(status: str, report: dict) -> None:
+    summary = report if status == "SUCCEEDED" else (report.get("cause") or {})
+    user = summary.get("user", {})
+    print(f"\nOffboarding {user.get('login')} ({user.get('id')}): {status}")
+    print(f"  status {user.get('statusBefore')} -> {user.get('statusAfter')}")
+    print(line("suspend (immediate cut-off)", summary.get("suspension")))
+    print(line("clear sessions and OAuth tokens", summary.get("sessions")))
+    for item in summary.get("groups", []):
+        print(line(f"leave group {item_name(item)}", item))
+    for item in summary.get("apps", []):
+        print(line(f"revoke app {item_name(item)}", item))
+    print(line("deactivate", summary.get("deactivation")))
+    print(line("verify (read the user again)", summary.get("verification")))
+    residual = summary.get("residual", {})
+    print("\n  Residual access after offboarding:")
+    rows = [("group", r.get("group", {}), r) for r in residual.get("groups", [])]
+    rows += [("app", r.get("app", {}), r) for r in residual.get("apps", [])]
+    if not rows:
+        print("    none")
+    for kind, target, record in rows:
+        name = target.get("name") or target.get("label") or target.get("id")
+        print(f"    {kind:<5} {name:<24} {record.get('expected', ''):<10} {record.get('reason', '')}")
+
+
+def check(state: dict, onboarding: tuple[str, dict], offboarding: tuple[str, dict]) -> list[str]:
+    """What the flows promise, read back from the simulator."""
+    problems = []
+    users = {u["login"]: u for u in state["users"]}
+    jane, sam = users["jane.doe@acme.example"], users["sam.leaver@acme.example"]
+    if onboarding[0] != "SUCCEEDED" or offboarding[0] != "SUCCEEDED":
+        problems.append(f"flows ended {onboarding[0]} and {offboarding[0]}")
+    if jane["status"] not in ("PROVISIONED", "ACTIVE"):
+        problems.append(f"jane is {jane['status']}, not activated")
+    if sam["status"] != "DEPROVISIONED":
+        problems.append(f"sam is {sam['status']}, not DEPROVISIONED")
+    groups = state.get("groups", [])
+    for name in NEW_HIRE["groups"]:
+        members = next((g.get("members", []) for g in groups if g.get("name") == name), [])
+        if jane["id"] not in members:
+            problems.append(f"jane is not in {name}")
+    for group in groups:
+        if group.get("type") == "OKTA_GROUP" and sam["id"] in group.get("members", []):
+            problems.append(f"sam is still in {group.get('name')}")
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the readable report")
+    parser.add_argument("--check", action="store_true", help="assert the final Okta state")
+    args = parser.parse_args()
+    with LocalAws() as env:
+        onboarding = env.run_flow("onboarding", NEW_HIRE)
+        offboarding = env.run_flow("offboarding", LEAVER)
+        state = env.sim_state()
+    problems = check(state, onboarding, offboarding) if args.check else []
+    if args.json:
+        print(json.dumps({"onboarding": {"status": onboarding[0], "output": onboarding[1]},
+                          "offboarding": {"status": offboarding[0], "output": offboarding[1]},
+                          "problems": problems}, indent=2))
+    else:
+        print_onboarding(*onboarding)
+        print_offboarding(*offboarding)
+        print("\nLegend: [+] changed  [=] already so  [-] skipped  [~] left as is, with the reason  [!] failed")
+        for problem in problems:
+            print(f"CHECK FAILED: {problem}")
+    ok = onboarding[0] == "SUCCEEDED" and offboarding[0] == "SUCCEEDED" and not problems
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

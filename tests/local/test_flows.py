@@ -1,0 +1,170 @@
+"""The four Step Functions flows (infra/*.asl.json) executed by moto's interpreter, invoking the real binaries
+through the proxy, against a fresh simulator per test."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+SAM, JANE = "sam.leaver@acme.example", "jane.doe@acme.example"
+ONBOARD_JANE = {"user": JANE, "groups": ["Engineering", "VPN Users"],
+                "apps": ["Slack", {"app": "AWS", "userName": "jane"}], "sendEmail": False}
+
+
+@pytest.fixture(autouse=True)
+def _need_flows(env):
+    if not env.state_machines:
+        pytest.skip("no state machines (template.yaml / infra/*.asl.json missing)")
+
+
+def outcomes(report: dict) -> list[str]:
+    """Every `outcome` anywhere in a flow's report."""
+    found: list[str] = []
+
+    def walk(v):
+        if isinstance(v, dict):
+            if isinstance(v.get("outcome"), str):
+                found.append(v["outcome"])
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(report)
+    return found
+
+
+def test_onboarding(fresh):
+    env = fresh
+    status, out = env.run_flow("onboarding", ONBOARD_JANE)
+    assert status == "SUCCEEDED", out
+    assert out["user"]["statusBefore"] == "STAGED" and out["user"]["statusAfter"] == "PROVISIONED"
+    assert [g["outcome"] for g in out["groups"]] == ["changed", "changed"]
+    assert [a["outcome"] for a in out["apps"]] == ["changed", "changed"]
+    st = env.sim_state()
+    assert env.sim.user(JANE, st)["status"] == "PROVISIONED"
+    assert env.sim.groups_of(JANE, st) == {"Everyone", "Engineering", "VPN Users"}
+    assert env.sim.apps_of(JANE, st, "USER") == {"Slack", "AWS"}
+    aws = next(a for a in st["apps"] if a["label"] == "AWS")
+    uid = env.sim.user(JANE, st)["id"]
+    assert any(x["userId"] == uid and x["userName"] == "jane" for x in aws["assignments"])
+
+
+def test_offboarding(fresh):
+    env = fresh
+    status, out = env.run_flow("offboarding", {"user": SAM})
+    assert status == "SUCCEEDED", out
+    assert out["user"]["statusAfter"] == "DEPROVISIONED"
+    assert out["suspension"]["outcome"] == "changed" and out["deactivation"]["outcome"] == "changed"
+    assert out["residual"]["apps"] == []
+    assert {g["group"]["name"] for g in out["residual"]["groups"]} == {"Everyone", "AD: Domain Users"}
+    st = env.sim_state()
+    u = env.sim.user(SAM, st)
+    assert u["status"] == "DEPROVISIONED"
+    assert (u["sessions"], u["oauthTokens"]) == (0, 0)
+    assert env.sim.groups_of(SAM, st) == {"Everyone", "AD: Domain Users"}
+    assert env.sim.apps_of(SAM, st) == set()
+
+
+def test_onboarding_partial_failure(fresh):
+    env = fresh
+    status, res = env.run_flow("onboarding", {**ONBOARD_JANE,
+                                              "groups": ["Engineering", "No Such Group", "VPN Users"]})
+    assert status == "FAILED", res
+    assert res["error"] == "Onboarding.Incomplete", res
+    cause = res["cause"]
+    assert isinstance(cause, dict), cause  # the summary, as JSON
+    by_group = {json.dumps(g.get("group")): g["outcome"] for g in cause["groups"]}
+    assert by_group[json.dumps("No Such Group")] == "failed", cause["groups"]
+    assert by_group[json.dumps("Engineering")] == "changed"
+    st = env.sim_state()
+    assert {"Engineering", "VPN Users"} <= env.sim.groups_of(JANE, st)  # the others still added
+    assert env.sim.apps_of(JANE, st, "USER") == {"Slack", "AWS"}
+
+
+def test_offboarding_retries_after_429(fresh):
+    env = fresh
+    # 4 answers 429: the function's own attempts all fail, so it reports Okta.RateLimited and the flow's Retry
+    # runs the task again.
+    env.sim_fault({"rateLimited": {"resetInSecs": 1}}, route="/api/v1/users/{id}/lifecycle/suspend", times=4)
+    execution = env.start_flow("offboarding", {"user": SAM})
+    status, out = env.wait(execution, timeout=90)
+    assert status == "SUCCEEDED", out
+    assert out["suspension"]["outcome"] == "changed"
+    assert env.sim.user(SAM)["status"] == "DEPROVISIONED"
+    failed = [e for e in env.history(execution) if e["type"] == "TaskFailed"]
+    assert failed and failed[0]["taskFailedEventDetails"]["error"] == "Okta.RateLimited", failed
+    rl = [r for r in env.sim.requests() if r["status"] == 429]
+    assert len(rl) == 4
+
+
+def test_one_429_is_absorbed_by_the_function(fresh):
+    env = fresh
+    env.sim_fault({"rateLimited": {"resetInSecs": 1}}, route="/api/v1/users/{id}/groups/{groupId}", times=1)
+    status, out = env.run_flow("onboarding", ONBOARD_JANE)
+    assert status == "SUCCEEDED", out
+    assert env.sim.groups_of(JANE) >= {"Engineering", "VPN Users"}
+
+
+@pytest.mark.parametrize("flow,inp", [("onboarding", ONBOARD_JANE), ("offboarding", {"user": SAM}),
+                                      ("leave", {"user": SAM, "returnDate": "2027-01-15T09:00:00"}),
+                                      ("return", {"user": "susan.suspended@acme.example"})])
+def test_dry_run_changes_nothing(fresh, flow, inp):
+    env = fresh
+    before = env.sim_state()
+    env.sim.reset_counters()
+    status, out = env.run_flow(flow, {**inp, "dryRun": True})
+    assert status == "SUCCEEDED", out
+    assert out["dryRun"] is True
+    assert env.sim_state() == before
+    assert env.sim.calls()["mutating"] == 0
+    if flow == "leave":
+        assert env.client("scheduler").list_schedules()["Schedules"] == []
+
+
+@pytest.mark.parametrize("flow,inp", [("onboarding", ONBOARD_JANE), ("offboarding", {"user": SAM})])
+def test_second_run_changes_nothing(fresh, flow, inp):
+    env = fresh
+    status, out = env.run_flow(flow, inp)
+    assert status == "SUCCEEDED", out
+    env.sim.reset_counters()
+    state = env.sim_state()
+    status, out = env.run_flow(flow, inp)
+    assert status == "SUCCEEDED", out
+    assert "changed" not in outcomes(out), out
+    assert "failed" not in outcomes(out), out
+    assert env.sim_state() == state
+    assert env.sim.calls()["mutating"] == 0
+
+
+def test_leave_then_return(fresh):
+    env = fresh
+    sched = env.client("scheduler")
+    status, out = env.run_flow("leave", {"user": SAM, "returnDate": "2027-01-15T09:00:00"})
+    assert status == "SUCCEEDED", out
+    assert env.sim.user(SAM)["status"] == "SUSPENDED"
+    uid = env.sim.user(SAM)["id"]
+    names = {s["Name"] for s in sched.list_schedules(GroupName="okta-lifecycle")["Schedules"]}
+    assert f"return-{uid}" in names
+    s = sched.get_schedule(Name=f"return-{uid}", GroupName="okta-lifecycle")
+    assert s["ScheduleExpression"] == "at(2027-01-15T09:00:00)"
+    assert s["Target"]["Arn"] == env.state_machines["return"]
+    assert json.loads(s["Target"]["Input"]) == {"user": uid}
+    # what the schedule would start
+    status, out = env.run_flow("return", json.loads(s["Target"]["Input"]))
+    assert status == "SUCCEEDED", out
+    assert env.sim.user(SAM)["status"] == "ACTIVE"
+    assert f"return-{uid}" not in {x["Name"] for x in
+                                   sched.list_schedules(GroupName="okta-lifecycle")["Schedules"]}
+    sched_cleanup = sched.list_schedules(GroupName="okta-lifecycle")["Schedules"]
+    for x in sched_cleanup:
+        sched.delete_schedule(Name=x["Name"], GroupName="okta-lifecycle")
+
+
+def test_invalid_input_fails_fast(fresh):
+    status, res = fresh.run_flow("onboarding", {"groups": ["Engineering"]})
+    assert status == "FAILED" and res["error"] == "Input.Invalid", res
+    status, res = fresh.run_flow("offboarding", {"user": "nobody@acme.example"})
+    assert status == "FAILED" and res["error"] == "Okta.NotFound", res
