@@ -1,0 +1,937 @@
+#!/usr/bin/env python3
+"""Benchmark of the 13 release Lambda binaries against a Python equivalent: size, cold start, warm latency, RSS.
+
+Run through `bench/run.sh` (which builds the binaries and the Python environments); see bench/README.md.
+
+Everything runs on 127.0.0.1: the okta-sim simulator (the release binary), a Lambda Runtime API emulator served
+by this script, and optionally a moto_server standing in for Secrets Manager. Each function process is started
+the way Lambda starts a custom runtime (`bootstrap` with the Runtime API's address and Lambda's environment) and
+killed after its answers. Times come from one clock (time.perf_counter_ns) in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import http.server
+import json
+import math
+import os
+import platform
+import queue
+import re
+import secrets
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+OUT = BENCH / "out"
+
+FUNCTIONS = [
+    "activate-user",
+    "add-user-to-group",
+    "assign-app-to-user",
+    "clear-user-sessions",
+    "deactivate-user",
+    "expire-password",
+    "get-user",
+    "remove-user-from-group",
+    "reset-password",
+    "revoke-app-from-user",
+    "suspend-user",
+    "unlock-user",
+    "unsuspend-user",
+]
+PYTHON_FUNCTIONS = ["get-user", "suspend-user"]
+USER = "sam.leaver@acme.example"
+
+# One realistic input per function that leaves the sample org unchanged, so that every run sees the same org.
+# (activate, unlock and unsuspend on an ACTIVE user are no-ops anyway; dryRun is set everywhere it is accepted.)
+EVENTS = {
+    "activate-user": {"user": USER, "sendEmail": False, "dryRun": True},
+    "add-user-to-group": {"user": USER, "group": "Engineering", "dryRun": True},
+    "assign-app-to-user": {"user": USER, "app": "Slack", "dryRun": True},
+    "clear-user-sessions": {"user": USER, "dryRun": True},
+    "deactivate-user": {"user": USER, "sendEmail": False, "dryRun": True},
+    "expire-password": {"user": USER, "dryRun": True},
+    "get-user": {"user": USER},
+    "remove-user-from-group": {"user": USER, "group": "Engineering", "dryRun": True},
+    "reset-password": {"user": USER, "sendEmail": False, "dryRun": True},
+    "revoke-app-from-user": {"user": USER, "app": "Slack", "dryRun": True},
+    "suspend-user": {"user": USER, "dryRun": True},
+    "unlock-user": {"user": USER, "dryRun": True},
+    "unsuspend-user": {"user": USER, "dryRun": True},
+}
+
+TARGETS = {  # the goals this benchmark checks
+    "cold_ms": 10.0,
+    "ratio": 50.0,
+    "rss_mb": 12.0,
+    "binary_mb": 8.0,
+}
+
+MB = 1024 * 1024
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Child processes: every one is started in its own session and killed (whole group) on exit, whatever happens.
+
+_children: list[subprocess.Popen] = []
+
+
+def spawn(cmd, **kwargs) -> subprocess.Popen:
+    proc = subprocess.Popen(cmd, process_group=0, **kwargs)
+    _children.append(proc)
+    return proc
+
+
+def kill(proc: subprocess.Popen | None) -> None:
+    if proc is None:
+        return
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    if proc in _children:
+        _children.remove(proc)
+
+
+def kill_all() -> None:
+    for proc in list(_children):
+        kill(proc)
+
+
+def _on_signal(signum, _frame):
+    kill_all()
+    sys.exit(128 + signum)
+
+
+atexit.register(kill_all)
+signal.signal(signal.SIGTERM, _on_signal)
+signal.signal(signal.SIGINT, _on_signal)
+signal.signal(signal.SIGHUP, _on_signal)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The Lambda Runtime API emulator.
+
+
+class Session:
+    """One function process's view of the Runtime API: a queue of events, and what the process sent back."""
+
+    def __init__(self) -> None:
+        self.events: queue.Queue = queue.Queue()
+        self.answers: queue.Queue = queue.Queue()
+        self.first_next_ns: int | None = None
+        self.first_next_event = threading.Event()
+        self.closed = threading.Event()
+        self.served: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+
+class QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+    def handle_error(self, request, client_address):  # a killed process hangs up: not worth a traceback
+        pass
+
+
+class RuntimeApi:
+    """Serves /2018-06-01/runtime/... on 127.0.0.1 for ONE function process: a new one (new port) per process, so
+    that a request a killed process sent at its last moment can never take the next process's event."""
+
+    def __init__(self, function_name: str) -> None:
+        self.session = Session()
+        self.function_name = function_name
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                # One write per response and no Nagle: no 40 ms delayed-ACK stalls on keep-alive connections.
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _reply(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
+                head = [f"HTTP/1.1 {status} {'OK' if status == 200 else 'Accepted' if status == 202 else 'Error'}"]
+                head += [f"{key}: {value}" for key, value in (headers or {}).items()]
+                head += ["Content-Type: application/json", f"Content-Length: {len(body)}", "", ""]
+                try:
+                    self.wfile.write("\r\n".join(head).encode() + body)
+                    self.wfile.flush()
+                except OSError:
+                    self.close_connection = True
+
+            def _body(self) -> bytes:
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    chunks = []
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                                pass
+                            return b"".join(chunks)
+                        chunks.append(self.rfile.read(size))
+                        self.rfile.readline()
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            def do_GET(self):
+                arrived = time.perf_counter_ns()
+                session = api.session
+                if self.path != "/2018-06-01/runtime/invocation/next":
+                    self._reply(404, b'{"errorMessage":"not found"}')
+                    return
+                with session.lock:
+                    if session.first_next_ns is None:
+                        session.first_next_ns = arrived
+                        session.first_next_event.set()
+                give_up = time.monotonic() + 120
+                while not session.closed.is_set() and time.monotonic() < give_up:
+                    try:
+                        event = session.events.get(timeout=0.05)
+                    except queue.Empty:
+                        continue
+                    request_id = str(uuid.uuid4())
+                    body = json.dumps(event).encode()
+                    headers = {
+                        "Lambda-Runtime-Aws-Request-Id": request_id,
+                        "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 30_000),
+                        "Lambda-Runtime-Invoked-Function-Arn":
+                            f"arn:aws:lambda:us-east-1:123456789012:function:{api.function_name}",
+                        "Lambda-Runtime-Trace-Id":
+                            f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};"
+                            "Sampled=0",
+                    }
+                    session.served[request_id] = time.perf_counter_ns()
+                    self._reply(200, body, headers)
+                    return
+                self.close_connection = True  # the process is gone or the run is over: hang up
+
+            def do_POST(self):
+                session = api.session
+                body = self._body()
+                received = time.perf_counter_ns()
+                match = re.fullmatch(r"/2018-06-01/runtime/invocation/([^/]+)/(response|error)", self.path)
+                if match:
+                    request_id, kind = match.groups()
+                    session.answers.put((kind, request_id, received, session.served.get(request_id), body))
+                    self._reply(202, b'{"status":"OK"}')
+                elif self.path == "/2018-06-01/runtime/init/error":
+                    session.answers.put(("init/error", None, received, None, body))
+                    self._reply(202, b'{"status":"OK"}')
+                else:
+                    self._reply(404, b'{"errorMessage":"not found"}')
+
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.session.closed.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Helpers: the simulator, moto_server, sizes, statistics.
+
+
+def start_okta_sim(sim_bin: Path, token: str, log_file) -> tuple[subprocess.Popen, str]:
+    env = dict(os.environ, OKTA_SIM_TOKEN=token)
+    proc = spawn(
+        [str(sim_bin), "--listen", "127.0.0.1:0", "--seed", str(REPO / "tests/okta-sim/sample-org.json")],
+        env=env, stdout=subprocess.PIPE, stderr=log_file, text=True,
+    )
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            if proc.poll() is not None:
+                break
+            continue
+        found = re.search(r"okta-sim listening on (http://127\.0\.0\.1:\d+)", line)
+        if found:
+            return proc, found.group(1)
+    kill(proc)
+    raise RuntimeError("okta-sim did not start (see bench/out/logs/okta-sim.log)")
+
+
+def http_ok(url: str, timeout: float = 1.0) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status < 500
+    except Exception as error:  # noqa: BLE001 - any answer from the server counts as up
+        return hasattr(error, "code") and error.code < 500
+
+
+def start_moto(moto_bin: Path, log_file) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = spawn([str(moto_bin), "-H", "127.0.0.1", "-p", str(port)], stdout=log_file, stderr=log_file)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        if http_ok(url + "/moto-api/"):
+            return proc, url
+        time.sleep(0.2)
+    kill(proc)
+    raise RuntimeError("moto_server did not start (see bench/out/logs/moto.log)")
+
+
+def elf_is_stripped(path: Path) -> bool:
+    """True when the ELF file has no .symtab and no .debug_* section."""
+    data = path.read_bytes()
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        return False
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+    names_header = shoff + shstrndx * shentsize
+    names_offset = struct.unpack_from("<Q", data, names_header + 0x18)[0]
+    for index in range(shnum):
+        name_index = struct.unpack_from("<I", data, shoff + index * shentsize)[0]
+        end = data.index(b"\0", names_offset + name_index)
+        name = data[names_offset + name_index:end].decode(errors="replace")
+        if name == ".symtab" or name.startswith(".debug_"):
+            return False
+    return True
+
+
+def zip_files(zip_path: Path, files: list[tuple[Path, str]]) -> int:
+    """Zips (source, name in zip) pairs as a deployment package (deflate, level 9, mode 0755); returns its size."""
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for source, name in files:
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o100755 if os.access(source, os.X_OK) else 0o100644) << 16
+            with open(source, "rb") as handle:
+                archive.writestr(info, handle.read(), compresslevel=9)
+    return zip_path.stat().st_size
+
+
+def tree_files(root: Path) -> list[tuple[Path, str]]:
+    files = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and not path.name.endswith(".pyc"):
+            files.append((path, str(path.relative_to(root))))
+    return files
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def summary(values: list[float]) -> dict:
+    if not values:
+        return {}
+    return {
+        "n": len(values),
+        "median": statistics.median(values),
+        "p90": percentile(values, 0.9),
+        "min": min(values),
+        "max": max(values),
+    }
+
+
+def schedstat_ns(pid: int) -> tuple[int | None, int | None]:
+    """CPU time and run-queue wait of all the process's live threads so far (ns), from /proc/<pid>/task/*/schedstat.
+    CPU time is what the function itself costs, whatever else the machine is doing; run-queue wait is the time it
+    was ready but another process had the CPU (the noise in the wall-clock figures on a shared machine)."""
+    cpu = wait = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                fields = (task / "schedstat").read_text().split()
+            except OSError:
+                continue
+            cpu += int(fields[0])
+            wait += int(fields[1])
+    except OSError:
+        return None, None
+    return cpu, wait
+
+
+def vm_hwm_kb(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# One run of one function process.
+
+
+class RunFailed(Exception):
+    pass
+
+
+def lambda_env(function: str, extra: dict) -> dict:
+    """The environment Lambda gives a function (a fresh one, not this script's), plus the Okta connection."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "AWS_LAMBDA_FUNCTION_NAME": function,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_FORMAT": "JSON",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "2024/01/01/[$LATEST]0123456789abcdef",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "AKIABENCHMARKEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "bench/secret/access/key/EXAMPLE",
+        "AWS_SESSION_TOKEN": "bench-session-token",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        # No ~/.aws on Lambda: make the SDKs find none here either.
+        "AWS_CONFIG_FILE": str(OUT / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(OUT / "no-aws-credentials"),
+        "HOME": str(OUT / "home"),
+    }
+    env.update(extra)
+    return env
+
+
+def check_answer(function: str, kind: str, body: bytes) -> dict:
+    if kind != "response":
+        raise RunFailed(f"{function} answered {kind}: {body[:500]!r}")
+    try:
+        answer = json.loads(body)
+    except ValueError as error:
+        raise RunFailed(f"{function} answered non-JSON: {body[:200]!r}") from error
+    if not isinstance(answer, dict) or answer.get("action") != function or answer.get("user", {}).get("login") != USER:
+        raise RunFailed(f"{function} answered an unexpected output: {body[:500]!r}")
+    return answer
+
+
+def run_once(target: dict, warm: int, timeout: float, log_file, wrap: list[str]) -> dict:
+    """Starts the process with one event queued, waits for its answer, serves `warm` more, reads VmHWM, kills it."""
+    function = target["function"]
+    api = RuntimeApi(function)
+    session = api.session
+    session.events.put(target["event"])
+    env = dict(target["env"], AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.port}")
+    log_file.write(f"\n===== {target['id']} run at {time.strftime('%H:%M:%S')} =====\n".encode())
+    log_file.flush()
+    proc = None
+    try:
+        spawned = time.perf_counter_ns()
+        proc = spawn(wrap + target["cmd"], cwd=target["cwd"], env=env, stdin=subprocess.DEVNULL,
+                     stdout=log_file, stderr=log_file)
+        try:
+            kind, _, received, served, body = session.answers.get(timeout=timeout)
+        except queue.Empty:
+            raise RunFailed(f"{target['id']}: no answer within {timeout}s (exit code {proc.poll()})") from None
+        cpu_ns, wait_ns = schedstat_ns(proc.pid)  # the process now waits for its next event: its counters rest
+        answer = check_answer(function, kind, body)
+        if session.first_next_ns is None:
+            raise RunFailed(f"{target['id']}: answered without asking for an event")
+        result = {
+            "cpu_to_first_answer_ms": cpu_ns / 1e6 if cpu_ns is not None else None,
+            "runqueue_wait_to_first_answer_ms": wait_ns / 1e6 if wait_ns is not None else None,
+            "init_ms": (session.first_next_ns - spawned) / 1e6,
+            "first_answer_ms": (received - spawned) / 1e6,
+            "first_invoke_ms": (received - served) / 1e6,
+            "warm_ms": [],
+            "changed": answer.get("changed"),
+            "answer": answer,
+        }
+        for _ in range(warm):
+            session.events.put(target["event"])
+            try:
+                kind, _, received, served, body = session.answers.get(timeout=timeout)
+            except queue.Empty:
+                raise RunFailed(f"{target['id']}: no warm answer within {timeout}s") from None
+            check_answer(function, kind, body)
+            result["warm_ms"].append((received - served) / 1e6)
+        if proc.poll() is not None:
+            raise RunFailed(f"{target['id']}: exited early with {proc.returncode}")
+        result["vm_hwm_kb"] = vm_hwm_kb(proc.pid)
+        return result
+    finally:
+        kill(proc)
+        api.close()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The benchmark.
+
+
+def fmt_ms(value) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def fmt_mb(size_bytes) -> str:
+    return "n/a" if size_bytes is None else f"{size_bytes / MB:.2f} MB"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=15, help="cold starts measured per target (default 15)")
+    parser.add_argument("--warm", type=int, default=50, help="warm invocations in the warm-latency run (50)")
+    parser.add_argument("--few", type=int, default=2, help="warm invocations after each cold start (2)")
+    parser.add_argument("--functions", default=",".join(FUNCTIONS), help="comma-separated Rust functions")
+    parser.add_argument("--no-python", action="store_true", help="skip the Python equivalent")
+    parser.add_argument("--no-secret", action="store_true", help="skip the Secrets Manager (moto) variant")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for any one answer")
+    parser.add_argument("--max-minutes", type=float, default=30.0, help="stop measuring after this long")
+    parser.add_argument("--release-dir", default=str(REPO / "target/release"))
+    parser.add_argument("--nice", type=int, default=0,
+                        help="run the driver and the functions at this nice value (e.g. -10 on a busy machine)")
+    parser.add_argument("--rust-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for the Rust functions (experiments, e.g. SSL_CERT_FILE=...)")
+    parser.add_argument("--wrap", default="", help="prefix for the Rust commands, e.g. 'strace -f -tt -o FILE'")
+    parser.add_argument("--python-runtime", default=str(BENCH / ".venv-lambda-py/bin/python"))
+    parser.add_argument("--python-package", default=str(OUT / "python-package"))
+    parser.add_argument("--moto-server", default=str(BENCH / ".venv/bin/moto_server"))
+    parser.add_argument("--json", default=str(BENCH / "results.json"))
+    parser.add_argument("--markdown", default=str(BENCH / "results.md"))
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    if args.nice:
+        os.setpriority(os.PRIO_PROCESS, 0, args.nice)
+    wrap = args.wrap.split()
+    stop_at = started + args.max_minutes * 60
+    command = os.environ.get("BENCH_COMMAND") or " ".join(["python3", "bench/bench.py", *sys.argv[1:]])
+    release = Path(args.release_dir)
+    (OUT / "logs").mkdir(parents=True, exist_ok=True)
+    (OUT / "home").mkdir(parents=True, exist_ok=True)
+    functions = [name.strip() for name in args.functions.split(",") if name.strip()]
+    unknown = sorted(set(functions) - set(FUNCTIONS))
+    if unknown:
+        parser.error(f"unknown functions: {', '.join(unknown)}")
+
+    results: dict = {
+        "command": command,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "kernel": platform.release(),
+            "cpu": next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                         if line.startswith("model name")), "unknown"),
+            "loadavg_start": os.getloadavg(),
+        },
+        "settings": {"reps": args.reps, "warm": args.warm, "few": args.few, "timeout_s": args.timeout,
+                     "nice": args.nice, "wrap": args.wrap, "rust_env": args.rust_env,
+                     "release_dir": str(release)},
+        "rust": {},
+        "python": {},
+        "failures": [],
+    }
+
+    # ---- sizes ------------------------------------------------------------------------------------------------
+    available = []
+    build_failed = set(filter(None, os.environ.get("BENCH_BUILD_FAILED", "").split(",")))
+    for function in functions:
+        binary = release / function
+        entry: dict = {"binary": str(binary.relative_to(REPO)) if binary.is_relative_to(REPO) else str(binary)}
+        if function in build_failed:
+            entry["missing"] = True
+            results["failures"].append(f"{function}: the release build failed (see bench/out/cargo-build.log)")
+            results["rust"][function] = entry
+            continue
+        if not binary.is_file():
+            entry["missing"] = True
+            results["failures"].append(f"{function}: no release binary at {binary} (did the build fail?)")
+            results["rust"][function] = entry
+            continue
+        entry["binary_bytes"] = binary.stat().st_size
+        entry["stripped"] = elf_is_stripped(binary)
+        entry["zip_bytes"] = zip_files(OUT / "zips" / f"{function}.zip", [(binary, "bootstrap")])
+        results["rust"][function] = entry
+        available.append(function)
+    log(f"sizes measured; {len(available)} of {len(functions)} binaries present")
+
+    python_runtime = Path(args.python_runtime)
+    python_package = Path(args.python_package)
+    run_python = not args.no_python
+    if run_python and not (python_runtime.is_file() and (python_package / "requests").is_dir()):
+        results["failures"].append("Python equivalent skipped: run bench/run.sh to build its environment")
+        run_python = False
+    if run_python:
+        handler = BENCH / "python_equivalent/handler.py"
+        (python_package / "handler.py").write_bytes(handler.read_bytes())
+        files = tree_files(python_package)
+        py_size = {
+            "package_unzipped_bytes": sum(path.stat().st_size for path, _ in files),
+            "package_zip_bytes": zip_files(OUT / "zips/python-equivalent.zip", files),
+            "package_contents": sorted({name.split("/")[0] for _, name in files if "/" in name}),
+            "python": subprocess.run([str(python_runtime), "-c", "import sys; print(sys.version.split()[0])"],
+                                     capture_output=True, text=True, check=True).stdout.strip(),
+        }
+        # For reference: the same package if boto3 were vendored too (some teams pin it that way).
+        site = Path(subprocess.run([str(python_runtime), "-c", "import boto3, os; print(os.path.dirname("
+                                    "os.path.dirname(boto3.__file__)))"], capture_output=True, text=True,
+                                   check=True).stdout.strip())
+        boto_files = [
+            (path, name) for top in ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py")
+            if (site / top).exists()
+            for path, name in ([(site / top, top)] if (site / top).is_file()
+                               else [(p, f"{top}/{n}") for p, n in tree_files(site / top)])
+        ]
+        py_size["package_with_boto3_zip_bytes"] = zip_files(OUT / "zips/python-equivalent-with-boto3.zip",
+                                                            files + boto_files)
+        results["python"]["size"] = py_size
+
+    # ---- services -----------------------------------------------------------------------------------------------
+    sim_log = open(OUT / "logs/okta-sim.log", "wb")
+    token = "bench-" + secrets.token_hex(16)
+    candidates = [release / "okta-sim", REPO / "target/release/okta-sim", REPO / "target/debug/okta-sim"]
+    sim_bin = next((path for path in candidates if path.is_file()), None)
+    if sim_bin is None:
+        log("no okta-sim binary: build it with cargo build --release -p okta-sim")
+        return 2
+    _sim, sim_url = start_okta_sim(sim_bin, token, sim_log)
+    results["okta_sim"] = str(sim_bin)
+    log(f"okta-sim ({sim_bin}) at {sim_url}")
+
+    secret_env = None
+    if not args.no_secret:
+        moto_bin = Path(args.moto_server)
+        if not moto_bin.is_file():
+            results["failures"].append("secret variant skipped: no moto_server (run bench/run.sh)")
+        else:
+            moto_log = open(OUT / "logs/moto.log", "wb")
+            _moto, moto_url = start_moto(moto_bin, moto_log)
+            import boto3
+
+            client = boto3.client("secretsmanager", endpoint_url=moto_url, region_name="us-east-1",
+                                  aws_access_key_id="AKIABENCHMARKEXAMPLE",
+                                  aws_secret_access_key="bench/secret/access/key/EXAMPLE")
+            secret_id = "okta-lifecycle/bench"
+            client.create_secret(Name=secret_id, SecretString=json.dumps({"orgUrl": sim_url, "apiToken": token}))
+            # What one GetSecretValue costs moto itself (it is in both languages' secret-variant first answer).
+            costs = []
+            for _ in range(20):
+                began = time.perf_counter_ns()
+                client.get_secret_value(SecretId=secret_id)
+                costs.append((time.perf_counter_ns() - began) / 1e6)
+            results["moto_get_secret_value_ms"] = summary(costs)
+            secret_env = {"OKTA_SECRET_ID": secret_id, "AWS_ENDPOINT_URL": moto_url}
+            log(f"moto_server at {moto_url}; GetSecretValue from a warm boto3 client: "
+                f"median {statistics.median(costs):.1f} ms")
+
+    # ---- targets ------------------------------------------------------------------------------------------------
+    okta_env = {"OKTA_ORG_URL": sim_url, "OKTA_API_TOKEN": token}
+    rust_extra = dict(item.split("=", 1) for item in args.rust_env)
+    targets = []
+    for function in available:
+        targets.append({"id": f"rust/env/{function}", "lang": "rust", "variant": "env", "function": function,
+                        "cmd": [str(release / function)], "cwd": str(OUT),
+                        "env": lambda_env(function, {**okta_env, **rust_extra}), "event": EVENTS[function]})
+    py_cmd = [str(python_runtime), "-m", "awslambdaric", "handler.lambda_handler"]
+    py_env_extra = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "LAMBDA_TASK_ROOT": str(python_package),
+                    "PYTHONPATH": str(python_package), "_HANDLER": "handler.lambda_handler"}
+    if run_python:
+        for function in PYTHON_FUNCTIONS:
+            targets.append({"id": f"python/env/{function}", "lang": "python", "variant": "env",
+                            "function": function, "cmd": py_cmd, "cwd": str(python_package),
+                            "env": lambda_env(function, {**okta_env, **py_env_extra}),
+                            "event": EVENTS[function]})
+    if secret_env:
+        for function in PYTHON_FUNCTIONS:
+            if function in available:
+                targets.append({"id": f"rust/secret/{function}", "lang": "rust", "variant": "secret",
+                                "function": function, "cmd": [str(release / function)], "cwd": str(OUT),
+                                "env": lambda_env(function, {**secret_env, **rust_extra}),
+                                "event": EVENTS[function]})
+            if run_python:
+                targets.append({"id": f"python/secret/{function}", "lang": "python", "variant": "secret",
+                                "function": function, "cmd": py_cmd, "cwd": str(python_package),
+                                "env": lambda_env(function, {**secret_env, **py_env_extra}),
+                                "event": EVENTS[function]})
+
+    # Spawn cost alone, from this process: part of every cold-start figure below. (wait() without a timeout:
+    # with one, Popen polls with sleeps and the figure would be the poll interval.)
+    spawn_costs = []
+    for _ in range(20):
+        began = time.perf_counter_ns()
+        proc = spawn(["/bin/true"], stdout=subprocess.DEVNULL)
+        proc.wait()
+        spawn_costs.append((time.perf_counter_ns() - began) / 1e6)
+        _children.remove(proc)
+    results["spawn_baseline_ms"] = summary(spawn_costs)
+
+    logs = {target["id"]: open(OUT / "logs" / (target["id"].replace("/", "_") + ".log"), "wb")
+            for target in targets}
+    runs: dict[str, list] = {target["id"]: [] for target in targets}
+    broken: set[str] = set()
+
+    def attempt(target, warm):
+        if target["id"] in broken:
+            return None
+        try:
+            return run_once(target, warm, args.timeout, logs[target["id"]],
+                            wrap if target["lang"] == "rust" else [])
+        except RunFailed as error:
+            broken.add(target["id"])
+            results["failures"].append(str(error))
+            log(f"FAILED {error}")
+            return None
+
+    # One discarded start per target (page cache, .pyc files), then `reps` rounds, interleaving the targets so
+    # that background load on this shared machine spreads evenly over them.
+    log(f"{len(targets)} targets; warm-up round")
+    for target in targets:
+        attempt(target, 0)
+    timed_out = False
+    for rep in range(args.reps):
+        if time.monotonic() > stop_at:
+            timed_out = True
+            break
+        for target in targets:
+            result = attempt(target, args.few)
+            if result:
+                runs[target["id"]].append(result)
+        log(f"round {rep + 1}/{args.reps} done (load {os.getloadavg()[0]:.2f})")
+    warm_runs = {}
+    for target in targets:
+        if time.monotonic() > stop_at:
+            timed_out = True
+            break
+        warm_runs[target["id"]] = attempt(target, args.warm)
+    log("warm-latency runs done")
+    if timed_out:
+        results["failures"].append(f"stopped early: --max-minutes {args.max_minutes} reached")
+
+    kill_all()
+    for handle in logs.values():
+        handle.close()
+
+    # ---- aggregate ----------------------------------------------------------------------------------------------
+    measured = {}
+    for target in targets:
+        cold = runs[target["id"]]
+        warm_run = warm_runs.get(target["id"])
+        hwm = [run["vm_hwm_kb"] for run in cold if run.get("vm_hwm_kb")]
+        if warm_run and warm_run.get("vm_hwm_kb"):
+            hwm.append(warm_run["vm_hwm_kb"])
+        measured[target["id"]] = {
+            "lang": target["lang"],
+            "variant": target["variant"],
+            "function": target["function"],
+            "event": target["event"],
+            "cold_runs": len(cold),
+            "sample_answer": cold[0]["answer"] if cold else None,
+            "init_ms": summary([run["init_ms"] for run in cold]),
+            "first_answer_ms": summary([run["first_answer_ms"] for run in cold]),
+            "first_invoke_ms": summary([run["first_invoke_ms"] for run in cold]),
+            "cpu_to_first_answer_ms": summary([run["cpu_to_first_answer_ms"] for run in cold
+                                               if run["cpu_to_first_answer_ms"] is not None]),
+            "runqueue_wait_to_first_answer_ms": summary([run["runqueue_wait_to_first_answer_ms"] for run in cold
+                                                         if run["runqueue_wait_to_first_answer_ms"] is not None]),
+            "warm_ms": summary(warm_run["warm_ms"] if warm_run else []),
+            "peak_rss_kb": max(hwm) if hwm else None,
+            "cold_rss_kb_median": statistics.median([run["vm_hwm_kb"] for run in cold if run.get("vm_hwm_kb")])
+            if any(run.get("vm_hwm_kb") for run in cold) else None,
+        }
+    results["measured"] = measured
+    results["machine"]["loadavg_end"] = os.getloadavg()
+    results["wall_seconds_bench_py"] = round(time.monotonic() - started, 1)
+    if os.environ.get("BENCH_STARTED_EPOCH"):
+        results["wall_seconds_total"] = round(time.time() - float(os.environ["BENCH_STARTED_EPOCH"]), 1)
+
+    results["verdict"] = verdict(results, available)
+    markdown = render_markdown(results, available)
+    Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    Path(args.markdown).write_text(markdown)
+    print(markdown)
+    return 1 if results["failures"] else 0
+
+
+def med(measured: dict, key: str, field: str = "first_answer_ms"):
+    return measured.get(key, {}).get(field, {}).get("median")
+
+
+def verdict(results: dict, available: list[str]) -> dict:
+    measured = results["measured"]
+    rust_env = {key: value for key, value in measured.items() if key.startswith("rust/env/")}
+    out: dict = {}
+    cold = [value["first_answer_ms"]["median"] for value in rust_env.values() if value["first_answer_ms"]]
+    out["rust_cold_first_answer_median_worst_ms"] = max(cold) if cold else None
+    out["cold_met"] = bool(cold) and max(cold) <= TARGETS["cold_ms"]
+    ratios = {}
+    for variant in ("env", "secret"):
+        for function in PYTHON_FUNCTIONS:
+            rust, python = med(measured, f"rust/{variant}/{function}"), med(measured, f"python/{variant}/{function}")
+            if rust and python:
+                ratios[f"{variant}/{function}"] = python / rust
+    out["python_over_rust_first_answer"] = ratios
+    cpu_ratios = {}
+    for variant in ("env", "secret"):
+        for function in PYTHON_FUNCTIONS:
+            rust = med(measured, f"rust/{variant}/{function}", "cpu_to_first_answer_ms")
+            python = med(measured, f"python/{variant}/{function}", "cpu_to_first_answer_ms")
+            if rust and python:
+                cpu_ratios[f"{variant}/{function}"] = python / rust
+    out["python_over_rust_cpu_to_first_answer"] = cpu_ratios
+    cpu = [value["cpu_to_first_answer_ms"]["median"] for value in rust_env.values()
+           if value["cpu_to_first_answer_ms"]]
+    out["rust_cpu_to_first_answer_median_worst_ms"] = max(cpu) if cpu else None
+    out["ratio_met"] = bool(ratios) and min(ratios.values()) >= TARGETS["ratio"]
+    rss = [value["peak_rss_kb"] for value in rust_env.values() if value["peak_rss_kb"]]
+    out["rust_peak_rss_worst_mb"] = max(rss) / 1024 if rss else None
+    out["rss_met"] = bool(rss) and max(rss) / 1024 <= TARGETS["rss_mb"]
+    sizes = [results["rust"][name]["binary_bytes"] for name in available]
+    out["rust_binary_largest_mb"] = max(sizes) / MB if sizes else None
+    out["binary_met"] = bool(sizes) and max(sizes) / MB <= TARGETS["binary_mb"]
+    out["all_functions_built"] = len(available) == len(FUNCTIONS)
+    return out
+
+
+def render_markdown(results: dict, available: list[str]) -> str:
+    measured = results["measured"]
+    machine = results["machine"]
+    lines = []
+    lines.append(f"Benchmark of the release Lambda binaries ({results['started']}; {machine['cpus']} CPUs, "
+                 f"{machine['cpu']}; load average {machine['loadavg_start'][0]:.2f} at start, "
+                 f"{machine['loadavg_end'][0]:.2f} at end).")
+    lines.append("")
+    settings = results["settings"]
+    lines.append(f"Cold start = process spawn to first `GET /next` (init) and to the first posted answer, "
+                 f"{settings['reps']} cold starts per row (median / p90, nearest rank), each followed by "
+                 f"{settings['few']} warm invocations; warm = `next` served to answer received, over "
+                 f"{settings['warm']} invocations of one process. Peak RSS = `VmHWM` before the kill. Okta is "
+                 f"okta-sim on 127.0.0.1; the connection comes from `OKTA_ORG_URL`/`OKTA_API_TOKEN` (env) or a "
+                 f"Secrets Manager secret in moto_server (secret).")
+    lines.append("")
+    lines.append("| Function | Variant | Binary (stripped) | Zip | Init (median) | First answer median / p90 "
+                 "| CPU to first answer | Warm median / p90 | Peak RSS |")
+    lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+
+    def row(key: str, label: str, size: str, zipped: str) -> None:
+        value = measured.get(key)
+        if not value or not value["first_answer_ms"]:
+            lines.append(f"| {label} | {key.split('/')[1]} | {size} | {zipped} | failed | failed | failed | failed "
+                         "| n/a |")
+            return
+        first, warm = value["first_answer_ms"], value["warm_ms"]
+        rss = value["peak_rss_kb"]
+        lines.append(
+            f"| {label} | {value['variant']} | {size} | {zipped} | {fmt_ms(value['init_ms']['median'])} ms "
+            f"| {fmt_ms(first['median'])} / {fmt_ms(first['p90'])} ms "
+            f"| {fmt_ms(value['cpu_to_first_answer_ms'].get('median'))} ms "
+            f"| {fmt_ms(warm.get('median'))} / {fmt_ms(warm.get('p90'))} ms "
+            f"| {'n/a' if rss is None else f'{rss / 1024:.1f} MB'} |")
+
+    for function in FUNCTIONS:
+        entry = results["rust"].get(function)
+        if entry is None:
+            continue
+        if entry.get("missing"):
+            lines.append(f"| {function} (Rust) | env | not built | – | – | – | – | – | – |")
+            continue
+        row(f"rust/env/{function}", f"{function} (Rust)", fmt_mb(entry["binary_bytes"]), fmt_mb(entry["zip_bytes"]))
+    py_size = results["python"].get("size", {})
+    for variant in ("secret",):
+        for function in PYTHON_FUNCTIONS:
+            if f"rust/{variant}/{function}" in measured:
+                entry = results["rust"][function]
+                row(f"rust/{variant}/{function}", f"{function} (Rust)", fmt_mb(entry["binary_bytes"]),
+                    fmt_mb(entry["zip_bytes"]))
+    for variant in ("env", "secret"):
+        for function in PYTHON_FUNCTIONS:
+            if f"python/{variant}/{function}" in measured:
+                row(f"python/{variant}/{function}", f"{function} (Python {py_size.get('python', '')})",
+                    f"{fmt_mb(py_size.get('package_unzipped_bytes'))} (package)",
+                    fmt_mb(py_size.get("package_zip_bytes")))
+    lines.append("")
+
+    out = results["verdict"]
+    lines.append("| Goal | Measured on this machine | Met |")
+    lines.append("| --- | --- | --- |")
+    yes = lambda flag: "yes" if flag else "**no**"  # noqa: E731
+    worst = out["rust_cold_first_answer_median_worst_ms"]
+    lines.append(f"| Rust cold start to first answer ≤ {TARGETS['cold_ms']:.0f} ms | worst median "
+                 f"{fmt_ms(worst)} ms over {len([k for k in measured if k.startswith('rust/env/')])} functions "
+                 f"(env connection) | {yes(out['cold_met'])} |")
+    ratios = out["python_over_rust_first_answer"]
+    ratio_text = ", ".join(f"{key}: {value:.0f}×" for key, value in ratios.items()) or "not measured"
+    lines.append(f"| Python / Rust cold start to first answer ≥ {TARGETS['ratio']:.0f}× | {ratio_text} "
+                 f"| {yes(out['ratio_met'])} |")
+    cpu_text = ", ".join(f"{key}: {value:.0f}×" for key, value in out["python_over_rust_cpu_to_first_answer"].items())
+    lines.append(f"| (for reference) Python / Rust CPU time to first answer | {cpu_text or 'not measured'} | – |")
+    rss = out["rust_peak_rss_worst_mb"]
+    lines.append(f"| Rust peak RSS ≤ {TARGETS['rss_mb']:.0f} MB | largest {'n/a' if rss is None else f'{rss:.1f}'}"
+                 f" MB | {yes(out['rss_met'])} |")
+    biggest = out["rust_binary_largest_mb"]
+    lines.append(f"| Stripped binary ≤ {TARGETS['binary_mb']:.0f} MB | largest "
+                 f"{'n/a' if biggest is None else f'{biggest:.2f}'} MB | {yes(out['binary_met'])} |")
+    lines.append("")
+    notes = []
+    if py_size:
+        notes.append(f"Python package = handler.py + {', '.join(py_size['package_contents'])} "
+                     f"(boto3 is in the Lambda runtime; with boto3 vendored the zip would be "
+                     f"{fmt_mb(py_size['package_with_boto3_zip_bytes'])}).")
+    notes.append("CPU to first answer = on-CPU time of all the process's threads from spawn to its answer "
+                 "(/proc/<pid>/task/*/schedstat). It leaves out the time spent waiting for a CPU while other work "
+                 "runs (results.json has that wait as runqueue_wait_to_first_answer_ms), but it still grows "
+                 "somewhat on a busy machine (shared caches and cores).")
+    if "spawn_baseline_ms" in results:
+        notes.append(f"Spawning `/bin/true` from the driver and reaping it takes "
+                     f"{fmt_ms(results['spawn_baseline_ms']['median'])} ms (median); the spawn is inside every "
+                     f"cold-start figure.")
+    if "moto_get_secret_value_ms" in results:
+        notes.append(f"One GetSecretValue from moto_server takes "
+                     f"{fmt_ms(results['moto_get_secret_value_ms']['median'])} ms (median, warm boto3 client): "
+                     f"it is inside both languages' secret-variant first answer.")
+    for failure in results["failures"]:
+        notes.append(f"FAILURE: {failure}")
+    lines.extend(f"- {note}" for note in notes)
+    lines.append("")
+    wall = results.get("wall_seconds_total", results["wall_seconds_bench_py"])
+    lines.append(f"Produced by `{results['command']}` in {wall:.0f} s "
+                 f"(measurement alone {results['wall_seconds_bench_py']:.0f} s).")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
