@@ -94,14 +94,9 @@ fn api_gateway_v2(event: Value) -> Call {
     let input = serde_json::from_value::<ApiGatewayV2httpRequest>(event)
         .map_err(|_| Error::input("event", "is not a valid API Gateway HTTP API (2.0) event"))
         .and_then(|request| {
-            let query: Vec<(String, String)> = request
-                .query_string_parameters
-                .iter()
-                .map(|(key, value)| (key.to_owned(), value.to_owned()))
-                .collect();
-            merge(
+            merge_request(
                 &request.path_parameters,
-                &query,
+                request.query_string_parameters.iter(),
                 request.body.as_deref(),
                 request.is_base64_encoded,
             )
@@ -120,14 +115,9 @@ fn api_gateway_v1(event: Value) -> Call {
     let input = serde_json::from_value::<ApiGatewayProxyRequest>(event)
         .map_err(|_| Error::input("event", "is not a valid API Gateway REST API (1.0) event"))
         .and_then(|request| {
-            let query: Vec<(String, String)> = request
-                .query_string_parameters
-                .iter()
-                .map(|(key, value)| (key.to_owned(), value.to_owned()))
-                .collect();
-            merge(
+            merge_request(
                 &request.path_parameters,
-                &query,
+                request.query_string_parameters.iter(),
                 request.body.as_deref(),
                 request.is_base64_encoded,
             )
@@ -163,6 +153,19 @@ fn eventbridge(event: Value) -> Call {
             input: Err(Error::input("event", "is not a valid EventBridge event")),
         },
     }
+}
+
+/// `merge` for an API Gateway request, whichever version's query map it has.
+fn merge_request<'q>(
+    path: &std::collections::HashMap<String, String>,
+    query: impl Iterator<Item = (&'q str, &'q str)>,
+    body: Option<&str>,
+    base64_body: bool,
+) -> Result<Value> {
+    let query: Vec<(String, String)> = query
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect();
+    merge(path, &query, body, base64_body)
 }
 
 /// Merges an HTTP request into one input: the JSON body, then query parameters, then path parameters. A field

@@ -3,19 +3,12 @@
 use serde_json::Value;
 
 use super::models::{App, AppGroupAssignment, AppUser};
-use super::{Session, segment};
-use crate::error::{Error, ErrorKind, Result};
-
-/// Okta app ids: `0oa` followed by 17 characters.
-fn looks_like_app_id(reference: &str) -> bool {
-    reference.len() == 20
-        && reference.starts_with("0oa")
-        && reference.chars().all(|c| c.is_ascii_alphanumeric())
-}
+use super::{Session, exactly_named, looks_like_id, segment};
+use crate::error::Result;
 
 /// An app by id or exact label. `q` is a prefix search on name and label, so the exact label is picked here.
 pub async fn find_app(okta: &Session<'_>, reference: &str) -> Result<App> {
-    if looks_like_app_id(reference)
+    if looks_like_id(reference, "0oa")
         && let Some(app) = okta
             .get_optional::<App>(&format!("/api/v1/apps/{}", segment(reference)), &[])
             .await?
@@ -25,32 +18,13 @@ pub async fn find_app(okta: &Session<'_>, reference: &str) -> Result<App> {
     let apps: Vec<App> = okta
         .get_all("/api/v1/apps", &[("q", reference), ("limit", "200")])
         .await?;
-    let exact: Vec<&App> = apps.iter().filter(|app| app.label == reference).collect();
-    let candidates: Vec<&App> = if exact.is_empty() {
-        apps.iter()
-            .filter(|app| app.label.eq_ignore_ascii_case(reference))
-            .collect()
-    } else {
-        exact
-    };
-    match candidates.as_slice() {
-        [app] => Ok((*app).clone()),
-        [] => Err(Error::new(
-            ErrorKind::OktaNotFound,
-            format!("no Okta app has the id or label {reference:?}"),
-        )),
-        many => Err(Error::new(
-            ErrorKind::OktaAmbiguous,
-            format!(
-                "{} apps are labelled {reference:?}: {}; give the app's id",
-                many.len(),
-                many.iter()
-                    .map(|app| app.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )),
-    }
+    exactly_named(
+        &apps,
+        reference,
+        |app| &app.label,
+        |app| app.id.clone(),
+        "app",
+    )
 }
 
 /// The user's assignment to the app, direct (`USER`) or through a group (`GROUP`), if any.

@@ -1,20 +1,12 @@
 //! Groups: finding one by id or exact name, and changing memberships.
 
 use super::models::Group;
-use super::{Session, search_literal, segment};
-use crate::error::{Error, ErrorKind, Result};
+use super::{Session, exactly_named, looks_like_id, search_literal, segment};
+use crate::error::{Error, Result};
 
-/// Okta group ids: `00g` followed by 17 characters.
-fn looks_like_group_id(reference: &str) -> bool {
-    reference.len() == 20
-        && reference.starts_with("00g")
-        && reference.chars().all(|c| c.is_ascii_alphanumeric())
-}
-
-/// A group by id or exact name. Names are matched exactly (case first, then case-insensitively, as Okta's `eq`
-/// does); two groups with the name give `Okta.Ambiguous` with their ids.
+/// A group by id or exact name; two groups with the name give `Okta.Ambiguous` with their ids and types.
 pub async fn find_group(okta: &Session<'_>, reference: &str) -> Result<Group> {
-    if looks_like_group_id(reference)
+    if looks_like_id(reference, "00g")
         && let Some(group) = okta
             .get_optional::<Group>(&format!("/api/v1/groups/{}", segment(reference)), &[])
             .await?
@@ -25,36 +17,13 @@ pub async fn find_group(okta: &Session<'_>, reference: &str) -> Result<Group> {
     let groups: Vec<Group> = okta
         .get_all("/api/v1/groups", &[("search", &expression)])
         .await?;
-    let exact: Vec<&Group> = groups
-        .iter()
-        .filter(|group| group.profile.name == reference)
-        .collect();
-    let candidates: Vec<&Group> = if exact.is_empty() {
-        groups
-            .iter()
-            .filter(|group| group.profile.name.eq_ignore_ascii_case(reference))
-            .collect()
-    } else {
-        exact
-    };
-    match candidates.as_slice() {
-        [group] => Ok((*group).clone()),
-        [] => Err(Error::new(
-            ErrorKind::OktaNotFound,
-            format!("no Okta group has the id or name {reference:?}"),
-        )),
-        many => Err(Error::new(
-            ErrorKind::OktaAmbiguous,
-            format!(
-                "{} groups are named {reference:?}: {}; give the group's id",
-                many.len(),
-                many.iter()
-                    .map(|group| format!("{} ({})", group.id, group.group_type))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )),
-    }
+    exactly_named(
+        &groups,
+        reference,
+        |group| &group.profile.name,
+        |group| format!("{} ({})", group.id, group.group_type),
+        "group",
+    )
 }
 
 /// Refuses groups whose memberships Okta does not let the API change.

@@ -40,6 +40,56 @@ pub fn search_literal(value: &str) -> String {
     quoted
 }
 
+/// Whether `reference` has the shape of an Okta id of one type: its three-character prefix (`00g` groups, `0oa`
+/// apps) and 17 more letters and digits.
+pub(crate) fn looks_like_id(reference: &str, prefix: &str) -> bool {
+    reference.len() == 20
+        && reference.starts_with(prefix)
+        && reference.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// The one item whose name is exactly `reference`: same case first, then ignoring case (Okta's `eq` and `q` do).
+/// None is `Okta.NotFound`; several are `Okta.Ambiguous`, listing them. Never a prefix match.
+pub(crate) fn exactly_named<T: Clone>(
+    items: &[T],
+    reference: &str,
+    name: impl Fn(&T) -> &str,
+    describe: impl Fn(&T) -> String,
+    kind: &str,
+) -> crate::error::Result<T> {
+    use crate::error::{Error, ErrorKind};
+    let exact: Vec<&T> = items
+        .iter()
+        .filter(|item| name(item) == reference)
+        .collect();
+    let candidates: Vec<&T> = if exact.is_empty() {
+        items
+            .iter()
+            .filter(|item| name(item).eq_ignore_ascii_case(reference))
+            .collect()
+    } else {
+        exact
+    };
+    match candidates.as_slice() {
+        [item] => Ok((*item).clone()),
+        [] => Err(Error::new(
+            ErrorKind::OktaNotFound,
+            format!("no Okta {kind} has the id or name {reference:?}"),
+        )),
+        many => Err(Error::new(
+            ErrorKind::OktaAmbiguous,
+            format!(
+                "{} {kind}s are named {reference:?}: {}; give the {kind}'s id",
+                many.len(),
+                many.iter()
+                    .map(|item| describe(item))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
