@@ -3,8 +3,8 @@
 # has Rust, Python 3 with pip and Node with npm; reaches only crates.io, PyPI and npm. Everything it starts listens
 # on 127.0.0.1 and gets dummy AWS credentials.
 #
-#   tests/run-all.sh          format, lints, Rust tests, infra validation, real binaries and flows, the demo
-#   tests/run-all.sh --build  also `sam build` (13 release binaries through cargo-lambda; adds several minutes)
+# Order: format, lints, Rust tests, infra validation, real binaries and flows, the demo, then the one release build
+# (`sam build`, through cargo-lambda) last, since it is the slowest step and everything before it is on debug builds.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$(date +%s)
@@ -36,12 +36,15 @@ else
 fi
 
 step "infrastructure: cfn-lint, asl-validator, moto's parser, checkov, sam validate"
-bash tests/infra/validate.sh "$@"
+bash tests/infra/validate.sh
 
 step "the real binaries under cargo-lambda and the flows in moto (pytest)"
 SKIP_BUILD=1 bash tests/local/run.sh
 
 step "the demo, as a new user runs it (make demo), with its final report checked"
 .venv/bin/python tests/local/demo.py --check
+
+step "the deployable build: sam build of the 13 release binaries (the one release build of the run)"
+bash tests/infra/validate.sh --build-only
 
 step "all passed in $(( $(date +%s) - started )) s"
