@@ -25,23 +25,16 @@ enum Plan {
 
 pub async fn run(action: Action, okta: &Session<'_>, input: &Input) -> Result<Output> {
     let user = find_user(okta, &input.user).await?;
-    let plan = plan(action, &user, input)?;
-    let Plan::Post {
-        operation,
-        query,
-        after,
-    } = plan
-    else {
-        let Plan::Unchanged(message) = plan else {
-            unreachable!()
-        };
-        return Ok(base_output(
-            action,
-            UserSummary::new(&user, &user.status),
-            false,
-            input,
-            message,
-        ));
+    let (operation, query, after) = match plan(action, &user, input)? {
+        Plan::Post {
+            operation,
+            query,
+            after,
+        } => (operation, query, after),
+        Plan::Unchanged(message) => {
+            let summary = UserSummary::new(&user, &user.status);
+            return Ok(base_output(action, summary, false, input, message));
+        }
     };
     if input.dry_run {
         let message = format!("would {operation}: {} to {after}", user.status);
