@@ -3,9 +3,10 @@
 
 ## make demo: onboarding and offboarding in the sample org, locally (simulator, moto, the real binaries)
 demo:
-	bash tests/setup.sh harness
-	cargo build --bins --quiet
-	.venv/bin/python tests/local/demo.py $(ARGS)
+	@bash tests/setup.sh harness
+	@echo "==> building the function binaries and the simulator (debug; the first build takes a few minutes)" >&2
+	@cargo build --bins --quiet
+	@.venv/bin/python tests/local/demo.py $(ARGS)
 
 ## make test: the whole test suite (what CI runs)
 test:
@@ -13,7 +14,7 @@ test:
 
 ## make invoke FN=get-user DATA=tests/events/get-user/stepfunctions.json: one action, locally
 invoke:
-	cargo run --quiet -p okta-lifecycle --example invoke -- $(FN) $(DATA)
+	@cargo run --quiet -p okta-lifecycle --example invoke -- $(FN) $(DATA)
 
 ## make bench: binary size, cold start, memory and latency of the release binaries, against Python
 bench:

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON=${PYTHON:-python3}
 
-say() { printf '==> %s\n' "$*"; }
+say() { printf '==> %s\n' "$*" >&2; }
 
 # ensure_venv DIR REQUIREMENTS: creates DIR and installs REQUIREMENTS unless the same file was installed last time.
 ensure_venv() {
@@ -19,11 +19,11 @@ ensure_venv() {
   if [ ! -x "$venv/bin/python" ]; then
     say "creating $venv"
     "$PYTHON" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
   fi
   if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
     say "installing $requirements into $venv (a few minutes the first time)"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" >&2
     cp "$requirements" "$stamp"
   fi
 }
@@ -35,7 +35,7 @@ case "$what" in
     ensure_venv .venv/infra tests/infra/requirements.txt
     if [ ! -x tests/infra/node_modules/.bin/asl-validator ]; then
       say "installing asl-validator (npm ci)"
-      npm ci --prefix tests/infra --no-audit --no-fund --loglevel=error
+      npm ci --prefix tests/infra --no-audit --no-fund --loglevel=error >&2
     fi
     ;;
   harness) ;;
