@@ -74,7 +74,13 @@ if $BUILD; then
   echo "cargo lambda build took $(( $(date +%s) - start )) s"
   step "sam build (x86_64 here; arm64 is the template's default)"
   start=$(date +%s)
-  "$VENV/bin/sam" build --beta-features --template-file template.yaml \
+  # SAM sets CARGO_TARGET_DIR=target (a target folder per function: 13 builds of every dependency) unless it is
+  # set, and copies the binary from <CodeUri>/target/lambda. So: the workspace's target folder, and a link to it
+  # in each function folder for the copy, removed afterwards.
+  trap 'rm -f functions/*/target' EXIT
+  rm -rf functions/*/target
+  for dir in functions/*/; do ln -s ../../target "${dir}target"; done
+  CARGO_TARGET_DIR="$ROOT/target" "$VENV/bin/sam" build --beta-features --template-file template.yaml \
     --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/build
   echo "sam build took $(( $(date +%s) - start )) s"
   for dir in .aws-sam/build/*Function; do
