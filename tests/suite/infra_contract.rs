@@ -207,7 +207,7 @@ fn check_substitutions(template: &Yaml, flow: &str, asl_text: &str) -> Vec<Strin
 }
 
 /// Every function folder has exactly one template function (matched by CodeUri) and the reverse; every function
-/// is built with cargo-lambda.
+/// is built with cargo-lambda, naming its own binary.
 fn check_functions(template: &Yaml, folders: &BTreeSet<String>) -> Vec<String> {
     let mut problems = Vec::new();
     let mut by_folder: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -219,10 +219,23 @@ fn check_functions(template: &Yaml, folders: &BTreeSet<String>) -> Vec<String> {
             .and_then(Yaml::as_str)
             .unwrap_or("");
         match code_uri.trim_end_matches('/').strip_prefix("functions/") {
-            Some(folder) => by_folder
-                .entry(folder.to_owned())
-                .or_default()
-                .push(id.clone()),
+            Some(folder) => {
+                // SAM copies target/lambda/<Binary>/bootstrap: the binary must be the folder's.
+                let binary = resource
+                    .get("Metadata")
+                    .and_then(|m| m.get("BuildProperties"))
+                    .and_then(|p| p.get("Binary"))
+                    .and_then(Yaml::as_str);
+                if binary != Some(folder) {
+                    problems.push(format!(
+                        "{id}: Metadata.BuildProperties.Binary is {binary:?}, not {folder:?}"
+                    ));
+                }
+                by_folder
+                    .entry(folder.to_owned())
+                    .or_default()
+                    .push(id.clone());
+            }
             None => problems.push(format!(
                 "{id}: CodeUri {code_uri:?} is not functions/<name>"
             )),
@@ -559,7 +572,7 @@ Resources:
     Properties: {CodeUri: functions/get-user}
   StrayFunction:
     Type: AWS::Serverless::Function
-    Metadata: {BuildMethod: rust-cargolambda}
+    Metadata: {BuildMethod: rust-cargolambda, BuildProperties: {Binary: get-user}}
     Properties: {CodeUri: functions/no-such-folder}
   Flow:
     Type: AWS::Serverless::StateMachine
@@ -622,6 +635,7 @@ fn function_check_fails_on_broken_example() {
             "functions/suspend-user has no template function",
             "StrayFunction has CodeUri functions/no-such-folder",
             "GetUserFunction: Metadata.BuildMethod",
+            "StrayFunction: Metadata.BuildProperties.Binary is Some(\"get-user\")",
         ],
     );
     let actions = check_actions(&["get-user", "frobnicate-user"].map(String::from).into());
