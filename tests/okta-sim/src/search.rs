@@ -179,6 +179,31 @@ impl Parser {
 }
 
 /// Parses an expression; a malformed one is Okta's 400 E0000031 "Invalid search criteria."
+/// The expression of a list request's `search` or `filter` parameter, checked against what each allows. Okta
+/// refuses both at once (E0000033).
+pub fn from_query(
+    search: Option<&str>,
+    filter: Option<&str>,
+    search_allowed: &dyn Fn(&str, Op) -> bool,
+    filter_allowed: &dyn Fn(&str, Op) -> bool,
+) -> Result<Option<Expr>, OktaError> {
+    let (text, allowed) = match (search, filter) {
+        (Some(_), Some(_)) => {
+            return Err(OktaError::new(
+                400,
+                "E0000033",
+                "Bad request. Can't specify a search query and filter in the same request.",
+            ));
+        }
+        (Some(s), None) => (s, search_allowed),
+        (None, Some(f)) => (f, filter_allowed),
+        (None, None) => return Ok(None),
+    };
+    let expr = parse(text)?;
+    expr.check(allowed)?;
+    Ok(Some(expr))
+}
+
 pub fn parse(s: &str) -> Result<Expr, OktaError> {
     let toks = tokenize(s).map_err(|_| OktaError::invalid_search())?;
     if toks.is_empty() {

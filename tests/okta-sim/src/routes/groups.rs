@@ -41,26 +41,7 @@ pub async fn list(sh: Sh, RawQuery(q): RawQuery) -> ApiResult {
     let base = &sh.base;
     let search = query_get(&pairs, "search").filter(|s| !s.is_empty());
     let filter = query_get(&pairs, "filter").filter(|s| !s.is_empty());
-    let expr = match (search, filter) {
-        (Some(_), Some(_)) => {
-            return Err(OktaError::new(
-                400,
-                "E0000033",
-                "Bad request. Can't specify a search query and filter in the same request.",
-            ));
-        }
-        (Some(s), None) => {
-            let e = search::parse(s)?;
-            e.check(&search_allowed)?;
-            Some(e)
-        }
-        (None, Some(f)) => {
-            let e = search::parse(f)?;
-            e.check(&filter_allowed)?;
-            Some(e)
-        }
-        (None, None) => None,
-    };
+    let expr = search::from_query(search, filter, &search_allowed, &filter_allowed)?;
     if expr.is_none()
         && let Some(q) = query_get(&pairs, "q")
     {

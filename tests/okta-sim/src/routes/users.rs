@@ -73,26 +73,7 @@ pub async fn list(sh: Sh, RawQuery(q): RawQuery) -> ApiResult {
     let filter = query_get(&pairs, "filter").filter(|s| !s.is_empty());
     let org = sh.org();
     let base = &sh.base;
-    let expr = match (search, filter) {
-        (Some(_), Some(_)) => {
-            return Err(OktaError::new(
-                400,
-                "E0000033",
-                "Bad request. Can't specify a search query and filter in the same request.",
-            ));
-        }
-        (Some(s), None) => {
-            let e = search::parse(s)?;
-            e.check(&search_allowed)?;
-            Some(e)
-        }
-        (None, Some(f)) => {
-            let e = search::parse(f)?;
-            e.check(&filter_allowed)?;
-            Some(e)
-        }
-        (None, None) => None,
-    };
+    let expr = search::from_query(search, filter, &search_allowed, &filter_allowed)?;
     if let Some(e) = expr {
         // search and filter results include DEPROVISIONED users (SPEC listUsers).
         let items: Vec<_> = org
