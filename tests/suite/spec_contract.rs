@@ -1,4 +1,4 @@
-//! Okta's management OpenAPI spec (`../shared/okta/management-minimal.yaml`) is the contract: every route the
+//! Okta's management OpenAPI spec (`tests/okta-spec/management-minimal.yaml`, vendored whole) is the contract: every route the
 //! simulator serves and every request the library sends (method, path template, query parameter names) must
 //! exist in it.
 
@@ -11,11 +11,14 @@ use okta_lifecycle_tests::{client_for, repo_path, run, sample_org, start_sim};
 use serde_json::json;
 use serde_norway::Value;
 
+/// The vendored spec, relative to the repository root; its README names its version and sha256.
+const SPEC: &str = "tests/okta-spec/management-minimal.yaml";
+
 /// (method, path template) → the query parameter names the spec allows there.
 type Operations = BTreeMap<(String, String), BTreeSet<String>>;
 
 fn spec_operations() -> Operations {
-    let path = repo_path("../shared/okta/management-minimal.yaml");
+    let path = repo_path(SPEC);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("read {}: {error}", path.display()));
     let spec: Value = serde_norway::from_str(&text).unwrap();
@@ -81,6 +84,41 @@ fn check(
             "{method} {path}: query parameters {unknown:?} are not in the spec (allowed: {allowed:?})"
         ))
     }
+}
+
+/// The row `| name | `value` |` of the vendored spec's README table.
+fn recorded(readme: &str, name: &str) -> String {
+    let prefix = format!("| {name} | `");
+    readme
+        .lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("tests/okta-spec/README.md has no `{name}` row"))
+        .to_owned()
+}
+
+#[test]
+fn the_vendored_spec_is_the_one_its_readme_names() {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(repo_path(SPEC)).unwrap();
+    let sha256: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let readme = std::fs::read_to_string(repo_path("tests/okta-spec/README.md")).unwrap();
+    assert_eq!(
+        sha256,
+        recorded(&readme, "sha256"),
+        "run tests/okta-spec/update.sh"
+    );
+    let spec: Value = serde_norway::from_slice(&bytes).unwrap();
+    assert_eq!(
+        spec["info"]["version"].as_str(),
+        Some(recorded(&readme, "info.version").as_str())
+    );
+    assert_eq!(spec["info"]["license"]["name"].as_str(), Some("Apache-2.0"));
+    let licence = std::fs::read_to_string(repo_path("tests/okta-spec/LICENSE")).unwrap();
+    assert!(licence.contains("Apache License") && licence.contains("Version 2.0"));
 }
 
 #[test]
