@@ -269,6 +269,21 @@ mod tests {
     }
 
     #[test]
+    fn a_jwt_principal_is_its_subject_and_client() {
+        let event = json!({"requestContext": {"authorizer": {"jwt": {"claims": {"sub": "00u1", "cid": "0oa9"}}}}});
+        assert_eq!(
+            jwt_principal(&event, "/requestContext/authorizer/jwt/claims").as_deref(),
+            Some("jwt sub=00u1 client_id=0oa9")
+        );
+        let event =
+            json!({"requestContext": {"authorizer": {"jwt": {"claims": {"client_id": "c"}}}}});
+        assert_eq!(
+            jwt_principal(&event, "/requestContext/authorizer/jwt/claims"),
+            None
+        );
+    }
+
+    #[test]
     fn http_inputs_merge_and_conflicts_are_named() {
         let path = [("user".to_owned(), "jane".to_owned())]
             .into_iter()
