@@ -157,7 +157,37 @@ fn function_binary(name: &str) -> PathBuf {
             .unwrap();
         assert!(status.success(), "cargo build -p {name}");
     }
+    // A binary older than the code would test yesterday's audit line; the test cannot rebuild it under a running
+    // `cargo test` (the build directory is locked), so it says what to run.
+    let built = std::fs::metadata(&binary).unwrap().modified().unwrap();
+    let newest = newest_source(&repo_path("shared/src"))
+        .max(newest_source(&repo_path(&format!("functions/{name}/src"))));
+    assert!(
+        newest <= built,
+        "{} is older than the code: run `cargo build --bins` first",
+        binary.display()
+    );
     binary
+}
+
+fn newest_source(dir: &std::path::Path) -> std::time::SystemTime {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                newest_source(&path)
+            } else {
+                entry
+                    .metadata()
+                    .and_then(|meta| meta.modified())
+                    .unwrap_or(std::time::UNIX_EPOCH)
+            }
+        })
+        .max()
+        .unwrap_or(std::time::UNIX_EPOCH)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

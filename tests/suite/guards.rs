@@ -313,9 +313,23 @@ async fn each_guard_refuses_before_any_change_and_is_audited() {
             other => failures.push(format!("{}: {other:?}", case.name)),
         }
         let audit = capture.audit_lines();
+        // A refusal for whom it protects names that user; refusals of the input itself have no user to name.
+        let user_id = case
+            .payload
+            .get("user")
+            .and_then(Value::as_str)
+            .and_then(|user| sim.user(user))
+            .map(|user| user.id);
+        let names_user = case.error != "Policy.ProtectedUser"
+            || user_id.is_some_and(|id| {
+                audit
+                    .first()
+                    .is_some_and(|line| line["fields"]["user_id"] == id)
+            });
         if audit.len() != 1
             || audit[0]["fields"]["outcome"] != case.error
             || audit[0]["fields"]["action"] != case.action.name()
+            || !names_user
         {
             failures.push(format!("{}: audit {audit:?}", case.name));
         }

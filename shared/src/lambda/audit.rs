@@ -19,6 +19,8 @@ pub struct Record<'a> {
     pub input: Option<&'a Input>,
     pub result: &'a Result<Output, Error>,
     pub okta_request_ids: &'a [String],
+    /// The target user as the guardrails resolved it, so that a refusal names whom it protected.
+    pub resolved_user_id: Option<&'a str>,
     pub duration: Duration,
 }
 
@@ -37,7 +39,11 @@ pub fn record(record: &Record<'_>) {
         execution_id = text(record.input.and_then(|input| input.execution_id.as_deref())),
         source = text(record.call.source.as_deref()),
         target_user = text(record.input.map(|input| input.user.as_str())),
-        user_id = text(output.map(|output| output.user.id.as_str())),
+        user_id = text(
+            output
+                .map(|output| output.user.id.as_str())
+                .or(record.resolved_user_id)
+        ),
         group_id = text(output.and_then(|output| output.group.as_ref()).map(|group| group.id.as_str())),
         app_id = text(output.and_then(|output| output.app.as_ref()).map(|app| app.id.as_str())),
         status_before = text(output.map(|output| output.user.status_before.as_str())),

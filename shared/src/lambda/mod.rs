@@ -66,13 +66,13 @@ pub async fn handle(
         .input
         .clone()
         .and_then(|value| Input::parse(action, &value));
-    let (result, okta_request_ids) = match (&input, client) {
-        (Err(error), _) => (Err(error.clone()), Vec::new()),
-        (Ok(_), Err(error)) => (Err(error.clone()), Vec::new()),
+    let (result, okta_request_ids, resolved_user_id) = match (&input, client) {
+        (Err(error), _) => (Err(error.clone()), Vec::new(), None),
+        (Ok(_), Err(error)) => (Err(error.clone()), Vec::new(), None),
         (Ok(input), Ok(client)) => {
             let session = client.session(deadline);
             let result = execute(action, &session, input, call.kind).await;
-            (result, session.request_ids())
+            (result, session.request_ids(), session.resolved_user_id())
         }
     };
     audit::record(&audit::Record {
@@ -81,6 +81,7 @@ pub async fn handle(
         input: input.as_ref().ok(),
         result: &result,
         okta_request_ids: &okta_request_ids,
+        resolved_user_id: resolved_user_id.as_deref(),
         duration: started.elapsed(),
     });
     if call.kind.is_http() {

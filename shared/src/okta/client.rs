@@ -149,6 +149,11 @@ impl Session<'_> {
         self.client
     }
 
+    /// The id of the user the guardrails resolved in this session, if they got that far.
+    pub fn resolved_user_id(&self) -> Option<String> {
+        self.memo.user.value().map(|user| user.id)
+    }
+
     /// GET a resource; `None` when Okta says 404.
     pub async fn get_optional<T: DeserializeOwned>(
         &self,

@@ -17,6 +17,12 @@ impl<T: Clone> Slot<T> {
             .map(|(_, value)| value.clone())
     }
 
+    /// Whatever is remembered, whichever reference it answered.
+    pub fn value(&self) -> Option<T> {
+        let slot = self.0.lock().ok()?;
+        slot.as_ref().map(|(_, value)| value.clone())
+    }
+
     pub fn set(&self, reference: &str, value: &T) {
         if let Ok(mut slot) = self.0.lock() {
             *slot = Some((reference.to_owned(), value.clone()));
