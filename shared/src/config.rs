@@ -10,6 +10,7 @@ use serde::Deserialize;
 use url::{Host, Url};
 
 use crate::error::{Error, Result};
+use crate::guard::Guardrails;
 
 /// Okta's own domains: an org URL must be a subdomain of one of these, or of an allowed custom domain.
 /// Source: `okta-api-notes.md` section 8 (the SDKs' admin-suffix list).
@@ -167,6 +168,7 @@ pub enum ConnectionSource {
 pub struct Settings {
     pub source: ConnectionSource,
     pub allowed_custom_domains: Vec<String>,
+    pub guardrails: Guardrails,
 }
 
 /// Default time a secret stays cached: long enough to spare Secrets Manager, short enough for a rotation.
@@ -226,6 +228,7 @@ impl Settings {
         Ok(Settings {
             source,
             allowed_custom_domains,
+            guardrails: Guardrails::from_lookup(&lookup)?,
         })
     }
 }

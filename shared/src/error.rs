@@ -34,11 +34,19 @@ pub enum ErrorKind {
     OktaTransient,
     /// Okta answered something this client does not understand.
     OktaUnexpectedResponse,
+    /// A guardrail: the target is the token's own admin, an admin, or in a protected group.
+    PolicyProtectedUser,
+    /// A guardrail: the group carries admin roles, so adding a member would grant them.
+    PolicyPrivilegedGroup,
+    /// A guardrail: the deployment's allow-list does not include this group or app.
+    PolicyNotGrantable,
+    /// A guardrail: the request would return a link, token or password, which this deployment or caller may not get.
+    PolicyCredentialReturnDisabled,
 }
 
 impl ErrorKind {
     /// Every kind, for the README table and the contract tests.
-    pub const ALL: [ErrorKind; 12] = [
+    pub const ALL: [ErrorKind; 16] = [
         ErrorKind::InputInvalid,
         ErrorKind::ConfigInvalid,
         ErrorKind::SecretUnavailable,
@@ -51,6 +59,10 @@ impl ErrorKind {
         ErrorKind::OktaRateLimited,
         ErrorKind::OktaTransient,
         ErrorKind::OktaUnexpectedResponse,
+        ErrorKind::PolicyProtectedUser,
+        ErrorKind::PolicyPrivilegedGroup,
+        ErrorKind::PolicyNotGrantable,
+        ErrorKind::PolicyCredentialReturnDisabled,
     ];
 
     /// The stable name: Step Functions `ErrorEquals`, the Lambda `errorType`, the HTTP `error` field.
@@ -68,6 +80,10 @@ impl ErrorKind {
             ErrorKind::OktaRateLimited => "Okta.RateLimited",
             ErrorKind::OktaTransient => "Okta.Transient",
             ErrorKind::OktaUnexpectedResponse => "Okta.UnexpectedResponse",
+            ErrorKind::PolicyProtectedUser => "Policy.ProtectedUser",
+            ErrorKind::PolicyPrivilegedGroup => "Policy.PrivilegedGroup",
+            ErrorKind::PolicyNotGrantable => "Policy.NotGrantable",
+            ErrorKind::PolicyCredentialReturnDisabled => "Policy.CredentialReturnDisabled",
         }
     }
 
@@ -92,6 +108,11 @@ impl ErrorKind {
             | ErrorKind::OktaUnexpectedResponse => 502,
             ErrorKind::SecretUnavailable | ErrorKind::OktaTransient => 503,
             ErrorKind::ConfigInvalid => 500,
+            // The caller is authenticated but the deployment forbids this change: 403, whoever asks.
+            ErrorKind::PolicyProtectedUser
+            | ErrorKind::PolicyPrivilegedGroup
+            | ErrorKind::PolicyNotGrantable
+            | ErrorKind::PolicyCredentialReturnDisabled => 403,
         }
     }
 
@@ -123,6 +144,18 @@ impl ErrorKind {
             ErrorKind::OktaTransient => "Okta or the network failed for now (5xx, timeout); retry.",
             ErrorKind::OktaUnexpectedResponse => {
                 "Okta answered something this version does not understand."
+            }
+            ErrorKind::PolicyProtectedUser => {
+                "The user is the token's own admin, holds an admin role or is in a protected group; change them in the Okta admin console."
+            }
+            ErrorKind::PolicyPrivilegedGroup => {
+                "The group carries admin roles: adding members would grant them; do it in the Okta admin console."
+            }
+            ErrorKind::PolicyNotGrantable => {
+                "The group or app is not in this deployment's allow-list (OKTA_GRANTABLE_GROUPS, OKTA_GRANTABLE_APPS)."
+            }
+            ErrorKind::PolicyCredentialReturnDisabled => {
+                "The request would return a link, token or password: off unless OKTA_ALLOW_CREDENTIAL_RETURN, never to flows."
             }
         }
     }
@@ -183,6 +216,11 @@ impl Error {
         let mut error = Error::new(ErrorKind::ConfigInvalid, format!("{field}: {message}"));
         error.field = Some(field.to_owned());
         error
+    }
+
+    /// A guardrail's refusal; `kind` is one of the `Policy.*` kinds.
+    pub fn policy(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error::new(kind, message)
     }
 
     pub fn not_applicable(message: impl Into<String>) -> Self {

@@ -863,7 +863,11 @@ class LocalAws:
         self.client("secretsmanager").create_secret(
             Name=SECRET_ID, SecretString=json.dumps({"orgUrl": self.sim.url, "apiToken": self.token}))
         fn_env = dict(DUMMY_AWS_ENV)
-        fn_env.update({"OKTA_SECRET_ID": SECRET_ID, "AWS_ENDPOINT_URL": self.moto.url, "RUST_LOG": "info"})
+        fn_env.update({"OKTA_SECRET_ID": SECRET_ID, "AWS_ENDPOINT_URL": self.moto.url, "RUST_LOG": "info",
+                       # On here (off by default when deployed), so that the tests prove a flow never receives a
+                       # link or password even when direct callers may.
+                       "OKTA_ALLOW_CREDENTIAL_RETURN": "true",
+                       "OKTA_PROTECTED_GROUPS": "Break Glass"})
         self.emulator = Emulator(self.log_dir, fn_env, self.functions, self.mode, port=emulator_port).start()
         if self.emulator.shim:
             self.proxy.on_invoke = self.emulator.shim.wake

@@ -28,7 +28,7 @@ JANE = "jane.doe@acme.example"
 # function → (method, route, path params, query params, body fields). The path user/group/app and the query and
 # body together make the input; the Step Functions and EventBridge fixtures carry the same input as plain JSON.
 CASES: dict[str, tuple[str, str, dict, dict, dict]] = {
-    "activate-user": ("POST", "/users/{user}/activate", {"user": JANE}, {}, {"sendEmail": False}),
+    "activate-user": ("POST", "/users/{user}/activate", {"user": JANE}, {}, {"sendEmail": True}),
     "add-user-to-group": ("PUT", "/users/{user}/groups/{group}", {"user": JANE, "group": "Engineering"}, {}, {}),
     "assign-app-to-user": ("PUT", "/users/{user}/apps/{app}", {"user": JANE, "app": "Slack"}, {}, {}),
     "clear-user-sessions": ("DELETE", "/users/{user}/sessions", {"user": SAM},
@@ -40,7 +40,7 @@ CASES: dict[str, tuple[str, str, dict, dict, dict]] = {
     "remove-user-from-group": ("DELETE", "/users/{user}/groups/{group}", {"user": SAM, "group": "VPN Users"}, {},
                                {}),
     "reset-password": ("POST", "/users/{user}/reset-password", {"user": SAM}, {},
-                       {"sendEmail": False, "revokeSessions": True}),
+                       {"sendEmail": True, "revokeSessions": True}),
     "revoke-app-from-user": ("DELETE", "/users/{user}/apps/{app}", {"user": SAM, "app": "Slack"}, {}, {}),
     "suspend-user": ("POST", "/users/{user}/suspend", {"user": SAM}, {}, {}),
     "unsuspend-user": ("POST", "/users/{user}/unsuspend", {"user": "susan.suspended@acme.example"}, {}, {}),

@@ -9,7 +9,7 @@ import pytest
 
 SAM, JANE = "sam.leaver@acme.example", "jane.doe@acme.example"
 ONBOARD_JANE = {"user": JANE, "groups": ["Engineering", "VPN Users"],
-                "apps": ["Slack", {"app": "AWS", "userName": "jane"}], "sendEmail": False}
+                "apps": ["Slack", {"app": "AWS", "userName": "jane"}], "sendEmail": True}
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +50,24 @@ def test_onboarding(fresh):
     aws = next(a for a in st["apps"] if a["label"] == "AWS")
     uid = env.sim.user(JANE, st)["id"]
     assert any(x["userId"] == uid and x["userName"] == "jane" for x in aws["assignments"])
+
+
+CREDENTIAL_KEYS = ("activationUrl", "activationToken", "resetPasswordUrl", "tempPassword")
+
+
+def test_onboarding_history_holds_no_link_or_password(fresh):
+    """A flow asking Okta not to email (sendEmail: false) would put the activation link and the reset link into
+    the execution history, readable for 90 days: the functions refuse, even with OKTA_ALLOW_CREDENTIAL_RETURN on."""
+    env = fresh
+    execution = env.start_flow("onboarding", {**ONBOARD_JANE, "sendEmail": False, "password": "reset"})
+    status, out = env.wait(execution)
+    history = json.dumps(env.history(execution), default=str)
+    for key in CREDENTIAL_KEYS:
+        assert key not in history, key
+    for link in ("/tokens/", "/reset_password/"):  # the simulator's activation and reset link paths
+        assert link not in history, link
+    assert "Policy.CredentialReturnDisabled" in history, (status, out)
+    assert env.sim.user(JANE, env.sim_state())["status"] == "STAGED"  # nothing was activated without the email
 
 
 def test_offboarding(fresh):

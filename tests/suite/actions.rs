@@ -6,8 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use okta_lifecycle::guard::Guardrails;
 use okta_lifecycle::{Action, ErrorKind};
-use okta_lifecycle_tests::{client_for, run, start_sim};
+use okta_lifecycle_tests::{client_with, credentials_allowed, run, start_sim};
 use okta_sim::{Seed, SeedUser};
 use serde_json::{Value, json};
 
@@ -111,7 +112,7 @@ async fn every_user_action_from_every_status() {
     for action in USER_ACTIONS {
         // A fresh org per action keeps rows independent.
         let sim = start_sim(seed_one_per_status()).await;
-        let client = client_for(&sim);
+        let client = client_with(&sim, credentials_allowed());
         for status in STATUSES {
             let login = format!("{}@matrix.example", status.to_lowercase());
             let expect = expected(action, status);
@@ -284,7 +285,7 @@ async fn activation_of_a_user_with_a_password_leads_to_active_and_links_only_on_
     no_email.password = Some(false);
     seed.add_user(no_email);
     let sim = start_sim(seed).await;
-    let client = client_for(&sim);
+    let client = client_with(&sim, credentials_allowed());
 
     let output = run(
         &client,
@@ -327,7 +328,7 @@ async fn resend_activation_reactivates_a_provisioned_user() {
     let mut seed = Seed::empty();
     seed.user("pending@matrix.example", "PROVISIONED");
     let sim = start_sim(seed).await;
-    let client = client_for(&sim);
+    let client = client_with(&sim, credentials_allowed());
     let output = run(
         &client,
         Action::ActivateUser,
@@ -352,7 +353,7 @@ async fn expire_with_a_temporary_password_returns_it_once() {
     let mut seed = Seed::empty();
     seed.user("temp@matrix.example", "ACTIVE");
     let sim = start_sim(seed).await;
-    let client = client_for(&sim);
+    let client = client_with(&sim, credentials_allowed());
     let input =
         json!({"user": "temp@matrix.example", "tempPassword": true, "revokeSessions": true});
     let output = run(&client, Action::ExpirePassword, input.clone())
@@ -384,7 +385,7 @@ async fn deactivation_never_deletes() {
     let mut seed = Seed::empty();
     seed.user("gone@matrix.example", "ACTIVE");
     let sim = start_sim(seed).await;
-    let client = client_for(&sim);
+    let client = client_with(&sim, credentials_allowed());
     for _ in 0..3 {
         run(
             &client,
@@ -417,7 +418,7 @@ async fn group_membership_matrix() {
     seed.add_member(&engineering, &user);
     seed.add_member(&imported, &user);
     let sim = start_sim(seed).await;
-    let client = client_for(&sim);
+    let client = client_with(&sim, credentials_allowed());
     let cases: [(Action, &str, Result<bool, ErrorKind>, bool); 8] = [
         (Action::AddUserToGroup, "Sales", Ok(true), true),
         (Action::AddUserToGroup, "Sales", Ok(false), true),
@@ -490,7 +491,7 @@ async fn app_assignment_matrix() {
     seed.app("Slack", "slack");
     seed.app("Slack Enterprise Grid", "slack_grid");
     let sim = start_sim(seed).await;
-    let client = client_for(&sim);
+    let client = client_with(&sim, credentials_allowed());
 
     let assign = |app: &str| json!({"user": "apps@matrix.example", "app": app});
     let output = run(&client, Action::AssignAppToUser, assign("Slack"))
@@ -587,7 +588,7 @@ async fn get_user_reads_properties_groups_and_deduplicated_apps() {
     let google = seed.add_app(google);
     seed.assign_app(&google, &user);
     let sim = start_sim(seed).await;
-    let client = client_for(&sim);
+    let client = client_with(&sim, credentials_allowed());
     let output = run(
         &client,
         Action::GetUser,
@@ -620,21 +621,24 @@ async fn get_user_reads_properties_groups_and_deduplicated_apps() {
 /// to every invocation shows up here.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn okta_calls_per_action_on_the_happy_path() {
+    // The guardrails' reads included, with a protected group set (the most they cost): the target's roles and,
+    // for the protected group, its groups (which the group actions reuse); add-user-to-group also reads the
+    // group's roles. The token's owner is read once per container and secret: the warm-up dry run pays for it.
     let mut failures = Vec::new();
     let cases: [(Action, &str, Value, usize); 14] = [
-        (Action::ActivateUser, "STAGED", json!({}), 2),
-        (Action::DeactivateUser, "ACTIVE", json!({}), 2),
-        (Action::SuspendUser, "ACTIVE", json!({}), 2),
-        (Action::UnsuspendUser, "SUSPENDED", json!({}), 2),
-        (Action::UnlockUser, "LOCKED_OUT", json!({}), 2),
-        (Action::ExpirePassword, "ACTIVE", json!({}), 2),
+        (Action::ActivateUser, "STAGED", json!({}), 4),
+        (Action::DeactivateUser, "ACTIVE", json!({}), 4),
+        (Action::SuspendUser, "ACTIVE", json!({}), 4),
+        (Action::UnsuspendUser, "SUSPENDED", json!({}), 4),
+        (Action::UnlockUser, "LOCKED_OUT", json!({}), 4),
+        (Action::ExpirePassword, "ACTIVE", json!({}), 4),
         (
             Action::ResetPassword,
             "ACTIVE",
             json!({"sendEmail": true}),
-            2,
+            4,
         ),
-        (Action::ClearUserSessions, "ACTIVE", json!({}), 2),
+        (Action::ClearUserSessions, "ACTIVE", json!({}), 4),
         (Action::GetUser, "ACTIVE", json!({}), 1),
         (
             Action::GetUser,
@@ -646,25 +650,25 @@ async fn okta_calls_per_action_on_the_happy_path() {
             Action::AddUserToGroup,
             "ACTIVE",
             json!({"group": "Sales"}),
-            4,
+            6,
         ),
         (
             Action::RemoveUserFromGroup,
             "ACTIVE",
             json!({"group": "Engineering"}),
-            4,
+            5,
         ),
         (
             Action::AssignAppToUser,
             "ACTIVE",
             json!({"app": "Slack"}),
-            4,
+            6,
         ),
         (
             Action::RevokeAppFromUser,
             "ACTIVE",
             json!({"app": "Zoom"}),
-            4,
+            6,
         ),
     ];
     for (action, status, extra, expected_calls) in cases {
@@ -672,14 +676,27 @@ async fn okta_calls_per_action_on_the_happy_path() {
         let user = seed.user("counted@acme.example", status);
         let engineering = seed.group("Engineering", "OKTA_GROUP");
         seed.group("Sales", "OKTA_GROUP");
+        let break_glass = seed.group("Break Glass", "OKTA_GROUP");
         seed.add_member(&engineering, &user);
         seed.app("Slack", "slack");
         let zoom = seed.app("Zoom", "zoom");
         seed.assign_app(&zoom, &user);
         let sim = start_sim(seed).await;
-        let client = client_for(&sim);
+        let client = client_with(
+            &sim,
+            Guardrails {
+                protected_groups: vec![break_glass],
+                ..credentials_allowed()
+            },
+        );
         let mut input = extra;
         input["user"] = json!("counted@acme.example");
+        let mut warm_up = input.clone();
+        warm_up["dryRun"] = json!(true);
+        if let Err(error) = run(&client, action, warm_up).await {
+            failures.push(format!("{} warm-up: {error:?}", action.name()));
+        }
+        sim.reset_counters();
         let result = run(&client, action, input).await;
         match result {
             Ok(output) if output.changed || action == Action::GetUser => {}

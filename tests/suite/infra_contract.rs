@@ -697,3 +697,51 @@ fn route_check_fails_on_broken_example() {
         ],
     );
 }
+
+// ------------------------------------------------------------------------------- guardrail settings
+
+/// Every guardrail setting the code reads reaches every function from a template parameter (Globals), so that a
+/// deployment can set it and nobody forgets one.
+fn check_guard_settings(template: &Yaml) -> Vec<String> {
+    let variables = template
+        .get("Globals")
+        .and_then(|g| g.get("Function"))
+        .and_then(|f| f.get("Environment"))
+        .and_then(|e| e.get("Variables"));
+    let parameters = template.get("Parameters");
+    let mut problems = Vec::new();
+    for setting in okta_lifecycle::guard::SETTINGS {
+        match variables.and_then(|v| v.get(setting)).and_then(referenced) {
+            Some((tag, parameter)) if tag == "Ref" => {
+                if parameters.and_then(|p| p.get(&parameter)).is_none() {
+                    problems.push(format!("{setting}: !Ref {parameter} is not a parameter"));
+                }
+            }
+            _ => problems.push(format!(
+                "{setting}: not set from a parameter in Globals.Function.Environment.Variables"
+            )),
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_guard_setting_comes_from_a_template_parameter() {
+    assert_none(check_guard_settings(&template()));
+}
+
+#[test]
+fn guard_setting_check_fails_on_broken_example() {
+    let broken: Yaml = serde_norway::from_str(
+        "Parameters:\n  ProtectedGroups: {Type: String}\nGlobals:\n  Function:\n    Environment:\n      Variables:\n        OKTA_PROTECTED_GROUPS: !Ref ProtectedGroup\n        OKTA_GRANTABLE_GROUPS: fixed\n",
+    )
+    .expect("broken example parses");
+    expect_problems(
+        &check_guard_settings(&broken),
+        &[
+            "OKTA_PROTECTED_GROUPS: !Ref ProtectedGroup is not a parameter",
+            "OKTA_GRANTABLE_GROUPS: not set from a parameter",
+            "OKTA_ALLOW_CREDENTIAL_RETURN: not set from a parameter",
+        ],
+    );
+}

@@ -13,7 +13,7 @@ use okta_lifecycle::config::OktaConfig;
 use okta_lifecycle::connection::Connection;
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::{Action, ErrorKind, lambda};
-use okta_lifecycle_tests::{TOKEN, client_for, start_sim, test_policy};
+use okta_lifecycle_tests::{TOKEN, start_sim, test_policy};
 use okta_sim::{Fault, FaultKind, Match, Seed};
 use serde_json::{Value, json};
 
@@ -66,7 +66,8 @@ async fn no_secret_in_any_log_line_error_or_debug_output() {
     seed.user("expiring@acme.example", "ACTIVE");
     seed.user("limited@acme.example", "ACTIVE");
     let sim = start_sim(seed).await;
-    let client = client_for(&sim);
+    let client =
+        okta_lifecycle_tests::client_with(&sim, okta_lifecycle_tests::credentials_allowed());
     let mut secrets_returned = Vec::new();
     let mut errors = Vec::new();
     let mut invocations = 0;

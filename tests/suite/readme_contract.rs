@@ -83,3 +83,15 @@ fn the_function_table_lists_every_function_and_its_fields() {
         );
     }
 }
+
+#[test]
+fn the_readme_documents_every_guardrail_setting() {
+    let text = readme();
+    for setting in okta_lifecycle::guard::SETTINGS {
+        assert!(
+            text.lines()
+                .any(|line| line.starts_with(&format!("| `{setting}`"))),
+            "the README's guardrail table has no row for {setting}"
+        );
+    }
+}

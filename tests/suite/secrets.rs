@@ -172,3 +172,38 @@ async fn secrets_manager_cache_rotation_and_errors() {
     assert!(error.kind.retryable());
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+/// The guardrails' token owner is cached with the connection: read once, and again when the secret is read anew
+/// (rotation, a 401), since a new token may belong to another admin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_owner_is_read_again_with_a_new_secret() {
+    let moto = Moto::start();
+    let secrets = moto.secrets_client().await;
+    let sim = org().await;
+    secrets
+        .create_secret()
+        .name("okta/owner")
+        .secret_string(secret_json(&sim, TOKEN))
+        .send()
+        .await
+        .unwrap();
+    let client = client_for_secret(&moto, "okta/owner").await;
+    let me_reads = || {
+        sim.requests()
+            .iter()
+            .filter(|request| request.path == "/api/v1/users/me")
+            .count()
+    };
+    let user = json!({"user": "rotating@acme.example"});
+    run(&client, Action::SuspendUser, user.clone())
+        .await
+        .unwrap();
+    run(&client, Action::UnsuspendUser, user.clone())
+        .await
+        .unwrap();
+    assert_eq!(me_reads(), 1, "cached with the connection");
+    let current = client.connection().get().await.unwrap();
+    assert!(client.connection().invalidate(&current).await);
+    run(&client, Action::SuspendUser, user).await.unwrap();
+    assert_eq!(me_reads(), 2, "read again with the new secret");
+}

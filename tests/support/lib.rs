@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use okta_lifecycle::config::OktaConfig;
 use okta_lifecycle::connection::Connection;
+use okta_lifecycle::guard::Guardrails;
+use okta_lifecycle::lambda::CallerKind;
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::okta::retry::RetryPolicy;
 use okta_lifecycle::{Action, Error, Input, Output};
@@ -35,10 +37,25 @@ pub async fn start_sim(seed: Seed) -> Simulator {
         .expect("start the simulator")
 }
 
-/// A client with a fixed connection to the simulator.
+/// A client with a fixed connection to the simulator and the default guardrails.
 pub fn client_for(sim: &Simulator) -> OktaClient {
+    client_with(sim, Guardrails::default())
+}
+
+/// A client with a fixed connection to the simulator and the given guardrails.
+pub fn client_with(sim: &Simulator, guardrails: Guardrails) -> OktaClient {
     let config = OktaConfig::new(&sim.url(), TOKEN.to_owned().into(), &[]).unwrap();
-    OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap()
+    OktaClient::with_policy(Connection::fixed(config), test_policy())
+        .unwrap()
+        .with_guardrails(guardrails)
+}
+
+/// Guardrails that let direct callers receive links and temporary passwords, for the tests of those outputs.
+pub fn credentials_allowed() -> Guardrails {
+    Guardrails {
+        allow_credential_return: true,
+        ..Guardrails::default()
+    }
 }
 
 /// Runs an action as a caller would: the JSON input is validated, then executed with a deadline.
@@ -54,7 +71,7 @@ pub async fn run_within(
 ) -> Result<Output, Error> {
     let input = Input::parse(action, &input)?;
     let session = client.session(Instant::now() + budget);
-    action.execute(&session, &input).await
+    okta_lifecycle::lambda::execute(action, &session, &input, CallerKind::Direct).await
 }
 
 /// The sample org shipped for the demo.

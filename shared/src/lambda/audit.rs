@@ -1,5 +1,8 @@
 //! The audit record: exactly one structured log line per invocation, whatever the outcome. It holds ids,
 //! statuses and names, never a token, a password, an activation or reset link, or the raw event.
+//!
+//! In Lambda, `lambda_runtime`'s subscriber writes JSON without the target (`with_target(false)`), the event's
+//! fields under `fields`: the `record` field is what finds audit lines there (`filter fields.record = "audit"`).
 
 use std::time::Duration;
 
@@ -7,33 +10,49 @@ use super::caller::Call;
 use crate::actions::{Action, Input, Output};
 use crate::error::Error;
 
+/// The value of the `record` field on every audit line.
+pub const RECORD: &str = "audit";
+
 pub struct Record<'a> {
     pub action: Action,
     pub call: &'a Call,
     pub input: Option<&'a Input>,
     pub result: &'a Result<Output, Error>,
     pub okta_request_ids: &'a [String],
+    /// The target user as the guardrails resolved it, so that a refusal names whom it protected.
+    pub resolved_user_id: Option<&'a str>,
     pub duration: Duration,
 }
 
 pub fn record(record: &Record<'_>) {
     let output = record.result.as_ref().ok();
     let error = record.result.as_ref().err();
+    // Every field on every line, empty when unknown: a fixed shape that queries and metric filters can rely on
+    // (the subscriber would leave a `None` out).
+    let text = |value: Option<&str>| value.unwrap_or_default().to_owned();
     tracing::info!(
         target: "audit",
+        record = RECORD,
         action = record.action.name(),
         caller = record.call.kind.audit_name(),
-        principal = record.call.principal.as_deref(),
-        target_user = record.input.map(|input| input.user.as_str()),
-        user_id = output.map(|output| output.user.id.as_str()),
-        group_id = output.and_then(|output| output.group.as_ref()).map(|group| group.id.as_str()),
-        app_id = output.and_then(|output| output.app.as_ref()).map(|app| app.id.as_str()),
-        status_before = output.map(|output| output.user.status_before.as_str()),
-        status_after = output.map(|output| output.user.status_after.as_str()),
-        changed = output.map(|output| output.changed),
-        dry_run = record.input.map(|input| input.dry_run),
+        principal = text(record.call.principal.as_deref()),
+        execution_id = text(record.input.and_then(|input| input.execution_id.as_deref())),
+        source = text(record.call.source.as_deref()),
+        target_user = text(record.input.map(|input| input.user.as_str())),
+        user_id = text(
+            output
+                .map(|output| output.user.id.as_str())
+                .or(record.resolved_user_id)
+        ),
+        group_id = text(output.and_then(|output| output.group.as_ref()).map(|group| group.id.as_str())),
+        app_id = text(output.and_then(|output| output.app.as_ref()).map(|app| app.id.as_str())),
+        status_before = text(output.map(|output| output.user.status_before.as_str())),
+        status_after = text(output.map(|output| output.user.status_after.as_str())),
+        // Nothing changed when the invocation failed.
+        changed = output.is_some_and(|output| output.changed),
+        dry_run = record.input.is_some_and(|input| input.dry_run),
         outcome = error.map_or("ok", |error| error.kind.name()),
-        error_message = error.map(|error| error.message.as_str()),
+        error_message = text(error.map(|error| error.message.as_str())),
         okta_request_ids = record.okta_request_ids.join(","),
         duration_ms = u64::try_from(record.duration.as_millis()).unwrap_or(u64::MAX),
         "audit"

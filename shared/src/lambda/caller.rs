@@ -41,8 +41,11 @@ impl CallerKind {
 #[derive(Debug)]
 pub struct Call {
     pub kind: CallerKind,
-    /// Who asked, when known: IAM ARN or JWT subject, event source and rule, execution or schedule ARN.
+    /// Who asked, from what the caller cannot forge: API Gateway's authorizer context (IAM ARN, or JWT subject and
+    /// client id). Only HTTP callers have one; Lambda invokes are attributed by CloudTrail.
     pub principal: Option<String>,
+    /// EventBridge rule events: the event's source and resource, as the event states them.
+    pub source: Option<String>,
     /// The action input, or why it could not be formed.
     pub input: Result<Value>,
 }
@@ -76,7 +79,8 @@ pub fn recognise(event: Value) -> Call {
     };
     Call {
         kind,
-        principal: execution,
+        principal: None,
+        source: None,
         input: Ok(event),
     }
 }
@@ -88,9 +92,21 @@ fn pointer_str(event: &Value, pointer: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A JWT caller: its subject and the client it was issued to (`client_id`, or `cid` in Okta's access tokens),
+/// both verified by API Gateway's authorizer before the function runs.
+fn jwt_principal(event: &Value, claims: &str) -> Option<String> {
+    let sub = pointer_str(event, &format!("{claims}/sub"))?;
+    let client = pointer_str(event, &format!("{claims}/client_id"))
+        .or_else(|| pointer_str(event, &format!("{claims}/cid")));
+    Some(match client {
+        Some(client) => format!("jwt sub={sub} client_id={client}"),
+        None => format!("jwt sub={sub}"),
+    })
+}
+
 fn api_gateway_v2(event: Value) -> Call {
     let principal = pointer_str(&event, "/requestContext/authorizer/iam/userArn")
-        .or_else(|| pointer_str(&event, "/requestContext/authorizer/jwt/claims/sub"));
+        .or_else(|| jwt_principal(&event, "/requestContext/authorizer/jwt/claims"));
     let input = serde_json::from_value::<ApiGatewayV2httpRequest>(event)
         .map_err(|_| Error::input("event", "is not a valid API Gateway HTTP API (2.0) event"))
         .and_then(|request| {
@@ -104,13 +120,14 @@ fn api_gateway_v2(event: Value) -> Call {
     Call {
         kind: CallerKind::ApiGatewayV2,
         principal,
+        source: None,
         input,
     }
 }
 
 fn api_gateway_v1(event: Value) -> Call {
     let principal = pointer_str(&event, "/requestContext/identity/userArn")
-        .or_else(|| pointer_str(&event, "/requestContext/authorizer/claims/sub"))
+        .or_else(|| jwt_principal(&event, "/requestContext/authorizer/claims"))
         .or_else(|| pointer_str(&event, "/requestContext/authorizer/principalId"));
     let input = serde_json::from_value::<ApiGatewayProxyRequest>(event)
         .map_err(|_| Error::input("event", "is not a valid API Gateway REST API (1.0) event"))
@@ -125,6 +142,7 @@ fn api_gateway_v1(event: Value) -> Call {
     Call {
         kind: CallerKind::ApiGatewayV1,
         principal,
+        source: None,
         input,
     }
 }
@@ -137,19 +155,21 @@ fn eventbridge(event: Value) -> Call {
                 .as_ref()
                 .and_then(|resources| resources.first())
                 .cloned();
-            let principal = Some(match resource {
+            let source = Some(match resource {
                 Some(resource) => format!("{} via {resource}", event.source),
                 None => event.source.clone(),
             });
             Call {
                 kind: CallerKind::EventBridge,
-                principal,
+                principal: None,
+                source,
                 input: Ok(event.detail),
             }
         }
         Err(_) => Call {
             kind: CallerKind::EventBridge,
             principal: None,
+            source: None,
             input: Err(Error::input("event", "is not a valid EventBridge event")),
         },
     }
@@ -243,11 +263,24 @@ mod tests {
             json!({"user": "a", "executionId": "arn:aws:states:us-east-1:1:execution:x:y"}),
         );
         assert_eq!(call.kind, CallerKind::StepFunctions);
-        assert_eq!(
-            call.principal.as_deref(),
-            Some("arn:aws:states:us-east-1:1:execution:x:y")
-        );
+        // A plain input's claims are not a principal: only API Gateway's authorizer vouches for one.
+        assert_eq!(call.principal, None);
         assert_eq!(recognise(json!({"user": "a"})).kind, CallerKind::Direct);
+    }
+
+    #[test]
+    fn a_jwt_principal_is_its_subject_and_client() {
+        let event = json!({"requestContext": {"authorizer": {"jwt": {"claims": {"sub": "00u1", "cid": "0oa9"}}}}});
+        assert_eq!(
+            jwt_principal(&event, "/requestContext/authorizer/jwt/claims").as_deref(),
+            Some("jwt sub=00u1 client_id=0oa9")
+        );
+        let event =
+            json!({"requestContext": {"authorizer": {"jwt": {"claims": {"client_id": "c"}}}}});
+        assert_eq!(
+            jwt_principal(&event, "/requestContext/authorizer/jwt/claims"),
+            None
+        );
     }
 
     #[test]

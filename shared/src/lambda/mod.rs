@@ -9,12 +9,12 @@ use std::time::{Instant, SystemTime};
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::Value;
 
-use crate::actions::{Action, Input};
+use crate::actions::{Action, Input, Output};
 use crate::config::Settings;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
-use crate::okta::OktaClient;
 use crate::okta::client::DEFAULT_BUDGET;
+use crate::okta::{OktaClient, Session};
 
 pub use caller::{CallerKind, recognise};
 
@@ -35,7 +35,20 @@ pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
 /// The Okta client described by the environment. Nothing is fetched yet: the secret is read on first use.
 pub async fn client_from_env() -> Result<OktaClient> {
     let settings = Settings::from_env()?;
-    OktaClient::new(Connection::from_settings(&settings).await)
+    Ok(OktaClient::new(Connection::from_settings(&settings).await)?
+        .with_guardrails(settings.guardrails))
+}
+
+/// The shared execution path: the guardrails, then the action. Every caller, the functions' handler and the
+/// tests alike, goes through here, so that no action runs unguarded.
+pub async fn execute(
+    action: Action,
+    session: &Session<'_>,
+    input: &Input,
+    caller: CallerKind,
+) -> Result<Output> {
+    crate::guard::check(action, session, input, caller).await?;
+    action.execute(session, input).await
 }
 
 /// One invocation: recognise the caller, validate the input, run the action, write the audit record, answer in
@@ -53,13 +66,13 @@ pub async fn handle(
         .input
         .clone()
         .and_then(|value| Input::parse(action, &value));
-    let (result, okta_request_ids) = match (&input, client) {
-        (Err(error), _) => (Err(error.clone()), Vec::new()),
-        (Ok(_), Err(error)) => (Err(error.clone()), Vec::new()),
+    let (result, okta_request_ids, resolved_user_id) = match (&input, client) {
+        (Err(error), _) => (Err(error.clone()), Vec::new(), None),
+        (Ok(_), Err(error)) => (Err(error.clone()), Vec::new(), None),
         (Ok(input), Ok(client)) => {
             let session = client.session(deadline);
-            let result = action.execute(&session, input).await;
-            (result, session.request_ids())
+            let result = execute(action, &session, input, call.kind).await;
+            (result, session.request_ids(), session.resolved_user_id())
         }
     };
     audit::record(&audit::Record {
@@ -68,6 +81,7 @@ pub async fn handle(
         input: input.as_ref().ok(),
         result: &result,
         okta_request_ids: &okta_request_ids,
+        resolved_user_id: resolved_user_id.as_deref(),
         duration: started.elapsed(),
     });
     if call.kind.is_http() {

@@ -8,6 +8,9 @@ use crate::error::Result;
 
 /// An app by id or exact label. `q` is a prefix search on name and label, so the exact label is picked here.
 pub async fn find_app(okta: &Session<'_>, reference: &str) -> Result<App> {
+    if let Some(app) = okta.memo.app.get(reference) {
+        return Ok(app);
+    }
     if looks_like_id(reference, "0oa")
         && let Some(app) = okta
             .get_optional::<App>(&format!("/api/v1/apps/{}", segment(reference)), &[])

@@ -12,11 +12,13 @@ use serde_json::Value;
 use url::Url;
 
 use super::errors::error_from_response;
+use super::memo::Memo;
 use super::pagination::{next_link, same_origin};
 use super::retry::{Failure, RetryPolicy, classify_status, classify_transport, rate_limit_reset};
 use crate::config::OktaConfig;
 use crate::connection::Connection;
 use crate::error::{Error, ErrorKind, Result};
+use crate::guard::{Guard, Guardrails};
 
 /// Default deadline for callers without one (tests, the CLI): generous, but bounded.
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(25);
@@ -27,6 +29,7 @@ pub struct OktaClient {
     http: reqwest::Client,
     connection: Connection,
     policy: RetryPolicy,
+    guard: Guard,
 }
 
 impl OktaClient {
@@ -63,7 +66,19 @@ impl OktaClient {
             http,
             connection,
             policy,
+            guard: Guard::default(),
         })
+    }
+
+    /// The deployment's guardrails (the default: no protected groups, no allow-lists, no credential return).
+    #[must_use]
+    pub fn with_guardrails(mut self, rules: Guardrails) -> Self {
+        self.guard = Guard::new(rules);
+        self
+    }
+
+    pub fn guard(&self) -> &Guard {
+        &self.guard
     }
 
     /// A session for one invocation: every call in it stops retrying before `deadline`.
@@ -72,6 +87,7 @@ impl OktaClient {
             client: self,
             deadline,
             request_ids: Mutex::new(Vec::new()),
+            memo: Memo::default(),
         }
     }
 
@@ -86,6 +102,8 @@ pub struct Session<'a> {
     client: &'a OktaClient,
     deadline: Instant,
     request_ids: Mutex<Vec<String>>,
+    /// What the guardrails resolved, for the action to reuse.
+    pub(crate) memo: Memo,
 }
 
 /// A successful response.
@@ -125,6 +143,15 @@ impl Session<'_> {
 
     pub fn deadline(&self) -> Instant {
         self.deadline
+    }
+
+    pub fn client(&self) -> &OktaClient {
+        self.client
+    }
+
+    /// The id of the user the guardrails resolved in this session, if they got that far.
+    pub fn resolved_user_id(&self) -> Option<String> {
+        self.memo.user.value().map(|user| user.id)
     }
 
     /// GET a resource; `None` when Okta says 404.

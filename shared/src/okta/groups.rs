@@ -6,6 +6,9 @@ use crate::error::{Error, Result};
 
 /// A group by id or exact name; two groups with the name give `Okta.Ambiguous` with their ids and types.
 pub async fn find_group(okta: &Session<'_>, reference: &str) -> Result<Group> {
+    if let Some(group) = okta.memo.group.get(reference) {
+        return Ok(group);
+    }
     if looks_like_id(reference, "00g")
         && let Some(group) = okta
             .get_optional::<Group>(&format!("/api/v1/groups/{}", segment(reference)), &[])

@@ -4,9 +4,11 @@ pub mod apps;
 pub mod client;
 pub mod errors;
 pub mod groups;
+pub mod memo;
 pub mod models;
 pub mod pagination;
 pub mod retry;
+pub mod roles;
 pub mod users;
 
 pub use client::{OktaClient, Response, Session};

@@ -172,3 +172,16 @@ pub struct AppLink {
 pub struct AppGroupAssignment {
     pub id: String,
 }
+
+/// An admin role assignment (spec `StandardRole` / `CustomRole`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Role {
+    #[serde(rename = "type")]
+    pub role_type: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    /// `USER` (direct), `GROUP` (through a group) or `CLIENT`.
+    #[serde(default)]
+    pub assignment_type: Option<String>,
+}

@@ -4,26 +4,53 @@ use super::models::{AppLink, Group, User};
 use super::{Session, search_literal, segment};
 use crate::error::{Error, ErrorKind, Result};
 
+/// How a reference matched its user: changes accept only the unambiguous ways (guard.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Matched {
+    Id,
+    /// The full login, compared case-insensitively (Okta treats logins so).
+    Login,
+    /// The login's part before `@`, which Okta resolves by path when it is unique today.
+    Shortname,
+    Email,
+}
+
 /// Resolves what a person would call a user: id, login, login shortname or email. Exactly one user, or
 /// `Okta.NotFound` naming what was searched, or `Okta.Ambiguous` listing the candidates. Never a prefix match.
+/// A user the guardrails already resolved in this invocation is not read again.
 pub async fn find_user(okta: &Session<'_>, reference: &str) -> Result<User> {
+    if let Some(user) = okta.memo.user.get(reference) {
+        return Ok(user);
+    }
+    resolve_user(okta, reference).await.map(|(user, _)| user)
+}
+
+/// `find_user`, telling how the reference matched.
+pub async fn resolve_user(okta: &Session<'_>, reference: &str) -> Result<(User, Matched)> {
     // Okta resolves id, login and unambiguous shortname by path, except logins with `/` (405 there).
     if !reference.contains('/')
         && let Some(user) = okta
             .get_optional::<User>(&format!("/api/v1/users/{}", segment(reference)), &[])
             .await?
     {
-        return Ok(user);
+        let matched = if user.id == reference {
+            Matched::Id
+        } else if user.login().eq_ignore_ascii_case(reference) {
+            Matched::Login
+        } else {
+            Matched::Shortname
+        };
+        return Ok((user, matched));
     }
     let by_login = search_users(okta, "profile.login", reference).await?;
     if let Some(user) = exactly_one(by_login, reference, "login")? {
-        return Ok(user);
+        return Ok((user, Matched::Login));
     }
     if reference.contains('@') {
         // Emails are not unique in Okta: several users may share one.
         let by_email = search_users(okta, "profile.email", reference).await?;
         if let Some(user) = exactly_one(by_email, reference, "email")? {
-            return Ok(user);
+            return Ok((user, Matched::Email));
         }
     }
     Err(Error::new(
@@ -74,6 +101,9 @@ pub async fn get_user(okta: &Session<'_>, id: &str) -> Result<User> {
 
 /// Every group the user is in, all pages, the built-in `Everyone` included.
 pub async fn user_groups(okta: &Session<'_>, user_id: &str) -> Result<Vec<Group>> {
+    if let Some(groups) = okta.memo.user_groups.get(user_id) {
+        return Ok(groups);
+    }
     okta.get_all(&format!("/api/v1/users/{}/groups", segment(user_id)), &[])
         .await
 }

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 pub use faults::{Fault, FaultKind, Match, RecordedRequest};
 pub use model::Email;
-pub use routes::{ROUTES, Route};
+pub use routes::{DEFAULT_TOKEN_OWNER_LOGIN, ROUTES, Route};
 pub use seed::{Seed, SeedApp, SeedAppUser, SeedGroup, SeedGroupRule, SeedUser};
 
 use model::UserStatus;

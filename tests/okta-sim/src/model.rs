@@ -91,6 +91,8 @@ pub struct User {
     pub sessions: u32,
     pub oauth_tokens: u32,
     pub remembered_devices: bool,
+    /// Role types assigned to the user directly.
+    pub roles: Vec<String>,
 }
 
 impl User {
@@ -224,6 +226,8 @@ pub struct Group {
     /// membership is every user of the org.
     pub members: Vec<String>,
     pub everyone: bool,
+    /// Role types assigned to the group; its members hold them too.
+    pub roles: Vec<String>,
 }
 
 impl Group {
@@ -380,6 +384,8 @@ pub struct Org {
     pub rules: Vec<GroupRule>,
     pub emails: Vec<Email>,
     pub next_seq: u64,
+    /// The user id `GET /api/v1/users/me` answers, when the seed names one.
+    pub token_owner: Option<String>,
 }
 
 impl Org {

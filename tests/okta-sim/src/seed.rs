@@ -27,6 +27,10 @@ pub struct Seed {
     pub apps: Vec<SeedApp>,
     #[serde(default)]
     pub group_rules: Vec<SeedGroupRule>,
+    /// The admin who owns the API token (id or login): what `GET /api/v1/users/me` answers. Without one,
+    /// `me` is a built-in super admin who is not listed (real Okta always has a token owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_owner: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -62,6 +66,9 @@ pub struct SeedUser {
     pub last_login: Option<String>,
     #[serde(default)]
     pub created: Option<String>,
+    /// Admin role types assigned to the user directly (`assignmentType: USER`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
 }
 
 impl SeedUser {
@@ -88,6 +95,10 @@ pub struct SeedGroup {
     /// User ids or logins. Ignored for `Everyone`, which always holds every user.
     #[serde(default)]
     pub members: Vec<String>,
+    /// Admin role types assigned to the group (`SUPER_ADMIN`, `ORG_ADMIN`, ..., `CUSTOM`): every member holds
+    /// them with `assignmentType: GROUP`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -252,6 +263,28 @@ impl Seed {
         }
     }
 
+    /// Assigns an admin role (`SUPER_ADMIN`, `ORG_ADMIN`, ...) to a user directly.
+    pub fn assign_user_role(&mut self, user_id: &str, role: &str) {
+        if let Some(u) = self
+            .users
+            .iter_mut()
+            .find(|u| u.id.as_deref() == Some(user_id))
+        {
+            u.roles.push(role.to_string());
+        }
+    }
+
+    /// Assigns an admin role to a group: its members hold it through the group.
+    pub fn assign_group_role(&mut self, group_id: &str, role: &str) {
+        if let Some(g) = self
+            .groups
+            .iter_mut()
+            .find(|g| g.id.as_deref() == Some(group_id))
+        {
+            g.roles.push(role.to_string());
+        }
+    }
+
     pub fn assign_app_to_group(&mut self, app_id: &str, group_id: &str) {
         if let Some(a) = self
             .apps
@@ -265,6 +298,22 @@ impl Seed {
     /// Turns the seed into an org; unknown references and bad enum values are errors so that a typo in
     /// a seed file doesn't silently change a test.
     pub(crate) fn build(&self) -> Result<Org, String> {
+        let mut org = self.build_without_owner()?;
+        if let Some(owner) = &self.token_owner {
+            let i = org
+                .user_idx_by_id(owner)
+                .or_else(|| {
+                    org.users
+                        .iter()
+                        .position(|u| u.login().eq_ignore_ascii_case(owner))
+                })
+                .ok_or_else(|| format!("unknown tokenOwner {owner}"))?;
+            org.token_owner = Some(org.users[i].id.clone());
+        }
+        Ok(org)
+    }
+
+    fn build_without_owner(&self) -> Result<Org, String> {
         let mut org = Org::default();
         let now = now_iso();
         let mut logins: HashMap<String, usize> = HashMap::new();
@@ -326,6 +375,7 @@ impl Seed {
                 sessions: su.sessions,
                 oauth_tokens: su.oauth_tokens,
                 remembered_devices: su.remembered_devices,
+                roles: checked_roles(&su.roles, &su.login)?,
             });
         }
         let find_user = |org: &Org, key: &str| -> Result<String, String> {
@@ -385,6 +435,7 @@ impl Seed {
                 last_membership_updated: now.clone(),
                 members,
                 everyone,
+                roles: checked_roles(&sg.roles, &sg.name)?,
             });
         }
         let find_group = |org: &Org, key: &str| -> Result<String, String> {
@@ -462,4 +513,35 @@ impl Seed {
         }
         Ok(org)
     }
+}
+
+/// Role types as the spec's `listAssignedRolesForUser` discriminator names them; a typo in a seed is an error.
+const ROLE_TYPES: [&str; 14] = [
+    "API_ACCESS_MANAGEMENT_ADMIN",
+    "APP_ADMIN",
+    "GROUP_MEMBERSHIP_ADMIN",
+    "HELP_DESK_ADMIN",
+    "MOBILE_ADMIN",
+    "ORG_ADMIN",
+    "READ_ONLY_ADMIN",
+    "REPORT_ADMIN",
+    "SUPER_ADMIN",
+    "USER_ADMIN",
+    "WORKFLOWS_ADMIN",
+    "ACCESS_CERTIFICATIONS_ADMIN",
+    "ACCESS_REQUESTS_ADMIN",
+    "CUSTOM",
+];
+
+fn checked_roles(roles: &[String], owner: &str) -> Result<Vec<String>, String> {
+    roles
+        .iter()
+        .map(|role| {
+            ROLE_TYPES
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(role))
+                .map(|known| (*known).to_string())
+                .ok_or_else(|| format!("{owner}: unknown role type {role:?}"))
+        })
+        .collect()
 }

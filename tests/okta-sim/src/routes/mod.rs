@@ -4,7 +4,10 @@
 mod apps;
 mod groups;
 mod lifecycle;
+mod roles;
 mod users;
+
+pub use roles::DEFAULT_TOKEN_OWNER_LOGIN;
 
 use std::sync::Arc;
 
@@ -89,6 +92,8 @@ pub const ROUTES: &[Route] = &[
     ),
     r("GET", "/api/v1/users/{id}/groups", &[]),
     r("GET", "/api/v1/users/{id}/appLinks", &[]),
+    r("GET", "/api/v1/users/{userId}/roles", &["expand"]),
+    r("GET", "/api/v1/groups/{groupId}/roles", &["expand"]),
     r(
         "GET",
         "/api/v1/groups",
@@ -236,10 +241,12 @@ pub fn router(sh: Arc<Shared>) -> Router {
         .route("/api/v1/users/{id}/sessions", delete(users::clear_sessions))
         .route("/api/v1/users/{id}/groups", get(users::groups))
         .route("/api/v1/users/{id}/appLinks", get(users::app_links))
+        .route("/api/v1/users/{id}/roles", get(roles::user_roles))
         .route("/api/v1/groups", get(groups::list))
         .route("/api/v1/groups/rules", get(groups::rules))
         .route("/api/v1/groups/{groupId}", get(groups::get_group))
         .route("/api/v1/groups/{groupId}/users", get(groups::members))
+        .route("/api/v1/groups/{groupId}/roles", get(roles::group_roles))
         .route(
             "/api/v1/groups/{groupId}/users/{userId}",
             axum::routing::put(groups::add_member).delete(groups::remove_member),

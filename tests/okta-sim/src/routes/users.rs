@@ -30,6 +30,9 @@ pub(crate) fn resolve_id(org: &Org, id: &str) -> Result<usize, OktaError> {
 }
 
 pub async fn get_user(sh: Sh, Path(id): Path<String>) -> ApiResult {
+    if id == "me" {
+        return super::roles::me(&sh);
+    }
     let org = sh.org();
     let u = &org.users[resolve(&org, &id)?];
     let mut resp = json(u.to_json(&sh.base));

@@ -1,0 +1,468 @@
+//! The guardrails: whatever the caller asks, the automation is never turned against the org it serves. Checked for
+//! every action in one place, before the action sends anything to Okta:
+//!
+//! - references: `me` (the token's owner, by Okta's alias), `.`, `..` and dot segments are refused for every action;
+//! - credentials: a link, token or temporary password is returned only when the deployment allows it
+//!   (`OKTA_ALLOW_CREDENTIAL_RETURN`), and never to a flow, rule or schedule (their outputs are kept in history);
+//! - one person: a change names its user by id, full login or an email only that user has; never by shortname;
+//! - protected users: the token's owner, every admin (roles assigned directly or through a group) and members of
+//!   `OKTA_PROTECTED_GROUPS` are changed in the Okta admin console only;
+//! - grants: no group that carries admin roles, and only allow-listed groups and apps when a list is set.
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+
+use crate::actions::{Action, Input};
+use crate::config::OktaConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::lambda::CallerKind;
+use crate::okta::groups::find_group;
+use crate::okta::models::{Group, Role, User, UserStatus};
+use crate::okta::roles::{group_roles, token_owner, user_roles};
+use crate::okta::users::{Matched, resolve_user, user_groups};
+use crate::okta::{Session, apps::find_app, looks_like_id};
+
+/// Where refusals send people: the change is legitimate only when a human admin makes it knowingly.
+const USE_THE_CONSOLE: &str = "make this change in the Okta admin console";
+
+/// The deployment's guardrail settings.
+#[derive(Debug, Clone, Default)]
+pub struct Guardrails {
+    /// `OKTA_PROTECTED_GROUPS`: ids or exact names of groups whose members are never changed.
+    pub protected_groups: Vec<String>,
+    /// `OKTA_GRANTABLE_GROUPS`: when set, the only groups add-user-to-group may grant.
+    pub grantable_groups: Option<Vec<String>>,
+    /// `OKTA_GRANTABLE_APPS`: when set, the only apps assign-app-to-user may grant.
+    pub grantable_apps: Option<Vec<String>>,
+    /// `OKTA_ALLOW_CREDENTIAL_RETURN`: whether direct and HTTP callers may receive links and temporary passwords.
+    pub allow_credential_return: bool,
+}
+
+/// The settings the guardrails read, for the template and README contracts.
+pub const SETTINGS: [&str; 4] = [
+    "OKTA_PROTECTED_GROUPS",
+    "OKTA_GRANTABLE_GROUPS",
+    "OKTA_GRANTABLE_APPS",
+    "OKTA_ALLOW_CREDENTIAL_RETURN",
+];
+
+impl Guardrails {
+    /// Reads the settings; a value that is not understood is `Config.Invalid` naming it (never a silent default).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let list = |name: &str| {
+            lookup(name)
+                .filter(|value| !value.trim().is_empty())
+                .map(|value| {
+                    value
+                        .split(',')
+                        .map(|item| item.trim().to_owned())
+                        .filter(|item| !item.is_empty())
+                        .collect::<Vec<_>>()
+                })
+        };
+        let allow_credential_return = match lookup("OKTA_ALLOW_CREDENTIAL_RETURN")
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("" | "false") => false,
+            Some("true") => true,
+            Some(_) => {
+                return Err(Error::config(
+                    "OKTA_ALLOW_CREDENTIAL_RETURN",
+                    "must be true or false",
+                ));
+            }
+        };
+        Ok(Guardrails {
+            protected_groups: list("OKTA_PROTECTED_GROUPS").unwrap_or_default(),
+            grantable_groups: list("OKTA_GRANTABLE_GROUPS"),
+            grantable_apps: list("OKTA_GRANTABLE_APPS"),
+            allow_credential_return,
+        })
+    }
+}
+
+/// The guardrail settings and what they cost to know, cached per container with the connection they were read
+/// with: a new secret (rotation, another org) means a new token owner.
+#[derive(Debug, Default)]
+pub struct Guard {
+    rules: Guardrails,
+    known: Mutex<Option<Known>>,
+}
+
+#[derive(Debug, Clone)]
+struct Known {
+    connection: Arc<OktaConfig>,
+    token_owner_id: String,
+    /// Protected groups as (id, name).
+    protected_groups: Vec<(String, String)>,
+}
+
+impl Guard {
+    pub fn new(rules: Guardrails) -> Self {
+        Guard {
+            rules,
+            known: Mutex::new(None),
+        }
+    }
+
+    pub fn rules(&self) -> &Guardrails {
+        &self.rules
+    }
+
+    async fn known(&self, okta: &Session<'_>) -> Result<Known> {
+        let connection = okta.client().connection().get().await?;
+        let mut known = self.known.lock().await;
+        if let Some(cached) = known.as_ref()
+            && Arc::ptr_eq(&cached.connection, &connection)
+        {
+            return Ok(cached.clone());
+        }
+        let owner = token_owner(okta).await?;
+        let mut protected_groups = Vec::new();
+        for reference in &self.rules.protected_groups {
+            // An id needs no read; a group that cannot be found fails closed, naming the setting.
+            if looks_like_id(reference, "00g") {
+                protected_groups.push((reference.clone(), reference.clone()));
+                continue;
+            }
+            let group = find_group(okta, reference).await.map_err(|error| {
+                Error::config(
+                    "OKTA_PROTECTED_GROUPS",
+                    format!("cannot resolve {reference:?}: {error}"),
+                )
+            })?;
+            protected_groups.push((group.id, group.profile.name));
+        }
+        let fresh = Known {
+            connection,
+            token_owner_id: owner.id,
+            protected_groups,
+        };
+        *known = Some(fresh.clone());
+        Ok(fresh)
+    }
+}
+
+/// Every guardrail for one invocation. Refusals happen before any change is sent to Okta; only reads precede them.
+pub async fn check(
+    action: Action,
+    okta: &Session<'_>,
+    input: &Input,
+    caller: CallerKind,
+) -> Result<()> {
+    check_execution_id(input, caller)?;
+    check_reference("user", &input.user)?;
+    for (field, value) in [("group", &input.group), ("app", &input.app)] {
+        if let Some(value) = value {
+            check_reference(field, value)?;
+        }
+    }
+    if action == Action::GetUser {
+        return Ok(());
+    }
+    let guard = okta.client().guard();
+    check_credential_return(action, input, caller, guard.rules())?;
+    let user = resolve_one_person(okta, action, input).await?;
+    check_protected(okta, guard, &user).await?;
+    match action {
+        Action::AddUserToGroup => check_group_grant(okta, guard.rules(), input).await,
+        Action::AssignAppToUser => check_app_grant(okta, guard.rules(), input).await,
+        _ => Ok(()),
+    }
+}
+
+/// `executionId` names the flow or schedule in the audit record; only Step Functions and Scheduler can vouch for
+/// one, so an HTTP caller may not send it, and nobody may send anything but such an ARN.
+fn check_execution_id(input: &Input, caller: CallerKind) -> Result<()> {
+    let Some(id) = input.execution_id.as_deref() else {
+        return Ok(());
+    };
+    if caller.is_http() {
+        return Err(Error::input(
+            "executionId",
+            "is set by Step Functions and EventBridge Scheduler only, not by HTTP callers",
+        ));
+    }
+    let is_execution = [
+        "arn:aws:states:",
+        "arn:aws-us-gov:states:",
+        "arn:aws-cn:states:",
+    ]
+    .iter()
+    .any(|prefix| id.starts_with(prefix))
+        && id.contains(":execution:");
+    let is_schedule = id.starts_with("arn:") && id.contains(":scheduler:");
+    if is_execution || is_schedule {
+        Ok(())
+    } else {
+        Err(Error::input(
+            "executionId",
+            "must be a Step Functions execution ARN or an EventBridge Scheduler schedule ARN",
+        ))
+    }
+}
+
+/// `me` is Okta's alias for the token's owner; `.` and `..` would change the request path (`/api/v1/users/.` is
+/// the user list).
+fn check_reference(field: &str, reference: &str) -> Result<()> {
+    if reference.eq_ignore_ascii_case("me") {
+        return Err(Error::input(
+            field,
+            "\"me\" is Okta's alias for the API token's own admin and is not accepted; name the user by id or login",
+        ));
+    }
+    if reference.split('/').any(|part| part == "." || part == "..") {
+        return Err(Error::input(
+            field,
+            "must not be or contain a \".\" or \"..\" path segment",
+        ));
+    }
+    Ok(())
+}
+
+/// Which credential an input would have Okta return instead of emailing it.
+fn requested_credential(action: Action, input: &Input) -> Option<&'static str> {
+    match action {
+        Action::ActivateUser if input.send_email == Some(false) => {
+            Some("an activation link and token (sendEmail: false)")
+        }
+        Action::ResetPassword if input.send_email == Some(false) => {
+            Some("a password reset link (sendEmail: false)")
+        }
+        Action::ExpirePassword if input.temp_password => {
+            Some("a temporary password (tempPassword: true)")
+        }
+        _ => None,
+    }
+}
+
+fn check_credential_return(
+    action: Action,
+    input: &Input,
+    caller: CallerKind,
+    rules: &Guardrails,
+) -> Result<()> {
+    let Some(credential) = requested_credential(action, input) else {
+        return Ok(());
+    };
+    if !rules.allow_credential_return {
+        return Err(Error::policy(
+            ErrorKind::PolicyCredentialReturnDisabled,
+            format!(
+                "{} would return {credential}; this deployment does not hand out credentials \
+                 (OKTA_ALLOW_CREDENTIAL_RETURN is not true): let Okta email the user instead",
+                action.name()
+            ),
+        ));
+    }
+    if matches!(caller, CallerKind::StepFunctions | CallerKind::EventBridge) {
+        return Err(Error::policy(
+            ErrorKind::PolicyCredentialReturnDisabled,
+            format!(
+                "{} would return {credential} to a Step Functions, EventBridge or Scheduler caller, whose outputs \
+                 are kept in execution history: flows always let Okta email the user",
+                action.name()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The target of a change, named so that it can only be one person; remembered for the action.
+async fn resolve_one_person(okta: &Session<'_>, action: Action, input: &Input) -> Result<User> {
+    let (user, matched) = resolve_user(okta, &input.user).await?;
+    if matched == Matched::Shortname {
+        return Err(Error::input(
+            "user",
+            format!(
+                "{:?} is a login shortname, which names whoever holds it today; give the full login or the id",
+                input.user
+            ),
+        ));
+    }
+    if action == Action::ActivateUser
+        && matched == Matched::Email
+        && user.status == UserStatus::Deprovisioned
+    {
+        return Err(Error::new(
+            ErrorKind::OktaAmbiguous,
+            format!(
+                "{:?} is the email of the DEPROVISIONED account {} ({}); it may be a former employee's, so an \
+                 email never reactivates one: to rehire that account name its id or login",
+                input.user,
+                user.id,
+                user.login()
+            ),
+        ));
+    }
+    okta.memo.user.set(&input.user, &user);
+    Ok(user)
+}
+
+async fn check_protected(okta: &Session<'_>, guard: &Guard, user: &User) -> Result<()> {
+    let known = guard.known(okta).await?;
+    let refuse = |why: String| {
+        Err(Error::policy(
+            ErrorKind::PolicyProtectedUser,
+            format!(
+                "{} ({}) is protected: {why}; {USE_THE_CONSOLE}",
+                user.id,
+                user.login()
+            ),
+        ))
+    };
+    if user.id == known.token_owner_id {
+        return refuse("it is the admin who owns this deployment's API token".to_owned());
+    }
+    let roles = user_roles(okta, &user.id).await?;
+    if !roles.is_empty() {
+        return refuse(format!("it holds admin roles ({})", describe_roles(&roles)));
+    }
+    if !known.protected_groups.is_empty() {
+        let groups = user_groups(okta, &user.id).await?;
+        okta.memo.user_groups.set(&user.id, &groups);
+        if let Some((_, name)) = known
+            .protected_groups
+            .iter()
+            .find(|(id, _)| groups.iter().any(|group| &group.id == id))
+        {
+            return refuse(format!(
+                "it is a member of the protected group {name:?} (OKTA_PROTECTED_GROUPS)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn describe_roles(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|role| match role.assignment_type.as_deref() {
+            Some("GROUP") => format!("{} through a group", role.role_type),
+            _ => role.role_type.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn allowed(list: &[String], id: &str, name: &str) -> bool {
+    list.iter().any(|item| item == id || item == name)
+}
+
+async fn check_group_grant(okta: &Session<'_>, rules: &Guardrails, input: &Input) -> Result<()> {
+    let Some(reference) = input.group.as_deref() else {
+        return Ok(());
+    };
+    let group: Group = find_group(okta, reference).await?;
+    okta.memo.group.set(reference, &group);
+    if let Some(list) = &rules.grantable_groups
+        && !allowed(list, &group.id, &group.profile.name)
+    {
+        return Err(Error::policy(
+            ErrorKind::PolicyNotGrantable,
+            format!(
+                "group {:?} ({}) is not in OKTA_GRANTABLE_GROUPS, the groups this deployment may grant",
+                group.profile.name, group.id
+            ),
+        ));
+    }
+    let roles = group_roles(okta, &group.id).await?;
+    if !roles.is_empty() {
+        return Err(Error::policy(
+            ErrorKind::PolicyPrivilegedGroup,
+            format!(
+                "group {:?} ({}) carries admin roles ({}): a member would hold them; {USE_THE_CONSOLE}",
+                group.profile.name,
+                group.id,
+                describe_roles(&roles)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+async fn check_app_grant(okta: &Session<'_>, rules: &Guardrails, input: &Input) -> Result<()> {
+    let (Some(list), Some(reference)) = (&rules.grantable_apps, input.app.as_deref()) else {
+        return Ok(());
+    };
+    let app = find_app(okta, reference).await?;
+    okta.memo.app.set(reference, &app);
+    if allowed(list, &app.id, &app.label) {
+        Ok(())
+    } else {
+        Err(Error::policy(
+            ErrorKind::PolicyNotGrantable,
+            format!(
+                "app {:?} ({}) is not in OKTA_GRANTABLE_APPS, the apps this deployment may grant",
+                app.label, app.id
+            ),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn settings_are_read_strictly() {
+        let rules = Guardrails::from_lookup(|name| match name {
+            "OKTA_PROTECTED_GROUPS" => Some(" Break Glass , 00g1a2b3c4d5e6f7g8h9 ".to_owned()),
+            "OKTA_ALLOW_CREDENTIAL_RETURN" => Some("true".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(
+            rules.protected_groups,
+            ["Break Glass", "00g1a2b3c4d5e6f7g8h9"]
+        );
+        assert!(rules.allow_credential_return && rules.grantable_apps.is_none());
+        let error = Guardrails::from_lookup(|name| {
+            (name == "OKTA_ALLOW_CREDENTIAL_RETURN").then(|| "yes".to_owned())
+        })
+        .unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("OKTA_ALLOW_CREDENTIAL_RETURN"));
+        assert!(
+            !Guardrails::from_lookup(|_| None)
+                .unwrap()
+                .allow_credential_return
+        );
+    }
+
+    #[test]
+    fn references_that_change_the_path_or_mean_the_token_owner_are_refused() {
+        for bad in ["me", "ME", ".", "..", "a/../b", "./x", "x/."] {
+            let error = check_reference("user", bad).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("user"), "{bad}");
+        }
+        for good in [
+            "jane.doe@acme.com",
+            "00u1a2b3c4d5e6f7g8h9",
+            "a..b",
+            "eng/ops.bot@x.com",
+        ] {
+            assert!(check_reference("user", good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn execution_ids_come_only_from_flows_and_schedules() {
+        let input = |id: &str| Input {
+            execution_id: Some(id.to_owned()),
+            ..Input::default()
+        };
+        let execution = "arn:aws:states:us-east-1:1:execution:okta-lifecycle-onboarding:x";
+        let schedule = "arn:aws:scheduler:us-east-1:1:schedule/okta/return-00u1";
+        assert!(check_execution_id(&input(execution), CallerKind::StepFunctions).is_ok());
+        assert!(check_execution_id(&input(schedule), CallerKind::EventBridge).is_ok());
+        for caller in [CallerKind::ApiGatewayV1, CallerKind::ApiGatewayV2] {
+            let error = check_execution_id(&input(execution), caller).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("executionId"));
+        }
+        let error = check_execution_id(&input("admin-did-it"), CallerKind::Direct).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("executionId"));
+    }
+}

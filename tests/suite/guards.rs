@@ -1,0 +1,463 @@
+//! The guardrails, through the Lambda handler as every function runs it: for each refusal, the error name, the
+//! HTTP status an API caller gets, the audit record, and that no changing request reached Okta.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use lambda_runtime::{Context, LambdaEvent};
+use okta_lifecycle::guard::Guardrails;
+use okta_lifecycle::{Action, lambda};
+use okta_lifecycle_tests::{client_with, repo_path, sample_org, start_sim};
+use okta_sim::{SeedUser, Simulator};
+use serde_json::{Map, Value, json};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    fn audit_lines(&self) -> Vec<Value> {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|line| line["fields"]["record"] == "audit")
+            .collect()
+    }
+    fn clear(&self) {
+        self.0.lock().unwrap().clear();
+    }
+}
+
+/// The same input as an HTTP API (2.0) request: the function's fixture with this path and body.
+fn http_event(action: Action, payload: &Value) -> Value {
+    let path = repo_path(&format!("tests/events/{}/apigw-v2.json", action.name()));
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut body = payload.as_object().unwrap().clone();
+    let mut path_parameters = Map::new();
+    for key in ["user", "group", "app"] {
+        if let Some(value) = body.remove(key) {
+            path_parameters.insert(key.to_owned(), value);
+        }
+    }
+    event["pathParameters"] = Value::Object(path_parameters);
+    event["body"] = json!(Value::Object(body).to_string());
+    event["isBase64Encoded"] = json!(false);
+    event
+        .as_object_mut()
+        .unwrap()
+        .remove("queryStringParameters");
+    event["rawQueryString"] = json!("");
+    event
+}
+
+struct Case {
+    name: &'static str,
+    action: Action,
+    payload: Value,
+    guardrails: Guardrails,
+    error: &'static str,
+    /// Words the message must hold, so that the refusal is for the reason the case is about.
+    because: &'static str,
+    /// Whether an HTTP caller is refused too (credentials may go to HTTP callers when the deployment allows it).
+    http_refused: bool,
+}
+
+fn case(
+    name: &'static str,
+    action: Action,
+    payload: Value,
+    error: &'static str,
+    because: &'static str,
+) -> Case {
+    Case {
+        name,
+        action,
+        payload,
+        guardrails: Guardrails::default(),
+        error,
+        because,
+        http_refused: true,
+    }
+}
+
+const EXECUTION: &str =
+    "arn:aws:states:us-east-1:123456789012:execution:okta-lifecycle-onboarding:guard-test";
+
+fn cases() -> Vec<Case> {
+    let break_glass = Guardrails {
+        protected_groups: vec!["Break Glass".to_owned()],
+        ..Guardrails::default()
+    };
+    let credentials_on = Guardrails {
+        allow_credential_return: true,
+        ..Guardrails::default()
+    };
+    vec![
+        case(
+            "token owner",
+            Action::SuspendUser,
+            json!({"user": "okta-automation@acme.example"}),
+            "Policy.ProtectedUser",
+            "owns this deployment's API token",
+        ),
+        case(
+            "token owner, ignoring case",
+            Action::DeactivateUser,
+            json!({"user": "OKTA-Automation@acme.example"}),
+            "Policy.ProtectedUser",
+            "owns this deployment's API token",
+        ),
+        case(
+            "super admin",
+            Action::DeactivateUser,
+            json!({"user": "sara.super@acme.example"}),
+            "Policy.ProtectedUser",
+            "SUPER_ADMIN",
+        ),
+        case(
+            "admin through a group",
+            Action::ResetPassword,
+            json!({"user": "hank.helpdesk@acme.example", "sendEmail": true}),
+            "Policy.ProtectedUser",
+            "HELP_DESK_ADMIN through a group",
+        ),
+        case(
+            "admin losing a group",
+            Action::RemoveUserFromGroup,
+            json!({"user": "hank.helpdesk@acme.example", "group": "IT Help Desk"}),
+            "Policy.ProtectedUser",
+            "admin roles",
+        ),
+        Case {
+            guardrails: break_glass.clone(),
+            ..case(
+                "protected group member",
+                Action::ClearUserSessions,
+                json!({"user": "bree.breakglass@acme.example"}),
+                "Policy.ProtectedUser",
+                "\"Break Glass\"",
+            )
+        },
+        Case {
+            guardrails: break_glass,
+            ..case(
+                "protected group member, app revoked",
+                Action::RevokeAppFromUser,
+                json!({"user": "bree.breakglass@acme.example", "app": "Slack"}),
+                "Policy.ProtectedUser",
+                "OKTA_PROTECTED_GROUPS",
+            )
+        },
+        case(
+            "group with an admin role",
+            Action::AddUserToGroup,
+            json!({"user": "bob.sales@acme.example", "group": "IT Help Desk"}),
+            "Policy.PrivilegedGroup",
+            "HELP_DESK_ADMIN",
+        ),
+        Case {
+            guardrails: Guardrails {
+                grantable_groups: Some(vec!["Engineering".to_owned()]),
+                ..Guardrails::default()
+            },
+            ..case(
+                "group outside the allow-list",
+                Action::AddUserToGroup,
+                json!({"user": "bob.sales@acme.example", "group": "VPN Users"}),
+                "Policy.NotGrantable",
+                "OKTA_GRANTABLE_GROUPS",
+            )
+        },
+        Case {
+            guardrails: Guardrails {
+                grantable_apps: Some(vec!["Slack".to_owned()]),
+                ..Guardrails::default()
+            },
+            ..case(
+                "app outside the allow-list",
+                Action::AssignAppToUser,
+                json!({"user": "bob.sales@acme.example", "app": "GitHub"}),
+                "Policy.NotGrantable",
+                "OKTA_GRANTABLE_APPS",
+            )
+        },
+        case(
+            "activation link",
+            Action::ActivateUser,
+            json!({"user": "jane.doe@acme.example", "sendEmail": false}),
+            "Policy.CredentialReturnDisabled",
+            "OKTA_ALLOW_CREDENTIAL_RETURN",
+        ),
+        case(
+            "reset link",
+            Action::ResetPassword,
+            json!({"user": "bob.sales@acme.example", "sendEmail": false}),
+            "Policy.CredentialReturnDisabled",
+            "OKTA_ALLOW_CREDENTIAL_RETURN",
+        ),
+        case(
+            "temporary password",
+            Action::ExpirePassword,
+            json!({"user": "bob.sales@acme.example", "tempPassword": true}),
+            "Policy.CredentialReturnDisabled",
+            "OKTA_ALLOW_CREDENTIAL_RETURN",
+        ),
+        Case {
+            guardrails: credentials_on.clone(),
+            http_refused: false,
+            ..case(
+                "activation link to a flow",
+                Action::ActivateUser,
+                json!({"user": "jane.doe@acme.example", "sendEmail": false, "executionId": EXECUTION}),
+                "Policy.CredentialReturnDisabled",
+                "execution history",
+            )
+        },
+        Case {
+            guardrails: credentials_on,
+            http_refused: false,
+            ..case(
+                "temporary password to a flow",
+                Action::ExpirePassword,
+                json!({"user": "bob.sales@acme.example", "tempPassword": true, "executionId": EXECUTION}),
+                "Policy.CredentialReturnDisabled",
+                "execution history",
+            )
+        },
+        case(
+            "me",
+            Action::SuspendUser,
+            json!({"user": "me"}),
+            "Input.Invalid",
+            "token's own admin",
+        ),
+        case(
+            "me, read",
+            Action::GetUser,
+            json!({"user": "me"}),
+            "Input.Invalid",
+            "token's own admin",
+        ),
+        case(
+            "dot",
+            Action::DeactivateUser,
+            json!({"user": "."}),
+            "Input.Invalid",
+            "path segment",
+        ),
+        case(
+            "dot dot",
+            Action::SuspendUser,
+            json!({"user": "x/../me"}),
+            "Input.Invalid",
+            "path segment",
+        ),
+        case(
+            "shortname",
+            Action::SuspendUser,
+            json!({"user": "bob.sales"}),
+            "Input.Invalid",
+            "give the full login or the id",
+        ),
+        case(
+            "rehire by email",
+            Action::ActivateUser,
+            json!({"user": "pat@acme.example"}),
+            "Okta.Ambiguous",
+            "name its id or login",
+        ),
+    ]
+}
+
+async fn org() -> Simulator {
+    let mut seed = sample_org();
+    // A former employee whose email a new hire could be given: only an id or login may reactivate the account.
+    seed.add_user(SeedUser {
+        login: "pat.former@acme.example".into(),
+        email: Some("pat@acme.example".into()),
+        status: Some("DEPROVISIONED".into()),
+        ..SeedUser::default()
+    });
+    start_sim(seed).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_guard_refuses_before_any_change_and_is_audited() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let mut failures = Vec::new();
+    for case in cases() {
+        let sim = org().await;
+        let client = client_with(&sim, case.guardrails.clone());
+        capture.clear();
+        let event = LambdaEvent::new(case.payload.clone(), Context::default());
+        match lambda::handle(case.action, Ok(&client), event).await {
+            Err(error)
+                if error.kind.name() == case.error && error.message.contains(case.because) => {}
+            other => failures.push(format!("{}: {other:?}", case.name)),
+        }
+        let audit = capture.audit_lines();
+        // A refusal for whom it protects names that user; refusals of the input itself have no user to name.
+        let user_id = case
+            .payload
+            .get("user")
+            .and_then(Value::as_str)
+            .and_then(|user| sim.user(user))
+            .map(|user| user.id);
+        let names_user = case.error != "Policy.ProtectedUser"
+            || user_id.is_some_and(|id| {
+                audit
+                    .first()
+                    .is_some_and(|line| line["fields"]["user_id"] == id)
+            });
+        if audit.len() != 1
+            || audit[0]["fields"]["outcome"] != case.error
+            || audit[0]["fields"]["action"] != case.action.name()
+            || !names_user
+        {
+            failures.push(format!("{}: audit {audit:?}", case.name));
+        }
+        if case.http_refused {
+            let mut payload = case.payload.clone();
+            payload.as_object_mut().unwrap().remove("executionId");
+            let event = LambdaEvent::new(http_event(case.action, &payload), Context::default());
+            let answer = lambda::handle(case.action, Ok(&client), event)
+                .await
+                .unwrap();
+            let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+            let status = okta_lifecycle::ErrorKind::ALL
+                .into_iter()
+                .find(|kind| kind.name() == case.error)
+                .unwrap()
+                .http_status();
+            if answer["statusCode"] != status || body["error"] != case.error {
+                failures.push(format!("{} over HTTP: {answer}", case.name));
+            }
+        }
+        if sim.mutating_calls() != 0 {
+            failures.push(format!(
+                "{}: {} changing requests reached Okta",
+                case.name,
+                sim.mutating_calls()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The guards do not refuse what they should let through: the same org, the same settings, ordinary people.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ordinary_users_and_reads_pass_the_guards() {
+    let sim = org().await;
+    let client = client_with(
+        &sim,
+        Guardrails {
+            protected_groups: vec!["Break Glass".to_owned()],
+            grantable_groups: Some(vec!["VPN Users".to_owned()]),
+            grantable_apps: Some(vec!["Slack".to_owned()]),
+            allow_credential_return: true,
+        },
+    );
+    let owner = sim.user("okta-automation@acme.example").unwrap().id;
+    let direct = [
+        (
+            Action::SuspendUser,
+            json!({"user": "bob.sales@acme.example"}),
+        ),
+        (
+            Action::AddUserToGroup,
+            json!({"user": "grace.hr@acme.example", "group": "VPN Users"}),
+        ),
+        (
+            Action::AssignAppToUser,
+            json!({"user": "carol.eng@acme.example", "app": "Slack"}),
+        ),
+        // An email that only one user has names that user.
+        (
+            Action::ClearUserSessions,
+            json!({"user": "tom@contractor.example"}),
+        ),
+        (
+            Action::ResetPassword,
+            json!({"user": "eddie.expired@acme.example", "sendEmail": false}),
+        ),
+        // Reads are never refused: the token's owner and admins may be looked at, also by shortname.
+        (Action::GetUser, json!({"user": owner})),
+        (Action::GetUser, json!({"user": "sara.super"})),
+        // A DEPROVISIONED account named by its login is a deliberate rehire.
+        (
+            Action::ActivateUser,
+            json!({"user": "pat.former@acme.example"}),
+        ),
+    ];
+    for (action, payload) in direct {
+        let event = LambdaEvent::new(payload.clone(), Context::default());
+        let output = lambda::handle(action, Ok(&client), event).await;
+        assert!(output.is_ok(), "{} {payload}: {output:?}", action.name());
+    }
+    let reset = lambda::handle(
+        Action::ResetPassword,
+        Ok(&client),
+        LambdaEvent::new(
+            json!({"user": "larry.locked@acme.example", "sendEmail": false}),
+            Context::default(),
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(reset["resetPasswordUrl"].is_string(), "{reset}");
+    assert_eq!(sim.mutating_calls(), 7);
+}
+
+/// The token's owner is read once per connection, not per invocation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_owner_is_read_once_per_connection() {
+    let sim = org().await;
+    let client = client_with(&sim, Guardrails::default());
+    for user in ["bob.sales@acme.example", "carol.eng@acme.example"] {
+        let event = LambdaEvent::new(json!({"user": user}), Context::default());
+        lambda::handle(Action::SuspendUser, Ok(&client), event)
+            .await
+            .unwrap();
+    }
+    let me_reads = sim
+        .requests()
+        .iter()
+        .filter(|request| request.path == "/api/v1/users/me")
+        .count();
+    assert_eq!(me_reads, 1);
+}
+
+/// HTTP callers cannot claim a flow's execution, and their principal is what API Gateway's authorizer verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_callers_cannot_forge_an_execution_id() {
+    let sim = org().await;
+    let client = client_with(&sim, Guardrails::default());
+    let payload = json!({"user": "bob.sales@acme.example", "executionId": EXECUTION});
+    let event = LambdaEvent::new(
+        http_event(Action::SuspendUser, &payload),
+        Context::default(),
+    );
+    let answer = lambda::handle(Action::SuspendUser, Ok(&client), event)
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 400, "{answer}");
+    assert!(answer["body"].as_str().unwrap().contains("executionId"));
+    assert_eq!(sim.mutating_calls(), 0);
+}
