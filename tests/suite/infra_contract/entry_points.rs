@@ -300,11 +300,15 @@ pub fn check_api_flow_starts(template: &Yaml) -> Vec<String> {
         }
         for input in inputs {
             let input = input.replace(' ', "");
+            if !input.starts_with("{\"request\":$request.body,") {
+                problems.push(format!(
+                    "{id}: Input does not start with the body (\"request\":$request.body), so a crafted body could repeat the keys after it"
+                ));
+            }
             for needed in [
                 "\"eventId\":\"$context.requestId\"",
                 "\"requestedBy\":\"$context.",
                 "\"eventSource\":\"api\"",
-                "\"request\":$request.body",
             ] {
                 if !input.contains(needed) {
                     problems.push(format!("{id}: Input lacks {needed}"));
@@ -784,6 +788,7 @@ fn entry_point_checks_fail_on_broken_example() {
             "FlowIntegration: Name is not $context.requestId",
             "FlowIntegration: Input lacks \"eventId\":\"$context.requestId\"",
             "FlowIntegration: Input lacks \"requestedBy\"",
+            "FlowIntegration: Input does not start with the body",
         ],
     );
     super::expect_problems(
