@@ -8,7 +8,7 @@ functions may share an artifact.
     package_check.py            packages template.yaml as it is (each CodeUri is a source folder functions/<name>)
     package_check.py --built    packages .aws-sam/build/template.yaml (after `sam build`: each folder holds bootstrap)
 
-Needs moto_server (.venv) and sam + cfn-lint (.venv/infra); talks to 127.0.0.1 only.
+Needs moto_server and boto3 (.venv), cfn-lint (.venv/infra), sam (.venv/sam); talks to 127.0.0.1 only.
 """
 
 import hashlib
@@ -28,7 +28,7 @@ import boto3
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 INFRA_PYTHON = os.environ.get("INFRA_PYTHON", str(ROOT / ".venv/infra/bin/python"))
-SAM = os.environ.get("SAM", str(ROOT / ".venv/infra/bin/sam"))
+SAM = os.environ.get("SAM", str(ROOT / ".venv/sam/bin/sam"))
 MOTO_SERVER = os.environ.get("MOTO_SERVER", str(ROOT / ".venv/bin/moto_server"))
 BUCKET = "okta-lifecycle-package-check"
 

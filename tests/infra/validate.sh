@@ -31,10 +31,12 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGIO
 export AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0 SAM_CLI_CONTAINER_CONNECTION_TIMEOUT=1
 unset AWS_PROFILE AWS_SESSION_TOKEN || true
 
-# Tools in .venv/infra (cfn-lint, checkov, aws-sam-cli), moto's interpreter in the harness's .venv: see tests/setup.sh.
+# Tools in .venv/infra (cfn-lint, checkov), .venv/sam (aws-sam-cli), moto in the harness's .venv: see tests/setup.sh.
 bash tests/setup.sh all
 VENV=$ROOT/.venv/infra
+SAM=$ROOT/.venv/sam/bin/sam
 MOTO_PYTHON=$ROOT/.venv/bin/python
+export SAM INFRA_PYTHON=$VENV/bin/python MOTO_SERVER=$ROOT/.venv/bin/moto_server
 
 if $VALIDATE; then
   step "cfn-lint template.yaml"
@@ -63,7 +65,7 @@ if $VALIDATE; then
   rm -f "$expanded"
 
   step "sam validate --lint"
-  "$VENV/bin/sam" validate --lint --template-file template.yaml --region us-east-1
+  "$SAM" validate --lint --template-file template.yaml --region us-east-1
 
   step "sam package (source folders) into a local S3: each function gets its own artifact"
   "$MOTO_PYTHON" tests/infra/package_check.py
@@ -89,7 +91,7 @@ if $BUILD; then
   trap 'rm -f functions/*/target' EXIT
   rm -rf functions/*/target
   for dir in functions/*/; do ln -s ../../target "${dir}target"; done
-  CARGO_TARGET_DIR="$ROOT/target" "$VENV/bin/sam" build --beta-features --language-extensions \
+  CARGO_TARGET_DIR="$ROOT/target" "$SAM" build --beta-features --language-extensions \
     --template-file template.yaml --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/build
   echo "sam build took $(( $(date +%s) - start )) s"
   for dir in .aws-sam/build/*Function; do
