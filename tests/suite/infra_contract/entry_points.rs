@@ -157,7 +157,15 @@ fn bus_denies_other_publishers(bus: &Yaml) -> bool {
         .and_then(|p| p.get("Statement"))
         .and_then(Yaml::as_sequence);
     statements.into_iter().flatten().any(|statement| {
-        let condition = statement.get("Condition").and_then(|c| {
+        // `!If [HasHrPublishers, {condition}, !Ref AWS::NoValue]`: without publishers the deny has no condition.
+        let condition = statement
+            .get("Condition")
+            .and_then(|c| match if_branches(c) {
+                Some((_, then, otherwise)) if is_no_value(otherwise) => Some(then),
+                Some(_) => None,
+                None => Some(c),
+            });
+        let condition = condition.and_then(|c| {
             c.get("ArnNotEquals")
                 .or_else(|| c.get("ArnNotLike"))
                 .and_then(|c| c.get("aws:PrincipalArn"))
