@@ -327,6 +327,87 @@ pub fn check_api_flow_starts(template: &Yaml) -> Vec<String> {
     problems
 }
 
+/// The resources a role's inline policies allow `states:StartExecution` on (logical ids of `!Ref`s, or the text).
+fn startable(role: &Yaml) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for policy in property(role, "Policies")
+        .and_then(Yaml::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        for statement in policy
+            .get("PolicyDocument")
+            .and_then(|d| d.get("Statement"))
+            .and_then(Yaml::as_sequence)
+            .into_iter()
+            .flatten()
+        {
+            let actions = statement.get("Action").map(strings).unwrap_or_default();
+            if !actions
+                .iter()
+                .any(|a| ["states:StartExecution", "states:*", "*"].contains(a))
+            {
+                continue;
+            }
+            let resources: Vec<&Yaml> = match statement.get("Resource") {
+                Some(Yaml::Sequence(items)) => items.iter().collect(),
+                Some(one) => vec![one],
+                None => Vec::new(),
+            };
+            for resource in resources {
+                found.insert(match referenced(resource) {
+                    Some((_, id)) => id,
+                    None => format!("{resource:?}"),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// Every API route and every HR rule starts its flow with a role that can start that flow and no other.
+pub fn check_start_roles(template: &Yaml) -> Vec<String> {
+    let all = resources(template);
+    let mut starts: Vec<(String, Option<&Yaml>, Option<&Yaml>)> = Vec::new();
+    for (id, resource) in &all {
+        if property(resource, "IntegrationSubtype").and_then(Yaml::as_str)
+            == Some("StepFunctions-StartExecution")
+        {
+            starts.push((
+                id.clone(),
+                property(resource, "CredentialsArn"),
+                property(resource, "RequestParameters").and_then(|p| p.get("StateMachineArn")),
+            ));
+        }
+        if resource_type(resource) == "AWS::Events::Rule" {
+            for target in property(resource, "Targets")
+                .and_then(Yaml::as_sequence)
+                .into_iter()
+                .flatten()
+            {
+                starts.push((id.clone(), target.get("RoleArn"), target.get("Arn")));
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for (id, role, machine) in starts {
+        let machine = machine.and_then(referenced).map(|(_, m)| m);
+        let role = role.and_then(referenced).map(|(_, r)| r);
+        let allowed = role
+            .as_ref()
+            .and_then(|r| all.get(r))
+            .map(|r| startable(r))
+            .unwrap_or_default();
+        match machine {
+            Some(machine) if allowed.len() == 1 && allowed.contains(&machine) => {}
+            _ => problems.push(format!(
+                "{id}: starts {machine:?} with role {role:?}, which may start {allowed:?}"
+            )),
+        }
+    }
+    problems
+}
+
 /// The IAM actions of every statement of a SAM `Policies` list (inline `Statement` lists and `!If` branches).
 fn policy_actions(policies: &Yaml) -> Vec<String> {
     let mut actions = Vec::new();
@@ -680,6 +761,11 @@ fn every_api_flow_start_carries_an_event_id_and_the_caller() {
 }
 
 #[test]
+fn every_route_and_rule_starts_its_flow_with_a_role_for_that_flow_only() {
+    super::assert_none(check_start_roles(&template()));
+}
+
+#[test]
 fn no_state_machine_role_starts_flows_it_does_not_need() {
     super::assert_none(check_state_machine_roles(&template(), &definitions()));
 }
@@ -746,7 +832,13 @@ Resources:
     Properties:
       EventBusName: !Ref Bus
       EventPattern: {source: [hr.system]}
-      Targets: [{Arn: x, InputPath: $.detail}]
+      Targets: [{Arn: !Ref Machine, RoleArn: !GetAtt WideRole.Arn, InputPath: $.detail}]
+  WideRole:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        - PolicyDocument:
+            Statement: [{Effect: Allow, Action: states:StartExecution, Resource: [!Ref Machine, !Ref Other]}]
   Machine:
     Type: AWS::Serverless::StateMachine
     Properties:
@@ -797,6 +889,13 @@ fn entry_point_checks_fail_on_broken_example() {
             "FlowIntegration: Input lacks \"eventId\":\"$context.requestId\"",
             "FlowIntegration: Input lacks \"requestedBy\"",
             "FlowIntegration: Input does not start with the body",
+        ],
+    );
+    super::expect_problems(
+        &check_start_roles(&template),
+        &[
+            "Rule: starts Some(\"Machine\") with role Some(\"WideRole\"), which may start {\"Machine\", \"Other\"}",
+            "FlowIntegration: starts None with role None",
         ],
     );
     super::expect_problems(
