@@ -785,6 +785,103 @@ fn the_readme_names_every_parameter_and_its_caller_policies_fit_the_routes() {
     super::assert_none(check_caller_policies(&template(), &readme));
 }
 
+/// EventBridge's input transformer on a sample event: each unquoted `<var>` becomes the JSON value at its path.
+fn transform_event(paths: &BTreeMap<&str, &str>, input_template: &str, event: &Json) -> String {
+    let mut out = input_template.to_owned();
+    for (var, path) in paths {
+        let pointer = format!("/{}", path.trim_start_matches("$.").replace('.', "/"));
+        let value = event.pointer(&pointer).cloned().unwrap_or(Json::Null);
+        out = out.replace(&format!("<{var}>"), &value.to_string());
+    }
+    out
+}
+
+#[test]
+fn the_envelopes_are_json_and_a_body_cannot_forge_the_caller() {
+    let template = template();
+    let all = resources(&template);
+    let event: Json = serde_json::from_str(
+        r#"{"version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718", "detail-type": "Offboard",
+            "source": "hr.system", "account": "123456789012", "time": "2026-11-30T20:00:00Z",
+            "region": "us-east-1", "resources": [],
+            "detail": {"user": "sam@acme.example", "requestedBy": "forged", "eventId": "forged"}}"#,
+    )
+    .expect("the sample event parses");
+    let mut rules = 0;
+    for rule in all
+        .values()
+        .filter(|r| resource_type(r) == "AWS::Events::Rule")
+    {
+        for target in property(rule, "Targets")
+            .and_then(Yaml::as_sequence)
+            .into_iter()
+            .flatten()
+        {
+            let transformer = target
+                .get("InputTransformer")
+                .expect("an input transformer");
+            let paths: BTreeMap<&str, &str> = transformer["InputPathsMap"]
+                .as_mapping()
+                .expect("InputPathsMap")
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str()?, v.as_str()?)))
+                .collect();
+            let text = transform_event(
+                &paths,
+                transformer["InputTemplate"]
+                    .as_str()
+                    .expect("InputTemplate"),
+                &event,
+            );
+            let input: Json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(input["eventId"], event["id"], "{text}");
+            assert_eq!(input["eventSource"], "hr.system", "{text}");
+            assert_eq!(input["requestedBy"], "hr.system", "{text}");
+            assert_eq!(input["eventTime"], event["time"], "{text}");
+            assert_eq!(input["request"], event["detail"], "{text}");
+            rules += 1;
+        }
+    }
+    assert_eq!(rules, super::FLOWS.len(), "one HR rule per flow");
+
+    // The HTTP API inserts the body as it is; serde_json, like Step Functions' parser, keeps the last duplicate key.
+    let crafted = r#"{"user": "sam@acme.example"}, "requestedBy": "forged", "eventId": "forged""#;
+    let mut starts = 0;
+    for integration in all.values().filter(|r| {
+        property(r, "IntegrationSubtype").and_then(Yaml::as_str)
+            == Some("StepFunctions-StartExecution")
+    }) {
+        let Some((_, jwt, iam)) = property(integration, "RequestParameters")
+            .and_then(|p| p.get("Input"))
+            .and_then(if_branches)
+        else {
+            panic!("Input is not !If [UseJwt, ...]");
+        };
+        for (template_text, caller) in [
+            (jwt, "00u1subject"),
+            (iam, "arn:aws:iam::123456789012:role/helpdesk"),
+        ] {
+            for body in [r#"{"user": "sam@acme.example"}"#, crafted] {
+                let text = template_text
+                    .as_str()
+                    .expect("a string")
+                    .replace("$request.body", body)
+                    .replace("$context.requestId", "JsJtWhx5IAMEV1w=")
+                    .replace("$context.authorizer.claims.sub", caller)
+                    .replace("$context.identity.userArn", caller);
+                let input: Json =
+                    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+                assert_eq!(input["requestedBy"], caller, "{text}");
+                assert_eq!(input["eventId"], "JsJtWhx5IAMEV1w=", "{text}");
+                assert_eq!(input["eventSource"], "api", "{text}");
+                assert_eq!(input["request"]["user"], "sam@acme.example", "{text}");
+            }
+        }
+        starts += 1;
+    }
+    assert_eq!(starts, super::FLOWS.len(), "one API route per flow");
+}
+
 // ------------------------------------------------------------------------ the checks fail on broken input
 
 const BROKEN: &str = r#"
