@@ -1,6 +1,6 @@
 //! What `AWS::LanguageExtensions` does to the template before SAM sees it, as far as the template uses it: every
 //! `Fn::ForEach::<Loop>` in Resources and Outputs becomes one copy of its fragment per item, with `${Identifier}`
-//! replaced in keys and strings, `!Ref Identifier` by the item, and the lookups that become literal resolved
+//! replaced in keys and `Fn::Sub` text, `!Ref Identifier` by the item, and the lookups that become literal resolved
 //! (`!FindInMap` of Mappings, `!Select`, `!Join` and `!Sub [text, {literals}]` of literals, `Ref`/`GetAtt` of a `!Sub` without variables).
 //! The checks then read the template as CloudFormation deploys it.
 
@@ -92,27 +92,58 @@ impl Loop<'_> {
             .replace(&format!("&{{{}}}", self.identifier), self.item)
     }
 
+    /// As CloudFormation does: `${Identifier}` is replaced in keys (by the caller) and in `Fn::Sub` text only,
+    /// `!Ref Identifier` everywhere.
     fn substitute(&self, value: Yaml) -> Yaml {
         let substituted = match value {
-            Yaml::String(text) => return Yaml::String(self.replace(&text)),
             Yaml::Sequence(items) => {
                 Yaml::Sequence(items.into_iter().map(|v| self.substitute(v)).collect())
             }
-            Yaml::Mapping(map) => Yaml::Mapping(
-                map.into_iter()
-                    .map(|(k, v)| (k, self.substitute(v)))
-                    .collect(),
-            ),
+            Yaml::Mapping(map) => {
+                let is_sub = map.len() == 1 && map.contains_key("Fn::Sub");
+                Yaml::Mapping(
+                    map.into_iter()
+                        .map(|(k, v)| {
+                            let v = if is_sub {
+                                self.sub_text(v)
+                            } else {
+                                self.substitute(v)
+                            };
+                            (k, v)
+                        })
+                        .collect(),
+                )
+            }
             Yaml::Tagged(inner) => {
                 let TaggedValue { tag, value } = *inner;
-                Yaml::Tagged(Box::new(TaggedValue {
-                    tag,
-                    value: self.substitute(value),
-                }))
+                let value = if tag == "Sub" {
+                    self.sub_text(value)
+                } else {
+                    self.substitute(value)
+                };
+                Yaml::Tagged(Box::new(TaggedValue { tag, value }))
             }
             other => return other,
         };
         self.resolve(substituted)
+    }
+
+    /// The argument of `Fn::Sub`: its text (alone or first of a list) gets the item, its variables are values.
+    fn sub_text(&self, value: Yaml) -> Yaml {
+        match value {
+            Yaml::String(text) => Yaml::String(self.replace(&text)),
+            Yaml::Sequence(items) => Yaml::Sequence(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| match (i, v) {
+                        (0, Yaml::String(text)) => Yaml::String(self.replace(&text)),
+                        (_, v) => self.substitute(v),
+                    })
+                    .collect(),
+            ),
+            other => self.substitute(other),
+        }
     }
 
     fn resolve(&self, value: Yaml) -> Yaml {
@@ -212,6 +243,7 @@ Resources:
           Arn: !GetAtt [!Sub "${Thing}Logs", Arn]
           Pick: !Select [!FindInMap [Things, !Ref Thing, Index], [first, second]]
           Target: !Sub integrations/${${Thing}Integration}
+          Literal: ${Thing} stays
 "#;
 
     #[test]
@@ -243,6 +275,7 @@ Resources:
                 Yaml::String("integrations/${AlphaIntegration}".into())
             ))
         );
+        assert_eq!(alpha["Literal"], Yaml::String("${Thing} stays".into()));
         let beta = &resources["BetaQueue"]["Properties"];
         assert_eq!(beta["Pick"], Yaml::String("first".into()));
     }
