@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import zipfile
 
@@ -111,6 +112,8 @@ def main() -> int:
             try:
                 urllib.request.urlopen(endpoint, timeout=1)
                 break
+            except urllib.error.HTTPError:
+                break  # it answers: up
             except OSError:
                 time.sleep(0.1)
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
