@@ -35,7 +35,7 @@ else
   cargo test --workspace --locked --no-fail-fast
 fi
 
-step "infrastructure: cfn-lint, asl-validator, moto's parser, checkov, sam validate"
+step "infrastructure: cfn-lint, asl-validator, moto's parser and interpreter, checkov, sam validate, sam package"
 bash tests/infra/validate.sh
 
 step "the real binaries under cargo-lambda and the flows in moto (pytest)"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need beyond Rust, once: Python virtualenvs and asl-validator.
 #   tests/setup.sh harness   .venv/        moto[server], boto3, pytest, cargo-lambda   (tests/requirements.txt)
-#   tests/setup.sh infra     .venv/infra/  cfn-lint, checkov, aws-sam-cli              (tests/infra/requirements.txt)
+#   tests/setup.sh infra     .venv/infra/  cfn-lint, checkov                         (tests/infra/requirements.txt)
+#                            .venv/sam/    aws-sam-cli                               (tests/infra/requirements-sam.txt)
 #                            tests/infra/node_modules: asl-validator                   (npm ci)
-#   tests/setup.sh all       both
-# Two virtualenvs because aws-sam-cli and moto's server pin different versions of the same libraries.
+#   tests/setup.sh all       all of them
+# Three virtualenvs because aws-sam-cli, checkov and moto's server pin different versions of the same libraries
+# (boto3 among them).
 # Only PyPI and npm are reached. Installs are skipped when the pinned versions are already there.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,6 +35,7 @@ case "$what" in
   harness|all) ensure_venv .venv tests/requirements.txt ;;&
   infra|all)
     ensure_venv .venv/infra tests/infra/requirements.txt
+    ensure_venv .venv/sam tests/infra/requirements-sam.txt
     if [ ! -x tests/infra/node_modules/.bin/asl-validator ]; then
       say "installing asl-validator (npm ci)"
       npm ci --prefix tests/infra --no-audit --no-fund --loglevel=error >&2

@@ -2,9 +2,11 @@
 # Validates the infrastructure files: template.yaml and infra/*.asl.json.
 #
 #   tests/infra/validate.sh           cfn-lint, asl-validator, moto (parse + run the flows on fake functions),
-#                                     checkov, sam validate --lint
-#   tests/infra/validate.sh --build   also `sam build` (cargo-lambda, 13 release binaries; slow, see below)
-#   tests/infra/validate.sh --build-only   only `sam build`
+#                                     checkov (on the template with its Fn::ForEach loops expanded), sam validate
+#                                     --lint, sam package of the source folders into a local S3 (moto)
+#   tests/infra/validate.sh --build   also `sam build` (cargo-lambda, 13 release binaries; slow, see below), then
+#                                     sam package of the built template: every function's artifact is its own binary
+#   tests/infra/validate.sh --build-only   only `sam build` and that package check
 #
 # Installs what it needs when missing (tests/setup.sh). Reaches only PyPI and npm. Run from anywhere.
 set -euo pipefail
@@ -29,10 +31,12 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGIO
 export AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0 SAM_CLI_CONTAINER_CONNECTION_TIMEOUT=1
 unset AWS_PROFILE AWS_SESSION_TOKEN || true
 
-# Tools in .venv/infra (cfn-lint, checkov, aws-sam-cli), moto's interpreter in the harness's .venv: see tests/setup.sh.
+# Tools in .venv/infra (cfn-lint, checkov), .venv/sam (aws-sam-cli), moto in the harness's .venv: see tests/setup.sh.
 bash tests/setup.sh all
 VENV=$ROOT/.venv/infra
+SAM=$ROOT/.venv/sam/bin/sam
 MOTO_PYTHON=$ROOT/.venv/bin/python
+export SAM INFRA_PYTHON=$VENV/bin/python MOTO_SERVER=$ROOT/.venv/bin/moto_server
 
 if $VALIDATE; then
   step "cfn-lint template.yaml"
@@ -53,11 +57,18 @@ if $VALIDATE; then
   step "the flows in moto's Step Functions interpreter, against fake functions"
   "$MOTO_PYTHON" tests/infra/simulate_flows.py
 
-  step "checkov -f template.yaml --framework cloudformation"
-  "$VENV/bin/checkov" -f template.yaml --framework cloudformation --quiet --compact --skip-download
+  step "checkov on template.yaml with its Fn::ForEach loops expanded"
+  # checkov does not expand Fn::ForEach: it would not see the functions, routes and rules made by the loops.
+  expanded=$(mktemp --suffix=.json)
+  "$VENV/bin/python" tests/infra/expand_template.py template.yaml > "$expanded"
+  "$VENV/bin/checkov" -f "$expanded" --framework cloudformation --quiet --compact --skip-download
+  rm -f "$expanded"
 
   step "sam validate --lint"
-  "$VENV/bin/sam" validate --lint --template-file template.yaml --region us-east-1
+  "$SAM" validate --lint --template-file template.yaml --region us-east-1
+
+  step "sam package (source folders) into a local S3: each function gets its own artifact"
+  "$MOTO_PYTHON" tests/infra/package_check.py
 fi
 
 if $BUILD; then
@@ -80,13 +91,16 @@ if $BUILD; then
   trap 'rm -f functions/*/target' EXIT
   rm -rf functions/*/target
   for dir in functions/*/; do ln -s ../../target "${dir}target"; done
-  CARGO_TARGET_DIR="$ROOT/target" "$VENV/bin/sam" build --beta-features --template-file template.yaml \
-    --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/build
+  CARGO_TARGET_DIR="$ROOT/target" "$SAM" build --beta-features --language-extensions \
+    --template-file template.yaml --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/build
   echo "sam build took $(( $(date +%s) - start )) s"
   for dir in .aws-sam/build/*Function; do
     [ -x "$dir/bootstrap" ] || { echo "missing $dir/bootstrap" >&2; exit 1; }
   done
   echo "sam build: $(ls -d .aws-sam/build/*Function | wc -l) functions built"
+
+  step "sam package (built template) into a local S3: each function's artifact is its own binary"
+  "$MOTO_PYTHON" tests/infra/package_check.py --built
 fi
 
 step "infra validation passed"

@@ -739,7 +739,8 @@ def definition_substitutions(template: Path = REPO / "template.yaml") -> dict[st
             return _sub(val.strip("'\""))
         target = ref.group(1) or ref.group(2)
         rtype, block = resources.get(target, ("", ""))
-        if rtype in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
+        # Functions made by the template's Fn::ForEach loop are not top-level blocks: <Name>Function is functions/<name>.
+        if rtype in ("AWS::Serverless::Function", "AWS::Lambda::Function") or (not rtype and target.endswith("Function")):
             return function_arn(_function_binary_name(target, block))
         if target in machines:
             return state_machine_arn(machines[target]["flow"])

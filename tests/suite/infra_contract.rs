@@ -11,6 +11,11 @@ use okta_lifecycle::{Action, ErrorKind};
 use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
 
+#[path = "infra_contract/entry_points.rs"]
+mod entry_points;
+#[path = "infra_contract/foreach.rs"]
+mod foreach;
+
 const FLOWS: [&str; 4] = ["onboarding", "offboarding", "leave", "return"];
 const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
 const LAMBDA_ERRORS: [&str; 4] = [
@@ -30,9 +35,12 @@ fn read(relative: &str) -> String {
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
 }
 
+/// The template as CloudFormation deploys it: its `Fn::ForEach` loops expanded.
 fn template() -> Yaml {
-    serde_norway::from_str(&read("template.yaml"))
-        .unwrap_or_else(|error| panic!("template.yaml: {error}"))
+    foreach::expand(
+        serde_norway::from_str(&read("template.yaml"))
+            .unwrap_or_else(|error| panic!("template.yaml: {error}")),
+    )
 }
 
 fn asl(flow: &str) -> (String, Json) {
