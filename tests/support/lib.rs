@@ -53,7 +53,7 @@ pub async fn run_within(
     budget: Duration,
 ) -> Result<Output, Error> {
     let input = Input::parse(action, &input)?;
-    let session = client.session(Instant::now() + budget);
+    let session = client.session(Instant::now() + budget, action.scopes());
     action.execute(&session, &input).await
 }
 

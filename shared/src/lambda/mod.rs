@@ -57,7 +57,7 @@ pub async fn handle(
         (Err(error), _) => (Err(error.clone()), Vec::new()),
         (Ok(_), Err(error)) => (Err(error.clone()), Vec::new()),
         (Ok(input), Ok(client)) => {
-            let session = client.session(deadline);
+            let session = client.session(deadline, action.scopes());
             let result = action.execute(&session, input).await;
             (result, session.request_ids())
         }
