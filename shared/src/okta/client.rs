@@ -402,6 +402,7 @@ impl Session<'_> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn request(
         &self,
         authorization: Authorization,
