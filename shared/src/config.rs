@@ -523,4 +523,117 @@ mod tests {
         let error = Settings::from_lookup(env(&[])).unwrap_err();
         assert_eq!(error.field.as_deref(), Some("OKTA_SECRET_ID"));
     }
+
+    fn ec_key_pem() -> String {
+        use aws_lc_rs::rand::SystemRandom;
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+        use base64::Engine;
+        let der =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .unwrap();
+        let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+        let lines: Vec<&str> = body
+            .as_bytes()
+            .chunks(64)
+            .map(|chunk| std::str::from_utf8(chunk).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            lines.join("\n")
+        )
+    }
+
+    #[test]
+    fn the_secret_has_one_of_two_forms_and_errors_name_the_fields() {
+        let pem = ec_key_pem();
+        let service_app = serde_json::json!({
+            "orgUrl": "https://acme.okta.com", "clientId": "0oa1", "privateKey": pem, "keyId": "k1"
+        });
+        let config = OktaConfig::from_secret_json(&service_app.to_string(), &[]).unwrap();
+        assert_eq!(config.auth_kind(), AuthKind::ServiceApp);
+        let debug = format!("{config:?}");
+        assert!(
+            !debug.contains(pem.lines().nth(1).unwrap()),
+            "the key leaks in {debug}"
+        );
+        let token = r#"{"orgUrl": "https://acme.okta.com", "apiToken": "t0k"}"#;
+        assert_eq!(
+            OktaConfig::from_secret_json(token, &[])
+                .unwrap()
+                .auth_kind(),
+            AuthKind::ApiToken
+        );
+        let secret_line = pem.lines().nth(1).unwrap().to_owned();
+        for (json, field, words) in [
+            (
+                serde_json::json!({"orgUrl": "https://acme.okta.com", "apiToken": "t0k", "clientId": "0oa1", "privateKey": pem}),
+                "apiToken",
+                "not both",
+            ),
+            (
+                serde_json::json!({"orgUrl": "https://acme.okta.com"}),
+                "apiToken",
+                "clientId + privateKey",
+            ),
+            (
+                serde_json::json!({"orgUrl": "https://acme.okta.com", "clientId": "0oa1"}),
+                "privateKey",
+                "missing",
+            ),
+            (
+                serde_json::json!({"orgUrl": "https://acme.okta.com", "privateKey": pem}),
+                "clientId",
+                "missing",
+            ),
+            (
+                serde_json::json!({"orgUrl": "https://acme.okta.com", "clientId": "0oa1", "privateKey": pem.replace('M', "A")}),
+                "privateKey",
+                "private key",
+            ),
+            (
+                serde_json::json!({"orgUrl": "https://acme.okta.com", "clientId": "0oa1", "privateKey": pem, "keyId": " "}),
+                "keyId",
+                "empty",
+            ),
+        ] {
+            let error = OktaConfig::from_secret_json(&json.to_string(), &[]).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some(field), "{json}: {error}");
+            assert!(error.message.contains(words), "{json}: {}", error.message);
+            assert!(!error.message.contains(&secret_line), "{}", error.message);
+        }
+    }
+
+    #[test]
+    fn local_settings_take_a_service_app_from_the_environment() {
+        let pem = ec_key_pem().replace('\n', "\\n");
+        let vars = [
+            ("OKTA_ORG_URL", "https://acme.okta.com".to_owned()),
+            ("OKTA_CLIENT_ID", "0oa1".to_owned()),
+            ("OKTA_PRIVATE_KEY", pem),
+        ];
+        let lookup = |name: &str| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.clone())
+        };
+        let settings = Settings::from_lookup(lookup).unwrap();
+        let ConnectionSource::Environment(config) = settings.source else {
+            panic!("not from the environment");
+        };
+        assert_eq!(config.auth_kind(), AuthKind::ServiceApp);
+        let both = |name: &str| {
+            if name == "OKTA_API_TOKEN" {
+                Some("t0k".to_owned())
+            } else {
+                lookup(name)
+            }
+        };
+        let error = Settings::from_lookup(both).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("OKTA_API_TOKEN"));
+        assert!(
+            error.message.contains("OKTA_CLIENT_ID"),
+            "{}",
+            error.message
+        );
+    }
 }
