@@ -226,6 +226,16 @@ impl Session<'_> {
                     }
                     return Err(error);
                 }
+                // The key was rotated: the token endpoint refuses the old one until the secret is read again.
+                Err(error)
+                    if error.kind == ErrorKind::OktaUnauthorized
+                        && !retried_auth
+                        && self.client.connection.invalidate(&config).await =>
+                {
+                    retried_auth = true;
+                    attempt -= 1;
+                    continue;
+                }
                 Err(error) => return Err(error),
             };
             // The token request may have used part of the time.
