@@ -30,14 +30,18 @@ pub struct Route {
 
 impl Route {
     /// The OAuth scope Okta requires for the route, by the spec's naming: `okta.<resource>.read` for a GET,
-    /// `okta.<resource>.manage` otherwise (spec_contract checks this against every operation's `security`).
+    /// `okta.<resource>.manage` otherwise, where role assignments (`.../roles`, `/iam/...`) are the `roles`
+    /// resource whoever holds them (spec_contract checks this against every operation's `security`).
     pub fn scope(&self) -> String {
-        let resource = self
-            .path
-            .trim_start_matches("/api/v1/")
-            .split('/')
-            .next()
-            .unwrap_or_default();
+        let resource = if self.path.contains("/roles") || self.path.starts_with("/api/v1/iam/") {
+            "roles"
+        } else {
+            self.path
+                .trim_start_matches("/api/v1/")
+                .split('/')
+                .next()
+                .unwrap_or_default()
+        };
         let access = if self.method == "GET" {
             "read"
         } else {
