@@ -667,6 +667,15 @@ def main() -> int:
         targets.append({"id": f"rust/env/{function}", "lang": "rust", "variant": "env", "function": function,
                         "cmd": [str(release / function)], "cwd": str(OUT),
                         "env": lambda_env(function, {**okta_env, **rust_extra}), "event": EVENTS[function]})
+    # The OAuth service app with DPoP (the sample org's `0oasimlifecycledpop1` and its test key): the token round
+    # trip, the DPoP key generation and the signatures, next to the API-token `env` rows of the same run.
+    oauth_env = {"OKTA_ORG_URL": sim_url, "OKTA_CLIENT_ID": "0oasimlifecycledpop1", "OKTA_KEY_ID": "sim-ec-1",
+                 "OKTA_PRIVATE_KEY": (REPO / "tests/okta-sim/keys/service-app-ec.pem").read_text()}
+    for function in PYTHON_FUNCTIONS:
+        if function in available:
+            targets.append({"id": f"rust/oauth/{function}", "lang": "rust", "variant": "oauth", "function": function,
+                            "cmd": [str(release / function)], "cwd": str(OUT),
+                            "env": lambda_env(function, {**oauth_env, **rust_extra}), "event": EVENTS[function]})
     py_cmd = [str(python_runtime), "-m", "awslambdaric", "handler.lambda_handler"]
     py_env_extra = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "LAMBDA_TASK_ROOT": str(python_package),
                     "PYTHONPATH": str(python_package), "_HANDLER": "handler.lambda_handler"}
@@ -871,7 +880,7 @@ def render_markdown(results: dict, available: list[str]) -> str:
             continue
         row(f"rust/env/{function}", f"{function} (Rust)", fmt_mb(entry["binary_bytes"]), fmt_mb(entry["zip_bytes"]))
     py_size = results["python"].get("size", {})
-    for variant in ("secret",):
+    for variant in ("secret", "oauth"):
         for function in PYTHON_FUNCTIONS:
             if f"rust/{variant}/{function}" in measured:
                 entry = results["rust"][function]

@@ -1,12 +1,13 @@
 //! Calls one action locally, through the same handler the Lambda functions run, against the simulator or a real
-//! Okta org, so that an admin can try a token (and a `dryRun`) before deploying:
+//! Okta org, so that an admin can try a service app or a token (and a `dryRun`) before deploying:
 //!
 //! ```sh
 //! OKTA_ORG_URL=https://acme.okta.com OKTA_API_TOKEN=... \
 //!   cargo run -q -p okta-lifecycle --example invoke -- get-user tests/events/get-user/stepfunctions.json
 //! ```
 //!
-//! The connection comes from `OKTA_ORG_URL` + `OKTA_API_TOKEN`, or from `OKTA_SECRET_ID` (Secrets Manager).
+//! The connection comes from `OKTA_ORG_URL` + `OKTA_CLIENT_ID` + `OKTA_PRIVATE_KEY` (+ `OKTA_KEY_ID`), or
+//! `OKTA_ORG_URL` + `OKTA_API_TOKEN`, or from `OKTA_SECRET_ID` (Secrets Manager).
 //! The event file may be any caller's shape (plain input, API Gateway, EventBridge); `-` reads standard input.
 //! Prints the answer as JSON; exits 1 with `{"errorType", "errorMessage"}` on error.
 

@@ -1,7 +1,9 @@
-//! The Okta connection (org URL and API token) and the settings read from the environment.
+//! The Okta connection (org URL and credentials) and the settings read from the environment.
 //!
-//! The token is a [`SecretString`] from the moment it is parsed: it has no `Display`, its `Debug` is redacted, and it
-//! is exposed in exactly one place, the `Authorization` header (marked sensitive) in `okta::client`.
+//! Credentials are one of two forms: an SSWS API token, or an OAuth 2.0 service app (client id and private key, Okta's
+//! recommended form). The token and the private key are secret types from the moment they are parsed: no `Display`,
+//! a redacted `Debug`. The token is exposed in one place, the `Authorization` header (marked sensitive) in
+//! `okta::client`; the private key only to be parsed into a signing key in `okta::oauth`.
 
 use std::time::Duration;
 
@@ -11,6 +13,7 @@ use url::{Host, Url};
 
 use crate::error::{Error, Result};
 use crate::guard::Guardrails;
+use crate::okta::oauth::ClientKey;
 
 /// Okta's own domains: an org URL must be a subdomain of one of these, or of an allowed custom domain.
 /// Source: `okta-api-notes.md` section 8 (the SDKs' admin-suffix list).
@@ -31,16 +34,46 @@ const ORG_URL_FIELD: &str = "orgUrl";
 #[derive(Debug, Clone)]
 pub struct OktaConfig {
     pub org_url: Url,
-    pub api_token: SecretString,
+    pub credentials: Credentials,
 }
 
-/// The secret's JSON: `{"orgUrl": "https://acme.okta.com", "apiToken": "..."}`.
+/// How the functions authenticate to Okta.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// `Authorization: SSWS <token>`: acts as the admin who created the token.
+    ApiToken(SecretString),
+    /// An OAuth 2.0 service app: client credentials with `private_key_jwt`, scoped tokens, DPoP when the app asks.
+    ServiceApp(ServiceApp),
+}
+
+/// Which form a connection has, for rules that depend on it (a service app has no user behind its token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKind {
+    ApiToken,
+    ServiceApp,
+}
+
+/// An OAuth 2.0 service app's identity: its client id and the private key whose public half Okta holds.
+#[derive(Debug, Clone)]
+pub struct ServiceApp {
+    pub client_id: String,
+    /// `kid` of the key in the app's JWKS; needed by Okta only when the app has several keys.
+    pub key_id: Option<String>,
+    pub key: std::sync::Arc<ClientKey>,
+}
+
+/// The secret's JSON, either `{"orgUrl", "apiToken"}` or `{"orgUrl", "clientId", "privateKey", "keyId"?}`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SecretPayload {
     org_url: String,
-    api_token: SecretString,
+    api_token: Option<SecretString>,
+    client_id: Option<String>,
+    private_key: Option<SecretString>,
+    key_id: Option<String>,
 }
+
+const SECRET_SHAPE: &str = "{\"orgUrl\": ..., \"apiToken\": ...} or {\"orgUrl\": ..., \"clientId\": ..., \"privateKey\": ..., \"keyId\": ...}";
 
 impl OktaConfig {
     /// Parses and validates the secret's JSON. Errors never quote the secret's content.
@@ -50,33 +83,185 @@ impl OktaConfig {
             Error::config(
                 "secret",
                 format!(
-                    "not the expected JSON {{\"orgUrl\": ..., \"apiToken\": ...}} ({:?} error at line {} column {})",
+                    "not the expected JSON {SECRET_SHAPE} ({:?} error at line {} column {})",
                     error.classify(),
                     error.line(),
                     error.column()
                 ),
             )
         })?;
-        OktaConfig::new(&payload.org_url, payload.api_token, allowed_custom_domains)
+        let credentials = Credentials::from_parts(
+            payload.api_token,
+            payload.client_id,
+            payload.private_key,
+            payload.key_id,
+            &Names::SECRET,
+        )?;
+        OktaConfig::with_credentials(&payload.org_url, credentials, allowed_custom_domains)
     }
 
+    /// An API-token connection.
     pub fn new(
         org_url: &str,
         api_token: SecretString,
         allowed_custom_domains: &[String],
     ) -> Result<Self> {
+        OktaConfig::with_credentials(
+            org_url,
+            Credentials::api_token(api_token, Names::SECRET.api_token)?,
+            allowed_custom_domains,
+        )
+    }
+
+    /// A service-app connection.
+    pub fn service_app(
+        org_url: &str,
+        client_id: &str,
+        private_key: SecretString,
+        key_id: Option<&str>,
+        allowed_custom_domains: &[String],
+    ) -> Result<Self> {
+        let credentials = Credentials::from_parts(
+            None,
+            Some(client_id.to_owned()),
+            Some(private_key),
+            key_id.map(str::to_owned),
+            &Names::SECRET,
+        )?;
+        OktaConfig::with_credentials(org_url, credentials, allowed_custom_domains)
+    }
+
+    pub fn with_credentials(
+        org_url: &str,
+        credentials: Credentials,
+        allowed_custom_domains: &[String],
+    ) -> Result<Self> {
         let org_url = validate_org_url(org_url, allowed_custom_domains)?;
+        Ok(OktaConfig {
+            org_url,
+            credentials,
+        })
+    }
+
+    pub fn auth_kind(&self) -> AuthKind {
+        match self.credentials {
+            Credentials::ApiToken(_) => AuthKind::ApiToken,
+            Credentials::ServiceApp(_) => AuthKind::ServiceApp,
+        }
+    }
+}
+
+/// The names of the credential fields where they come from, so that errors name what the operator wrote.
+struct Names {
+    api_token: &'static str,
+    client_id: &'static str,
+    private_key: &'static str,
+    key_id: &'static str,
+}
+
+impl Names {
+    const SECRET: Names = Names {
+        api_token: "apiToken",
+        client_id: "clientId",
+        private_key: "privateKey",
+        key_id: "keyId",
+    };
+    const ENV: Names = Names {
+        api_token: "OKTA_API_TOKEN",
+        client_id: "OKTA_CLIENT_ID",
+        private_key: "OKTA_PRIVATE_KEY",
+        key_id: "OKTA_KEY_ID",
+    };
+}
+
+impl Credentials {
+    fn from_parts(
+        api_token: Option<SecretString>,
+        client_id: Option<String>,
+        private_key: Option<SecretString>,
+        key_id: Option<String>,
+        names: &Names,
+    ) -> Result<Self> {
+        let service_app = client_id.is_some() || private_key.is_some() || key_id.is_some();
+        match (api_token, service_app) {
+            (Some(_), true) => Err(Error::config(
+                names.api_token,
+                format!(
+                    "give either {} or {} + {}, not both",
+                    names.api_token, names.client_id, names.private_key
+                ),
+            )),
+            (None, false) => Err(Error::config(
+                names.api_token,
+                format!(
+                    "is missing: give either {} or {} + {}",
+                    names.api_token, names.client_id, names.private_key
+                ),
+            )),
+            (Some(token), false) => Credentials::api_token(token, names.api_token),
+            (None, true) => {
+                let client_id = client_id
+                    .map(|id| id.trim().to_owned())
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| {
+                        Error::config(
+                            names.client_id,
+                            format!(
+                                "is missing (a service app needs it with {})",
+                                names.private_key
+                            ),
+                        )
+                    })?;
+                if client_id
+                    .chars()
+                    .any(|c| c.is_control() || c.is_whitespace())
+                {
+                    return Err(Error::config(
+                        names.client_id,
+                        "contains spaces or control characters",
+                    ));
+                }
+                let private_key = private_key.ok_or_else(|| {
+                    Error::config(
+                        names.private_key,
+                        format!(
+                            "is missing (a service app needs it with {})",
+                            names.client_id
+                        ),
+                    )
+                })?;
+                let key = ClientKey::from_pem(&private_key)
+                    .map_err(|reason| Error::config(names.private_key, reason))?;
+                let key_id = key_id.map(|id| id.trim().to_owned());
+                if key_id.as_deref().is_some_and(|id| {
+                    id.is_empty() || id.chars().any(|c| c.is_control() || c == '"')
+                }) {
+                    return Err(Error::config(
+                        names.key_id,
+                        "is empty or contains control characters or quotes",
+                    ));
+                }
+                Ok(Credentials::ServiceApp(ServiceApp {
+                    client_id,
+                    key_id,
+                    key: std::sync::Arc::new(key),
+                }))
+            }
+        }
+    }
+
+    fn api_token(api_token: SecretString, field: &str) -> Result<Self> {
         let token = api_token.expose_secret();
         if token.trim().is_empty() {
-            return Err(Error::config("apiToken", "is empty"));
+            return Err(Error::config(field, "is empty"));
         }
         if token.contains("{apiToken}") || token.chars().any(|c| c.is_control() || c == ' ') {
             return Err(Error::config(
-                "apiToken",
+                field,
                 "is a placeholder or contains spaces or control characters",
             ));
         }
-        Ok(OktaConfig { org_url, api_token })
+        Ok(Credentials::ApiToken(api_token))
     }
 }
 
@@ -159,7 +344,8 @@ pub fn validate_org_url(raw: &str, allowed_custom_domains: &[String]) -> Result<
 pub enum ConnectionSource {
     /// A Secrets Manager secret, by name or ARN (the deployment's only mode).
     SecretsManager { secret_id: String, ttl: Duration },
-    /// `OKTA_ORG_URL` + `OKTA_API_TOKEN`, for local development and tests only.
+    /// `OKTA_ORG_URL` + `OKTA_API_TOKEN` (or `OKTA_CLIENT_ID` + `OKTA_PRIVATE_KEY` + `OKTA_KEY_ID`), for local
+    /// development and tests only.
     Environment(OktaConfig),
 }
 
@@ -176,7 +362,7 @@ pub const DEFAULT_SECRET_TTL: Duration = Duration::from_secs(300);
 
 impl Settings {
     /// Reads `OKTA_SECRET_ID`, `OKTA_SECRET_TTL_SECONDS`, `OKTA_ALLOWED_CUSTOM_DOMAINS`, or, without a secret,
-    /// `OKTA_ORG_URL` + `OKTA_API_TOKEN`.
+    /// `OKTA_ORG_URL` + `OKTA_API_TOKEN` or `OKTA_ORG_URL` + `OKTA_CLIENT_ID` + `OKTA_PRIVATE_KEY` (+ `OKTA_KEY_ID`).
     pub fn from_env() -> Result<Self> {
         Settings::from_lookup(|name| std::env::var(name).ok())
     }
@@ -211,19 +397,27 @@ impl Settings {
                 ttl,
             }
         } else {
-            match (non_empty("OKTA_ORG_URL"), non_empty("OKTA_API_TOKEN")) {
-                (Some(org_url), Some(token)) => ConnectionSource::Environment(OktaConfig::new(
-                    &org_url,
-                    SecretString::from(token),
-                    &allowed_custom_domains,
-                )?),
-                _ => {
-                    return Err(Error::config(
-                        "OKTA_SECRET_ID",
-                        "is not set (nor, for local use, OKTA_ORG_URL and OKTA_API_TOKEN)",
-                    ));
-                }
-            }
+            let Some(org_url) = non_empty("OKTA_ORG_URL") else {
+                return Err(Error::config(
+                    "OKTA_SECRET_ID",
+                    "is not set (nor, for local use, OKTA_ORG_URL with OKTA_API_TOKEN or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY)",
+                ));
+            };
+            // A PEM in one line of a .env file has its line breaks written as \n.
+            let private_key = non_empty("OKTA_PRIVATE_KEY")
+                .map(|pem| SecretString::from(pem.replace("\\n", "\n")));
+            let credentials = Credentials::from_parts(
+                non_empty("OKTA_API_TOKEN").map(SecretString::from),
+                non_empty("OKTA_CLIENT_ID"),
+                private_key,
+                non_empty("OKTA_KEY_ID"),
+                &Names::ENV,
+            )?;
+            ConnectionSource::Environment(OktaConfig::with_credentials(
+                &org_url,
+                credentials,
+                &allowed_custom_domains,
+            )?)
         };
         Ok(Settings {
             source,
@@ -331,5 +525,118 @@ mod tests {
         assert_eq!(error.field.as_deref(), Some("OKTA_SECRET_TTL_SECONDS"));
         let error = Settings::from_lookup(env(&[])).unwrap_err();
         assert_eq!(error.field.as_deref(), Some("OKTA_SECRET_ID"));
+    }
+
+    fn ec_key_pem() -> String {
+        use aws_lc_rs::rand::SystemRandom;
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+        use base64::Engine;
+        let der =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .unwrap();
+        let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+        let lines: Vec<&str> = body
+            .as_bytes()
+            .chunks(64)
+            .map(|chunk| std::str::from_utf8(chunk).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            lines.join("\n")
+        )
+    }
+
+    #[test]
+    fn the_secret_has_one_of_two_forms_and_errors_name_the_fields() {
+        let pem = ec_key_pem();
+        let service_app = serde_json::json!({
+            "orgUrl": "https://acme.okta.com", "clientId": "0oa1", "privateKey": pem, "keyId": "k1"
+        });
+        let config = OktaConfig::from_secret_json(&service_app.to_string(), &[]).unwrap();
+        assert_eq!(config.auth_kind(), AuthKind::ServiceApp);
+        let debug = format!("{config:?}");
+        assert!(
+            !debug.contains(pem.lines().nth(1).unwrap()),
+            "the key leaks in {debug}"
+        );
+        let token = r#"{"orgUrl": "https://acme.okta.com", "apiToken": "t0k"}"#;
+        assert_eq!(
+            OktaConfig::from_secret_json(token, &[])
+                .unwrap()
+                .auth_kind(),
+            AuthKind::ApiToken
+        );
+        let secret_line = pem.lines().nth(1).unwrap().to_owned();
+        for (json, field, words) in [
+            (
+                serde_json::json!({"orgUrl": "https://acme.okta.com", "apiToken": "t0k", "clientId": "0oa1", "privateKey": pem}),
+                "apiToken",
+                "not both",
+            ),
+            (
+                serde_json::json!({"orgUrl": "https://acme.okta.com"}),
+                "apiToken",
+                "clientId + privateKey",
+            ),
+            (
+                serde_json::json!({"orgUrl": "https://acme.okta.com", "clientId": "0oa1"}),
+                "privateKey",
+                "missing",
+            ),
+            (
+                serde_json::json!({"orgUrl": "https://acme.okta.com", "privateKey": pem}),
+                "clientId",
+                "missing",
+            ),
+            (
+                serde_json::json!({"orgUrl": "https://acme.okta.com", "clientId": "0oa1", "privateKey": pem.replace('M', "A")}),
+                "privateKey",
+                "private key",
+            ),
+            (
+                serde_json::json!({"orgUrl": "https://acme.okta.com", "clientId": "0oa1", "privateKey": pem, "keyId": " "}),
+                "keyId",
+                "empty",
+            ),
+        ] {
+            let error = OktaConfig::from_secret_json(&json.to_string(), &[]).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some(field), "{json}: {error}");
+            assert!(error.message.contains(words), "{json}: {}", error.message);
+            assert!(!error.message.contains(&secret_line), "{}", error.message);
+        }
+    }
+
+    #[test]
+    fn local_settings_take_a_service_app_from_the_environment() {
+        let pem = ec_key_pem().replace('\n', "\\n");
+        let vars = [
+            ("OKTA_ORG_URL", "https://acme.okta.com".to_owned()),
+            ("OKTA_CLIENT_ID", "0oa1".to_owned()),
+            ("OKTA_PRIVATE_KEY", pem),
+        ];
+        let lookup = |name: &str| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.clone())
+        };
+        let settings = Settings::from_lookup(lookup).unwrap();
+        let ConnectionSource::Environment(config) = settings.source else {
+            panic!("not from the environment");
+        };
+        assert_eq!(config.auth_kind(), AuthKind::ServiceApp);
+        let both = |name: &str| {
+            if name == "OKTA_API_TOKEN" {
+                Some("t0k".to_owned())
+            } else {
+                lookup(name)
+            }
+        };
+        let error = Settings::from_lookup(both).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("OKTA_API_TOKEN"));
+        assert!(
+            error.message.contains("OKTA_CLIENT_ID"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -16,9 +16,9 @@ pub enum ErrorKind {
     ConfigInvalid,
     /// Secrets Manager could not be read just now.
     SecretUnavailable,
-    /// Okta refused the API token (401), even after re-reading the secret once.
+    /// Okta refused the API token or the service app's credentials (401), even after one renewal.
     OktaUnauthorized,
-    /// The token is valid but its admin role may not do this (403 E0000006).
+    /// The token is valid but its admin role may not do this (403 E0000006), or it lacks an OAuth scope.
     OktaForbidden,
     /// The user, group or app does not exist.
     OktaNotFound,
@@ -127,9 +127,11 @@ impl ErrorKind {
             }
             ErrorKind::SecretUnavailable => "Secrets Manager could not be read; retry.",
             ErrorKind::OktaUnauthorized => {
-                "Okta refused the API token, also after re-reading the secret: rotate the token."
+                "Okta refused the API token or the service app's credentials, also after one renewal: rotate them."
             }
-            ErrorKind::OktaForbidden => "The token's admin role may not do this (Okta E0000006).",
+            ErrorKind::OktaForbidden => {
+                "The admin role may not do this (Okta E0000006), or the service app lacks the scope the message names."
+            }
             ErrorKind::OktaNotFound => "No user, group or app matches what was given.",
             ErrorKind::OktaAmbiguous => {
                 "More than one user, group or app matches; the message lists their ids."

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 use crate::actions::{Action, Input};
+use crate::config::AuthKind;
 use crate::config::OktaConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::lambda::CallerKind;
@@ -94,7 +95,8 @@ pub struct Guard {
 #[derive(Debug, Clone)]
 struct Known {
     connection: Arc<OktaConfig>,
-    token_owner_id: String,
+    /// The user behind an API token; a service app's token has none (there is no token's own user to protect).
+    token_owner_id: Option<String>,
     /// Protected groups as (id, name).
     protected_groups: Vec<(String, String)>,
 }
@@ -119,7 +121,10 @@ impl Guard {
         {
             return Ok(cached.clone());
         }
-        let owner = token_owner(okta).await?;
+        let owner = match connection.auth_kind() {
+            AuthKind::ApiToken => Some(token_owner(okta).await?.id),
+            AuthKind::ServiceApp => None,
+        };
         let mut protected_groups = Vec::new();
         for reference in &self.rules.protected_groups {
             // An id needs no read; a group that cannot be found fails closed, naming the setting.
@@ -137,7 +142,7 @@ impl Guard {
         }
         let fresh = Known {
             connection,
-            token_owner_id: owner.id,
+            token_owner_id: owner,
             protected_groups,
         };
         *known = Some(fresh.clone());
@@ -313,7 +318,7 @@ async fn check_protected(okta: &Session<'_>, guard: &Guard, user: &User) -> Resu
             ),
         ))
     };
-    if user.id == known.token_owner_id {
+    if known.token_owner_id.as_deref() == Some(user.id.as_str()) {
         return refuse("it is the admin who owns this deployment's API token".to_owned());
     }
     let roles = user_roles(okta, &user.id).await?;

@@ -113,8 +113,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="print JSON instead of the readable report")
     parser.add_argument("--check", action="store_true", help="assert the final Okta state")
+    parser.add_argument("--connection", choices=("dpop", "bearer", "api-token"), default="dpop",
+                        help="the connection secret's form (default: an OAuth service app with DPoP, as a new "
+                             "deployment should use)")
     args = parser.parse_args()
-    with LocalAws() as env:
+    with LocalAws(connection=args.connection) as env:
         onboarding = env.run_flow("onboarding", NEW_HIRE)
         offboarding = env.run_flow("offboarding", LEAVER)
         state = env.sim_state()

@@ -52,6 +52,12 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 SECRET_ID = "okta-lifecycle/okta"
 DEFAULT_SEED = REPO / "tests" / "okta-sim" / "sample-org.json"
+# The sample org's service apps and their test keys (tests/okta-sim/keys/README.md).
+SERVICE_APPS = {
+    "dpop": ("0oasimlifecycledpop1", "service-app-ec.pem", "sim-ec-1"),
+    "bearer": ("0oasimlifecyclebear1", "service-app-rsa.pem", None),
+}
+CONNECTIONS = ("api-token", *SERVICE_APPS)
 DEFAULT_TOKEN = "00sim-local-test-token-" + "x" * 16
 
 FUNCTIONS = [
@@ -824,9 +830,13 @@ class LocalAws:
 
     def __init__(self, seed: Path | str = DEFAULT_SEED, token: str = DEFAULT_TOKEN, mode: str | None = None,
                  functions: list[str] = FUNCTIONS, flows: bool = True, template: Path = REPO / "template.yaml",
-                 log_dir: Path | str | None = None):
+                 log_dir: Path | str | None = None, connection: str | None = None):
         self.seed = Path(seed)
         self.token = token
+        # The form of the connection secret: an API token, or a service app with or without DPoP.
+        self.connection = connection or os.environ.get("OKTA_LOCAL_CONNECTION", "api-token")
+        if self.connection not in CONNECTIONS:
+            raise ValueError(f"connection {self.connection!r}: expected one of {', '.join(CONNECTIONS)}")
         self.mode = mode or os.environ.get("LOCALAWS_MODE", "binaries")
         self.functions = functions
         self.want_flows = flows
@@ -861,8 +871,7 @@ class LocalAws:
         self.proxy = LambdaProxy(moto_port, emulator_port).start()
         self.moto = Moto(self.log_dir, interpreter_port=self.proxy.port, port=moto_port).start()
         log(f"moto at {self.moto.url}; proxy at http://127.0.0.1:{self.proxy.port}")
-        self.client("secretsmanager").create_secret(
-            Name=SECRET_ID, SecretString=json.dumps({"orgUrl": self.sim.url, "apiToken": self.token}))
+        self.client("secretsmanager").create_secret(Name=SECRET_ID, SecretString=json.dumps(self.secret()))
         fn_env = dict(DUMMY_AWS_ENV)
         fn_env.update({"OKTA_SECRET_ID": SECRET_ID, "AWS_ENDPOINT_URL": self.moto.url, "RUST_LOG": "info",
                        # On here (off by default when deployed), so that the tests prove a flow never receives a
@@ -877,6 +886,17 @@ class LocalAws:
             self.create_flows()
         log(f"ready in {time.monotonic() - t0:.1f}s; logs in {self.log_dir}")
         return self
+
+    def secret(self) -> dict:
+        """The connection secret of the chosen form, as an operator would store it."""
+        if self.connection == "api-token":
+            return {"orgUrl": self.sim.url, "apiToken": self.token}
+        client_id, key_file, key_id = SERVICE_APPS[self.connection]
+        secret = {"orgUrl": self.sim.url, "clientId": client_id,
+                  "privateKey": (REPO / "tests" / "okta-sim" / "keys" / key_file).read_text()}
+        if key_id:
+            secret["keyId"] = key_id
+        return secret
 
     def close(self) -> None:
         for part in (self.emulator, self.moto, self.sim):

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use lambda_runtime::{Context, LambdaEvent};
 use okta_lifecycle::guard::Guardrails;
 use okta_lifecycle::{Action, lambda};
-use okta_lifecycle_tests::{client_with, repo_path, sample_org, start_sim};
+use okta_lifecycle_tests::{client_guarded, repo_path, sample_org, start_sim};
 use okta_sim::{SeedUser, Simulator};
 use serde_json::{Map, Value, json};
 
@@ -304,7 +304,7 @@ async fn each_guard_refuses_before_any_change_and_is_audited() {
     let mut failures = Vec::new();
     for case in cases() {
         let sim = org().await;
-        let client = client_with(&sim, case.guardrails.clone());
+        let client = client_guarded(&sim, case.guardrails.clone());
         capture.clear();
         let event = LambdaEvent::new(case.payload.clone(), Context::default());
         match lambda::handle(case.action, Ok(&client), event).await {
@@ -365,7 +365,7 @@ async fn each_guard_refuses_before_any_change_and_is_audited() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ordinary_users_and_reads_pass_the_guards() {
     let sim = org().await;
-    let client = client_with(
+    let client = client_guarded(
         &sim,
         Guardrails {
             protected_groups: vec!["Break Glass".to_owned()],
@@ -429,7 +429,7 @@ async fn ordinary_users_and_reads_pass_the_guards() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_owner_is_read_once_per_connection() {
     let sim = org().await;
-    let client = client_with(&sim, Guardrails::default());
+    let client = client_guarded(&sim, Guardrails::default());
     for user in ["bob.sales@acme.example", "carol.eng@acme.example"] {
         let event = LambdaEvent::new(json!({"user": user}), Context::default());
         lambda::handle(Action::SuspendUser, Ok(&client), event)
@@ -448,7 +448,7 @@ async fn the_token_owner_is_read_once_per_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_callers_cannot_forge_an_execution_id() {
     let sim = org().await;
-    let client = client_with(&sim, Guardrails::default());
+    let client = client_guarded(&sim, Guardrails::default());
     let payload = json!({"user": "bob.sales@acme.example", "executionId": EXECUTION});
     let event = LambdaEvent::new(
         http_event(Action::SuspendUser, &payload),

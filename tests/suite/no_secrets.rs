@@ -13,7 +13,9 @@ use okta_lifecycle::config::OktaConfig;
 use okta_lifecycle::connection::Connection;
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::{Action, ErrorKind, lambda};
-use okta_lifecycle_tests::{TOKEN, start_sim, test_policy};
+use okta_lifecycle_tests::{
+    Form, TOKEN, client_with, sample_org, service_app_key, start_sim, test_policy,
+};
 use okta_sim::{Fault, FaultKind, Match, Seed};
 use serde_json::{Value, json};
 
@@ -67,7 +69,7 @@ async fn no_secret_in_any_log_line_error_or_debug_output() {
     seed.user("limited@acme.example", "ACTIVE");
     let sim = start_sim(seed).await;
     let client =
-        okta_lifecycle_tests::client_with(&sim, okta_lifecycle_tests::credentials_allowed());
+        okta_lifecycle_tests::client_guarded(&sim, okta_lifecycle_tests::credentials_allowed());
     let mut secrets_returned = Vec::new();
     let mut errors = Vec::new();
     let mut invocations = 0;
@@ -202,4 +204,77 @@ async fn no_secret_in_any_log_line_error_or_debug_output() {
     }
     // The SSWS header is sensitive even in reqwest's own debug output.
     assert!(!logs.contains("SSWS"), "an Authorization header was logged");
+}
+
+/// The service-app form: neither the private key nor an access token nor a DPoP proof in any log line, error or
+/// `Debug` output, through a success, a 401 renewal and a refusal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_key_token_or_proof_in_any_log_line_with_a_service_app() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let sim = start_sim(sample_org()).await;
+    let mut errors = Vec::new();
+    let mut clients = Vec::new();
+    for form in [Form::ServiceAppDpop, Form::ServiceAppBearer] {
+        let client = client_with(&sim, form);
+        invoke(
+            Ok(&client),
+            Action::GetUser,
+            json!({"user": "alice.active@acme.example"}),
+        )
+        .await
+        .unwrap();
+        sim.expire_tokens();
+        invoke(
+            Ok(&client),
+            Action::GetUser,
+            json!({"user": "alice.active@acme.example"}),
+        )
+        .await
+        .unwrap();
+        errors.push(
+            invoke(
+                Ok(&client),
+                Action::SuspendUser,
+                json!({"user": "nobody@acme.example"}),
+            )
+            .await
+            .unwrap_err(),
+        );
+        clients.push(format!("{client:?}"));
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut secrets: Vec<String> = sim
+        .requests()
+        .iter()
+        .flat_map(|request| request.headers.clone())
+        .filter(|(name, _)| name == "authorization" || name == "dpop")
+        .map(|(_, value)| value.split(' ').next_back().unwrap_or_default().to_owned())
+        .collect();
+    assert!(secrets.len() >= 6, "the scenario sent tokens and proofs");
+    for kind in ["ec", "rsa"] {
+        secrets.extend(
+            service_app_key(kind)
+                .lines()
+                .filter(|line| !line.starts_with("-----"))
+                .map(str::to_owned),
+        );
+    }
+    let mut haystacks = vec![capture.text()];
+    haystacks.extend(clients);
+    haystacks.extend(errors.iter().map(|error| format!("{error} {error:?}")));
+    for haystack in &haystacks {
+        for secret in &secrets {
+            assert!(
+                !haystack.contains(secret.as_str()),
+                "a secret leaked: {haystack}"
+            );
+        }
+    }
 }

@@ -95,3 +95,27 @@ fn the_readme_documents_every_guardrail_setting() {
         );
     }
 }
+
+#[test]
+fn the_scope_table_lists_each_function_and_its_scopes() {
+    let text = readme();
+    let names: Vec<&str> = Action::ALL.iter().map(|action| action.name()).collect();
+    let table: Vec<Vec<String>> = rows(&text)
+        .into_iter()
+        .filter(|row| row.len() == 2 && names.contains(&row[0].trim_matches('`')))
+        .collect();
+    let listed: Vec<&str> = table.iter().map(|row| row[0].trim_matches('`')).collect();
+    assert_eq!(
+        listed, names,
+        "the scope table lists every function, in order"
+    );
+    for (row, action) in table.iter().zip(Action::ALL) {
+        let scopes: Vec<&str> = row[1].split('`').skip(1).step_by(2).collect();
+        assert_eq!(
+            scopes,
+            action.scopes(),
+            "{}: the scopes in the README",
+            action.name()
+        );
+    }
+}

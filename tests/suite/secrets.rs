@@ -9,7 +9,9 @@ use okta_lifecycle::connection::Connection;
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::{Action, ErrorKind};
 use okta_lifecycle_tests::moto::Moto;
-use okta_lifecycle_tests::{TOKEN, run, start_sim, test_policy};
+use okta_lifecycle_tests::{
+    DPOP_CLIENT_ID, TOKEN, run, sample_org, service_app_key, start_sim, test_policy,
+};
 use okta_sim::{Seed, Simulator};
 use serde_json::json;
 
@@ -206,4 +208,50 @@ async fn the_token_owner_is_read_again_with_a_new_secret() {
     assert!(client.connection().invalidate(&current).await);
     run(&client, Action::SuspendUser, user).await.unwrap();
     assert_eq!(me_reads(), 2, "read again with the new secret");
+}
+
+/// The service-app form through Secrets Manager, and a rotated key: the token endpoint refuses the key the cache
+/// holds, the secret is read again once, and the call succeeds with the new key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_app_secret_and_its_rotated_key() {
+    let moto = Moto::start();
+    let secrets = moto.secrets_client().await;
+    let sim = start_sim(sample_org()).await;
+    let secret = |key: &str, kid: &str| {
+        json!({"orgUrl": sim.url(), "clientId": DPOP_CLIENT_ID, "privateKey": service_app_key(key), "keyId": kid})
+            .to_string()
+    };
+    // The old key, no longer registered under this kid.
+    secrets
+        .create_secret()
+        .name("okta/app")
+        .secret_string(secret("rsa", "sim-ec-1"))
+        .send()
+        .await
+        .unwrap();
+    let client = client_for_secret(&moto, "okta/app").await;
+    client.connection().get().await.unwrap();
+    secrets
+        .put_secret_value()
+        .secret_id("okta/app")
+        .secret_string(secret("ec", "sim-ec-1"))
+        .send()
+        .await
+        .unwrap();
+    let output = run(
+        &client,
+        Action::SuspendUser,
+        json!({"user": "sam.leaver@acme.example"}),
+    )
+    .await
+    .unwrap();
+    assert!(output.changed);
+    let token_statuses: Vec<u16> = sim
+        .requests()
+        .iter()
+        .filter(|request| request.path == okta_sim::TOKEN_PATH)
+        .map(|request| request.status)
+        .collect();
+    // Refused with the old key; then the new key meets the nonce challenge and gets its token.
+    assert_eq!(token_statuses, [401, 400, 200]);
 }

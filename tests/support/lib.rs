@@ -14,7 +14,7 @@ use okta_lifecycle::lambda::CallerKind;
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::okta::retry::RetryPolicy;
 use okta_lifecycle::{Action, Error, Input, Output};
-use okta_sim::{Seed, Simulator};
+use okta_sim::{Seed, SeedServiceApp, Simulator};
 use serde_json::Value;
 
 /// The simulator's API token in tests. Long and distinctive, so that a leak is easy to find.
@@ -31,23 +31,105 @@ pub fn test_policy() -> RetryPolicy {
     }
 }
 
-pub async fn start_sim(seed: Seed) -> Simulator {
+/// The simulator with `seed`, plus the sample org's two service apps, so that every test can use either connection.
+pub async fn start_sim(mut seed: Seed) -> Simulator {
+    for app in service_apps() {
+        if !seed
+            .service_apps
+            .iter()
+            .any(|known| known.client_id == app.client_id)
+        {
+            seed.service_apps.push(app);
+        }
+    }
     Simulator::start(seed, TOKEN)
         .await
         .expect("start the simulator")
 }
 
-/// A client with a fixed connection to the simulator and the default guardrails.
-pub fn client_for(sim: &Simulator) -> OktaClient {
-    client_with(sim, Guardrails::default())
+/// The two connection forms; the OAuth one with and without DPoP, as the service app requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    ApiToken,
+    /// A service app that requires DPoP (the default for new apps, and the demo's).
+    ServiceAppDpop,
+    /// A service app without DPoP: Bearer tokens.
+    ServiceAppBearer,
 }
 
-/// A client with a fixed connection to the simulator and the given guardrails.
-pub fn client_with(sim: &Simulator, guardrails: Guardrails) -> OktaClient {
-    let config = OktaConfig::new(&sim.url(), TOKEN.to_owned().into(), &[]).unwrap();
-    OktaClient::with_policy(Connection::fixed(config), test_policy())
-        .unwrap()
-        .with_guardrails(guardrails)
+impl Form {
+    pub const ALL: [Form; 3] = [Form::ApiToken, Form::ServiceAppDpop, Form::ServiceAppBearer];
+
+    /// `OKTA_TEST_CONNECTION=api-token|dpop|bearer` runs every test that uses [`client_for`] on that form
+    /// (default: the API token; the tests that matter for the connection loop over [`Form::ALL`] themselves).
+    pub fn from_env() -> Form {
+        match std::env::var("OKTA_TEST_CONNECTION").as_deref() {
+            Ok("dpop") => Form::ServiceAppDpop,
+            Ok("bearer") => Form::ServiceAppBearer,
+            Ok("api-token") | Err(_) => Form::ApiToken,
+            Ok(other) => panic!("OKTA_TEST_CONNECTION={other}: expected api-token, dpop or bearer"),
+        }
+    }
+}
+
+/// The sample org's service app ids and the test keys registered for them (`tests/okta-sim/keys`).
+pub const DPOP_CLIENT_ID: &str = "0oasimlifecycledpop1";
+pub const BEARER_CLIENT_ID: &str = "0oasimlifecyclebear1";
+
+pub fn service_app_key(kind: &str) -> String {
+    std::fs::read_to_string(repo_path(&format!(
+        "tests/okta-sim/keys/service-app-{kind}.pem"
+    )))
+    .expect("test key")
+}
+
+/// The sample org's registered service apps.
+pub fn service_apps() -> Vec<SeedServiceApp> {
+    sample_org().service_apps
+}
+
+/// The connection of `form` to the simulator.
+pub fn config_for(sim: &Simulator, form: Form) -> OktaConfig {
+    match form {
+        Form::ApiToken => OktaConfig::new(&sim.url(), TOKEN.to_owned().into(), &[]).unwrap(),
+        Form::ServiceAppDpop => OktaConfig::service_app(
+            &sim.url(),
+            DPOP_CLIENT_ID,
+            service_app_key("ec").into(),
+            Some("sim-ec-1"),
+            &[],
+        )
+        .unwrap(),
+        Form::ServiceAppBearer => OktaConfig::service_app(
+            &sim.url(),
+            BEARER_CLIENT_ID,
+            service_app_key("rsa").into(),
+            None,
+            &[],
+        )
+        .unwrap(),
+    }
+}
+
+/// A client with a fixed connection to the simulator, of the form `OKTA_TEST_CONNECTION` names.
+pub fn client_for(sim: &Simulator) -> OktaClient {
+    client_with(sim, Form::from_env())
+}
+
+/// A client with a fixed connection of `form` to the simulator.
+pub fn client_with(sim: &Simulator, form: Form) -> OktaClient {
+    OktaClient::with_policy(Connection::fixed(config_for(sim, form)), test_policy()).unwrap()
+}
+
+/// A client with the API token connection to the simulator and the given guardrails (the guardrails' tests
+/// include the token owner's protection, which only an API token has).
+pub fn client_guarded(sim: &Simulator, guardrails: Guardrails) -> OktaClient {
+    OktaClient::with_policy(
+        Connection::fixed(config_for(sim, Form::ApiToken)),
+        test_policy(),
+    )
+    .unwrap()
+    .with_guardrails(guardrails)
 }
 
 /// Guardrails that let direct callers receive links and temporary passwords, for the tests of those outputs.
@@ -70,7 +152,7 @@ pub async fn run_within(
     budget: Duration,
 ) -> Result<Output, Error> {
     let input = Input::parse(action, &input)?;
-    let session = client.session(Instant::now() + budget);
+    let session = client.session(Instant::now() + budget, action.scopes());
     okta_lifecycle::lambda::execute(action, &session, &input, CallerKind::Direct).await
 }
 

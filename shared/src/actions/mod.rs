@@ -15,6 +15,7 @@ pub use output::Output;
 
 use crate::error::Result;
 use crate::okta::Session;
+use crate::okta::oauth::Scopes;
 
 /// One Lambda function each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,6 +68,29 @@ impl Action {
             Action::SuspendUser => "suspend-user",
             Action::UnsuspendUser => "unsuspend-user",
             Action::UnlockUser => "unlock-user",
+        }
+    }
+
+    /// The OAuth scopes the function's service-app token carries: exactly what its requests need (a `manage` scope
+    /// includes the matching `read`). The per-endpoint scopes are the spec's `security`; a test derives these sets
+    /// from the requests each action sends and fails on any difference.
+    pub fn scopes(self) -> Scopes {
+        match self {
+            Action::ActivateUser
+            | Action::ClearUserSessions
+            | Action::DeactivateUser
+            | Action::ExpirePassword
+            | Action::ResetPassword
+            | Action::SuspendUser
+            | Action::UnsuspendUser
+            | Action::UnlockUser => &["okta.users.manage", "okta.roles.read"],
+            Action::GetUser => &["okta.users.read", "okta.apps.read"],
+            Action::AddUserToGroup | Action::RemoveUserFromGroup => {
+                &["okta.users.read", "okta.groups.manage", "okta.roles.read"]
+            }
+            Action::AssignAppToUser | Action::RevokeAppFromUser => {
+                &["okta.users.read", "okta.apps.manage", "okta.roles.read"]
+            }
         }
     }
 

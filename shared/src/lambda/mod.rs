@@ -70,7 +70,7 @@ pub async fn handle(
         (Err(error), _) => (Err(error.clone()), Vec::new(), None),
         (Ok(_), Err(error)) => (Err(error.clone()), Vec::new(), None),
         (Ok(input), Ok(client)) => {
-            let session = client.session(deadline);
+            let session = client.session(deadline, action.scopes());
             let result = execute(action, &session, input, call.kind).await;
             (result, session.request_ids(), session.resolved_user_id())
         }

@@ -11,11 +11,12 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use super::errors::error_from_response;
+use super::errors::{error_from_response, insufficient_scope};
 use super::memo::Memo;
+use super::oauth::{AccessToken, Authorization, Scopes, TokenSource};
 use super::pagination::{next_link, same_origin};
 use super::retry::{Failure, RetryPolicy, classify_status, classify_transport, rate_limit_reset};
-use crate::config::OktaConfig;
+use crate::config::{AuthKind, Credentials, OktaConfig};
 use crate::connection::Connection;
 use crate::error::{Error, ErrorKind, Result};
 use crate::guard::{Guard, Guardrails};
@@ -30,6 +31,8 @@ pub struct OktaClient {
     connection: Connection,
     policy: RetryPolicy,
     guard: Guard,
+    /// The service app's access tokens and DPoP key, kept across invocations (unused with an API token).
+    tokens: TokenSource,
 }
 
 impl OktaClient {
@@ -67,6 +70,7 @@ impl OktaClient {
             connection,
             policy,
             guard: Guard::default(),
+            tokens: TokenSource::default(),
         })
     }
 
@@ -81,11 +85,13 @@ impl OktaClient {
         &self.guard
     }
 
-    /// A session for one invocation: every call in it stops retrying before `deadline`.
-    pub fn session(&self, deadline: Instant) -> Session<'_> {
+    /// A session for one invocation: every call in it stops retrying before `deadline`; with a service app, its
+    /// token carries only `scopes` (the action's, `Action::scopes`).
+    pub fn session(&self, deadline: Instant, scopes: Scopes) -> Session<'_> {
         Session {
             client: self,
             deadline,
+            scopes,
             request_ids: Mutex::new(Vec::new()),
             memo: Memo::default(),
         }
@@ -101,6 +107,7 @@ impl OktaClient {
 pub struct Session<'a> {
     client: &'a OktaClient,
     deadline: Instant,
+    scopes: Scopes,
     request_ids: Mutex<Vec<String>>,
     /// What the guardrails resolved, for the action to reuse.
     pub(crate) memo: Memo,
@@ -152,6 +159,12 @@ impl Session<'_> {
     /// The id of the user the guardrails resolved in this session, if they got that far.
     pub fn resolved_user_id(&self) -> Option<String> {
         self.memo.user.value().map(|user| user.id)
+    }
+
+    /// Which form the connection has. A service app's token has no user behind it, so there is no "token's own
+    /// user" (`/api/v1/users/me`) to protect.
+    pub async fn auth_kind(&self) -> Result<AuthKind> {
+        Ok(self.client.connection.get().await?.auth_kind())
     }
 
     /// GET a resource; `None` when Okta says 404.
@@ -230,12 +243,36 @@ impl Session<'_> {
                     "no time left before the deadline to call Okta",
                 ));
             };
+            let timeout = policy.request_timeout.min(remaining);
+            let (authorization, token) = match self.authorize(&config, &method, &url, timeout).await
+            {
+                Ok(authorized) => authorized,
+                Err(error) if error.kind == ErrorKind::OktaTransient => {
+                    if self.wait_to_retry(Failure::Transient, attempt, None).await {
+                        continue;
+                    }
+                    return Err(error);
+                }
+                // The key was rotated: the token endpoint refuses the old one until the secret is read again.
+                Err(error)
+                    if error.kind == ErrorKind::OktaUnauthorized
+                        && !retried_auth
+                        && self.client.connection.invalidate(&config).await =>
+                {
+                    retried_auth = true;
+                    attempt -= 1;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            // The token request may have used part of the time.
+            let timeout = timeout.min(self.deadline.saturating_duration_since(Instant::now()));
             let request = self.request(
-                &config,
+                authorization,
                 method.clone(),
                 url,
                 body,
-                remaining,
+                timeout,
                 attempt,
                 retry_for.as_deref(),
             )?;
@@ -278,16 +315,31 @@ impl Session<'_> {
                             body,
                         });
                     }
-                    if status == StatusCode::UNAUTHORIZED
-                        && !retried_auth
-                        && self.client.connection.invalidate(&config).await
-                    {
-                        // A rotated token: read the secret again, once, before failing.
-                        retried_auth = true;
-                        attempt -= 1;
-                        continue;
+                    if status == StatusCode::UNAUTHORIZED && !retried_auth {
+                        // An access token revoked or expired early: get a new one. A rotated API token or key:
+                        // read the secret again. Once, before failing.
+                        let new_token = match &token {
+                            Some(token) => {
+                                self.client.tokens.forget(token).await;
+                                true
+                            }
+                            None => false,
+                        };
+                        if self.client.connection.invalidate(&config).await || new_token {
+                            retried_auth = true;
+                            attempt -= 1;
+                            continue;
+                        }
                     }
                     let mut error = error_from_response(status, &bytes, request_id.clone());
+                    if status == StatusCode::FORBIDDEN
+                        && let Some(scope) = insufficient_scope(&headers)
+                    {
+                        error.kind = ErrorKind::OktaForbidden;
+                        error.message = format!(
+                            "Okta answered 403: the access token lacks the scope {scope}; grant it to the service app and add it to the function's scopes"
+                        );
+                    }
                     let failure = classify_status(status);
                     if failure == Failure::RateLimited {
                         let reset = rate_limit_reset(&headers, SystemTime::now());
@@ -346,34 +398,67 @@ impl Session<'_> {
         true
     }
 
+    /// The request's `Authorization` (and DPoP proof): the API token as it is, or the service app's access token,
+    /// obtained first when there is none fresh. The token is returned so that a 401 can forget it.
+    async fn authorize(
+        &self,
+        config: &OktaConfig,
+        method: &Method,
+        url: &Url,
+        timeout: Duration,
+    ) -> Result<(Authorization, Option<std::sync::Arc<AccessToken>>)> {
+        match &config.credentials {
+            Credentials::ApiToken(token) => {
+                let mut authorization =
+                    HeaderValue::try_from(format!("SSWS {}", token.expose_secret())).map_err(
+                        |_| {
+                            Error::config(
+                                "apiToken",
+                                "contains characters not allowed in an HTTP header",
+                            )
+                        },
+                    )?;
+                authorization.set_sensitive(true);
+                Ok((
+                    Authorization {
+                        authorization,
+                        dpop: None,
+                    },
+                    None,
+                ))
+            }
+            Credentials::ServiceApp(app) => {
+                let token = self
+                    .client
+                    .tokens
+                    .token(&self.client.http, config, app, self.scopes, timeout)
+                    .await?;
+                let authorization = self.client.tokens.authorize(&token, method.as_str(), url)?;
+                Ok((authorization, Some(token)))
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn request(
         &self,
-        config: &OktaConfig,
+        authorization: Authorization,
         method: Method,
         url: Url,
         body: Option<&Value>,
-        remaining: Duration,
+        timeout: Duration,
         attempt: u32,
         retry_for: Option<&str>,
     ) -> Result<reqwest::Request> {
-        let mut authorization =
-            HeaderValue::try_from(format!("SSWS {}", config.api_token.expose_secret())).map_err(
-                |_| {
-                    Error::config(
-                        "apiToken",
-                        "contains characters not allowed in an HTTP header",
-                    )
-                },
-            )?;
-        authorization.set_sensitive(true);
-        let timeout = self.client.policy.request_timeout.min(remaining);
         let mut builder = self
             .client
             .http
             .request(method.clone(), url)
-            .header(header::AUTHORIZATION, authorization)
+            .header(header::AUTHORIZATION, authorization.authorization)
             .timeout(timeout);
+        if let Some(proof) = authorization.dpop {
+            builder = builder.header("DPoP", proof);
+        }
         builder = match body {
             Some(body) => builder.json(body),
             None if method == Method::POST || method == Method::PUT => {

@@ -60,6 +60,43 @@ pub fn kind_of(status: StatusCode, code: Option<&str>) -> ErrorKind {
     }
 }
 
+/// The scope named by a `WWW-Authenticate: Bearer ... error="insufficient_scope", scope="okta.groups.read"` challenge,
+/// which is all Okta sends (no body) when an access token lacks a scope (okta-api-notes.md section 7.2).
+pub fn insufficient_scope(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|challenge| challenge.contains("insufficient_scope"))
+        .map(|challenge| {
+            challenge_param(challenge, "scope").unwrap_or_else(|| "(not named)".to_owned())
+        })
+}
+
+/// One `name="value"` parameter of an authentication challenge.
+fn challenge_param(challenge: &str, name: &str) -> Option<String> {
+    let mut rest = challenge;
+    while let Some(at) = rest.find(name) {
+        let before = rest[..at].chars().last();
+        let after = &rest[at + name.len()..];
+        if matches!(before, None | Some(' ' | ','))
+            && let Some(value) = after.trim_start().strip_prefix('=')
+        {
+            let value = value.trim_start();
+            return Some(match value.strip_prefix('"') {
+                Some(quoted) => quoted.split('"').next().unwrap_or_default().to_owned(),
+                None => value
+                    .split([',', ' '])
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            });
+        }
+        rest = after;
+    }
+    None
+}
+
 /// The project error for a failed Okta response.
 pub fn error_from_response(status: StatusCode, bytes: &[u8], request_id: Option<String>) -> Error {
     let body = parse_error_body(bytes);
@@ -111,6 +148,26 @@ mod tests {
         }
         let error = error_from_response(StatusCode::FORBIDDEN, b"", None);
         assert_eq!(error.kind, ErrorKind::OktaForbidden);
+    }
+
+    #[test]
+    fn insufficient_scope_names_the_scope() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::WWW_AUTHENTICATE,
+            reqwest::header::HeaderValue::from_static(
+                r#"Bearer authorization_uri="http://x/oauth2/v1/authorize", realm="http://x", scope="okta.groups.read", error="insufficient_scope", error_description="The access token provided does not contain the required scopes.", resource="/api/v1/groups/1""#,
+            ),
+        );
+        assert_eq!(
+            insufficient_scope(&headers).as_deref(),
+            Some("okta.groups.read")
+        );
+        headers.insert(
+            reqwest::header::WWW_AUTHENTICATE,
+            reqwest::header::HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+        );
+        assert_eq!(insufficient_scope(&headers), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod errors;
 pub mod groups;
 pub mod memo;
 pub mod models;
+pub mod oauth;
 pub mod pagination;
 pub mod retry;
 pub mod roles;

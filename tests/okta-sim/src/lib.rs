@@ -7,6 +7,7 @@ mod control;
 mod errors;
 mod faults;
 mod model;
+mod oauth;
 mod paging;
 mod routes;
 mod search;
@@ -19,8 +20,9 @@ use std::sync::{Arc, Mutex};
 
 pub use faults::{Fault, FaultKind, Match, RecordedRequest};
 pub use model::Email;
+pub use oauth::{DEFAULT_TOKEN_LIFETIME_SECS, TOKEN_PATH};
 pub use routes::{DEFAULT_TOKEN_OWNER_LOGIN, ROUTES, Route};
-pub use seed::{Seed, SeedApp, SeedAppUser, SeedGroup, SeedGroupRule, SeedUser};
+pub use seed::{Seed, SeedApp, SeedAppUser, SeedGroup, SeedGroupRule, SeedServiceApp, SeedUser};
 
 use model::UserStatus;
 use server::Shared;
@@ -78,6 +80,7 @@ impl Simulator {
                 format!("okta-sim only listens on loopback addresses, not {addr}"),
             ));
         }
+        let auth = oauth::AuthServer::new(&seed.service_apps);
         let org = seed
             .build()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
@@ -86,6 +89,7 @@ impl Simulator {
         let shared = Arc::new(Shared {
             org: Mutex::new(org),
             ctl: Mutex::new(faults::Controls::default()),
+            auth: Mutex::new(auth),
             token: token.to_string(),
             base: format!("http://{addr}"),
         });
@@ -187,6 +191,26 @@ impl Simulator {
 
     pub fn inject(&self, fault: Fault) {
         self.shared.ctl().faults.push(fault);
+    }
+
+    /// Lifetime of the access tokens issued from now on (Okta's is one hour).
+    pub fn set_token_lifetime(&self, secs: u64) {
+        self.shared.auth().token_lifetime_secs = secs;
+    }
+
+    /// Ends every access token issued so far, as a revocation would.
+    pub fn expire_tokens(&self) {
+        self.shared.auth().expire_tokens();
+    }
+
+    /// A new DPoP nonce: the next token request gets the `use_dpop_nonce` challenge.
+    pub fn rotate_dpop_nonce(&self) {
+        self.shared.auth().rotate_nonce();
+    }
+
+    /// Access tokens issued so far.
+    pub fn tokens_issued(&self) -> usize {
+        self.shared.auth().issued
     }
 
     /// Removes every pending fault.

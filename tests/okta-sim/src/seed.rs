@@ -31,6 +31,29 @@ pub struct Seed {
     /// `me` is a built-in super admin who is not listed (real Okta always has a token owner).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_owner: Option<String>,
+    /// OAuth 2.0 service apps the org authorization server knows (client credentials with `private_key_jwt`).
+    #[serde(default)]
+    pub service_apps: Vec<SeedServiceApp>,
+}
+
+/// A registered OAuth 2.0 service app: its client id, its public keys, the Okta API scopes granted to it, and
+/// whether it requires DPoP ("Require Demonstrating Proof of Possession (DPoP) header in token requests").
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedServiceApp {
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `{"keys": [public JWK, ...]}`, as the app's "Public keys" in the Admin Console.
+    pub jwks: serde_json::Value,
+    pub scopes: Vec<String>,
+    #[serde(default = "dpop_by_default")]
+    pub dpop: bool,
+}
+
+/// New service apps have DPoP required by default in the Admin Console.
+fn dpop_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -20,6 +20,7 @@ use tower::ServiceExt;
 use crate::errors::OktaError;
 use crate::faults::{Controls, FaultKind, RateDecision, RecordedRequest};
 use crate::model::Org;
+use crate::oauth::{AuthServer, TOKEN_PATH};
 use crate::util::{epoch_secs, random_alnum};
 
 /// State shared by the handlers and the [`crate::Simulator`] handle.
@@ -27,6 +28,8 @@ use crate::util::{epoch_secs, random_alnum};
 pub struct Shared {
     pub org: Mutex<Org>,
     pub ctl: Mutex<Controls>,
+    /// The org authorization server: service apps, issued access tokens, DPoP state.
+    pub auth: Mutex<AuthServer>,
     pub token: String,
     /// `http://127.0.0.1:PORT`, used in `_links`, `Link` headers and activation/reset URLs.
     pub base: String,
@@ -41,6 +44,10 @@ impl Shared {
 
     pub fn ctl(&self) -> MutexGuard<'_, Controls> {
         self.ctl.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn auth(&self) -> MutexGuard<'_, AuthServer> {
+        self.auth.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -144,14 +151,46 @@ fn header_pairs(h: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-fn authorized(h: &HeaderMap, token: &str) -> bool {
+/// Okta's three ways in: `SSWS <API token>`, and the org authorization server's access tokens as `Bearer <token>` or
+/// `DPoP <token>` with a proof, which must also carry the route's scope.
+fn authenticate(
+    sh: &Shared,
+    h: &HeaderMap,
+    method: &Method,
+    raw_path: &str,
+    route: Option<&str>,
+) -> Result<(), Box<Response>> {
+    let refused = || Box::new(OktaError::invalid_token().into_response());
     let Some(v) = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
-        return false;
+        return Err(refused());
     };
-    match v.split_once(' ') {
-        Some((scheme, t)) => scheme.eq_ignore_ascii_case("SSWS") && t.trim() == token,
-        None => false,
+    let Some((scheme, token)) = v.split_once(' ') else {
+        return Err(refused());
+    };
+    let token = token.trim();
+    if scheme.eq_ignore_ascii_case("SSWS") {
+        return if token == sh.token {
+            Ok(())
+        } else {
+            Err(refused())
+        };
     }
+    let scheme = if scheme.eq_ignore_ascii_case("DPoP") {
+        "DPoP"
+    } else if scheme.eq_ignore_ascii_case("Bearer") {
+        "Bearer"
+    } else {
+        return Err(refused());
+    };
+    let scope = route.and_then(|path| {
+        crate::ROUTES
+            .iter()
+            .find(|r| r.path == path && r.method.eq_ignore_ascii_case(method.as_str()))
+            .map(|r| r.scope())
+    });
+    let url = format!("{}{raw_path}", sh.base);
+    sh.auth()
+        .authorize(scheme, token, h, method.as_str(), &url, scope.as_deref())
 }
 
 /// Okta's edge answers a POST/PUT that has neither `Content-Length` nor a body with 411 (CORE
@@ -263,8 +302,11 @@ pub async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: Next) -
         if (method == Method::POST || method == Method::PUT) && !has_body_framing {
             break 'handled length_required();
         }
-        if !authorized(req.headers(), &sh.token) {
-            break 'handled OktaError::invalid_token().into_response();
+        // The token endpoint authenticates the client by its assertion, not by a header.
+        if raw_path != TOKEN_PATH
+            && let Err(refusal) = authenticate(&sh, req.headers(), &method, &raw_path, route)
+        {
+            break 'handled *refusal;
         }
         let d = sh.ctl().rate_check(route);
         rate = Some(d);

@@ -533,7 +533,11 @@ async fn control_plane() {
         .json()
         .await
         .unwrap();
-    assert_eq!(state["users"].as_array().unwrap().len(), 16);
+    let seeded = Seed::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/sample-org.json"))
+        .unwrap()
+        .users
+        .len();
+    assert_eq!(state["users"].as_array().unwrap().len(), seeded);
     let calls: Value = c
         .get(format!("{}/__sim/calls", sim.url()))
         .send()

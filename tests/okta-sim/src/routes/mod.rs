@@ -31,6 +31,29 @@ pub struct Route {
     pub query: &'static [&'static str],
 }
 
+impl Route {
+    /// The OAuth scope Okta requires for the route, by the spec's naming: `okta.<resource>.read` for a GET,
+    /// `okta.<resource>.manage` otherwise, where role assignments (`.../roles`, `/iam/...`) are the `roles`
+    /// resource whoever holds them (spec_contract checks this against every operation's `security`).
+    pub fn scope(&self) -> String {
+        let resource = if self.path.contains("/roles") || self.path.starts_with("/api/v1/iam/") {
+            "roles"
+        } else {
+            self.path
+                .trim_start_matches("/api/v1/")
+                .split('/')
+                .next()
+                .unwrap_or_default()
+        };
+        let access = if self.method == "GET" {
+            "read"
+        } else {
+            "manage"
+        };
+        format!("okta.{resource}.{access}")
+    }
+}
+
 const fn r(method: &'static str, path: &'static str, query: &'static [&'static str]) -> Route {
     Route {
         method,
@@ -261,6 +284,15 @@ pub fn router(sh: Arc<Shared>) -> Router {
         .route(
             "/api/v1/apps/{appId}/users/{userId}",
             get(apps::get_app_user).delete(apps::unassign),
+        )
+        .route(
+            crate::oauth::TOKEN_PATH,
+            post(
+                |State(sh): Sh, headers: HeaderMap, body: axum::body::Bytes| async move {
+                    let base = sh.base.clone();
+                    sh.auth().token(&base, &headers, &body)
+                },
+            ),
         )
         .merge(crate::control::router())
         .fallback(fallback)
