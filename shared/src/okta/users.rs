@@ -1,14 +1,16 @@
 //! Users: finding one by id, login, login shortname or email, and reading its groups and apps.
 
 use super::models::{AppLink, Group, User};
-use super::{Session, search_literal, segment};
+use super::{Session, is_path_segment, search_literal, segment};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Resolves what a person would call a user: id, login, login shortname or email. Exactly one user, or
 /// `Okta.NotFound` naming what was searched, or `Okta.Ambiguous` listing the candidates. Never a prefix match.
 pub async fn find_user(okta: &Session<'_>, reference: &str) -> Result<User> {
-    // Okta resolves id, login and unambiguous shortname by path, except logins with `/` (405 there).
+    // Okta resolves id, login and unambiguous shortname by path, except logins with `/` (405 there) and dot
+    // segments (which never reach Okta as a user).
     if !reference.contains('/')
+        && is_path_segment(reference)
         && let Some(user) = okta
             .get_optional::<User>(&format!("/api/v1/users/{}", segment(reference)), &[])
             .await?
