@@ -442,6 +442,8 @@ class LambdaProxy:
                 if body.strip():
                     try:
                         json.loads(body)
+                    except RecursionError:
+                        pass  # nested deeper than Python's parser recurses: still JSON, and Lambda passes it on
                     except (UnicodeDecodeError, json.JSONDecodeError) as e:
                         # Real Lambda refuses a payload that is not JSON before any function runs.
                         self._send(400, [("Content-Type", "application/json"),

@@ -344,9 +344,9 @@ def test_non_json_payload_is_refused_before_the_function(env):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         env.invoke("suspend-user", b"{not json")
     assert e.value.response["Error"]["Code"] == "InvalidRequestContentException"
-    # Straight at the emulator (no proxy): the runtime refuses it with its own Rust type name.
+    # Straight at the emulator (no proxy): the function reads the event itself and names the error.
     status, _, body = env.invoke_raw("suspend-user", b"{not json")
-    assert status == 500 and b"errorType" in body
+    assert status == 500 and b"Input.Invalid" in body
     out, err = env.invoke("get-user", {"user": SAM})
     assert err is None
 

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod hostile;
 pub mod moto;
 
 use std::time::{Duration, Instant};

@@ -195,7 +195,7 @@ impl Input {
                 .collect::<Result<Vec<_>>>()?,
             _ => Vec::new(),
         };
-        Ok(Input {
+        let input = Input {
             user: text("user", MAX_NAME_LEN)?.unwrap_or_default(),
             group: text("group", MAX_NAME_LEN)?,
             app: text("app", MAX_NAME_LEN)?,
@@ -210,7 +210,18 @@ impl Input {
             include,
             dry_run: flag("dryRun").unwrap_or(false),
             execution_id: text("executionId", 2048)?,
-        })
+        };
+        // A rule between fields is input too: refused here, before any request reaches Okta.
+        if action == Action::ExpirePassword
+            && input.revoke_sessions.is_some()
+            && !input.temp_password
+        {
+            return Err(Error::input(
+                "revokeSessions",
+                "applies only with tempPassword: true",
+            ));
+        }
+        Ok(input)
     }
 }
 
@@ -315,6 +326,12 @@ mod tests {
             ),
             (Action::AddUserToGroup, json!({"user": "a"}), "group"),
             (Action::ResetPassword, json!({"user": "a"}), "sendEmail"),
+            // Found by the fuzz run: refused only after the user lookup had reached Okta.
+            (
+                Action::ExpirePassword,
+                json!({"user": "a", "revokeSessions": false}),
+                "revokeSessions",
+            ),
             (
                 Action::GetUser,
                 json!({"user": "a", "include": ["roles"]}),

@@ -191,13 +191,8 @@ fn plan(action: Action, user: &User, input: &Input) -> Result<Plan> {
             Active => unchanged(""),
             _ => refuse("; only LOCKED_OUT users can be unlocked"),
         },
+        // `revokeSessions` without `tempPassword` is refused by `Input::parse`, before any request.
         Action::ExpirePassword => {
-            if input.revoke_sessions.is_some() && !input.temp_password {
-                return Err(Error::input(
-                    "revokeSessions",
-                    "applies only with tempPassword: true",
-                ));
-            }
             match status {
                 Active if input.temp_password => post(
                     "expire_password_with_temp_password",

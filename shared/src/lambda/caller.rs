@@ -9,6 +9,7 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use base64::Engine;
 use serde_json::{Map, Value};
 
+use super::event::{Event, parse_json};
 use crate::actions::input::value_from_text;
 use crate::error::{Error, Result};
 
@@ -50,8 +51,21 @@ pub struct Call {
     pub input: Result<Value>,
 }
 
-/// Recognises the event's shape. Anything that is not an API Gateway or EventBridge envelope is a plain input.
-pub fn recognise(event: Value) -> Call {
+/// Recognises the event's shape. Anything that is not an API Gateway or EventBridge envelope is a plain input; a
+/// payload that is no usable JSON value cannot say who sent it, and is answered as a plain input's error.
+pub fn recognise(event: impl Into<Event>) -> Call {
+    match event.into().into_value() {
+        Ok(event) => recognise_value(event),
+        Err(error) => Call {
+            kind: CallerKind::Direct,
+            principal: None,
+            source: None,
+            input: Err(error),
+        },
+    }
+}
+
+fn recognise_value(event: Value) -> Call {
     let is_object_with = |keys: &[&str]| keys.iter().all(|key| event.get(*key).is_some());
     if is_object_with(&["requestContext", "routeKey"])
         && event.get("version").and_then(Value::as_str) == Some("2.0")
@@ -206,19 +220,9 @@ fn merge(
             } else {
                 body.as_bytes().to_vec()
             };
-            match serde_json::from_slice::<Value>(&bytes) {
-                Ok(Value::Object(object)) => object,
-                Ok(_) => return Err(Error::input("body", "must be a JSON object")),
-                Err(error) => {
-                    return Err(Error::input(
-                        "body",
-                        format!(
-                            "is not valid JSON (line {} column {})",
-                            error.line(),
-                            error.column()
-                        ),
-                    ));
-                }
+            match parse_json(&bytes, "body")? {
+                Value::Object(object) => object,
+                _ => return Err(Error::input("body", "must be a JSON object")),
             }
         }
     };

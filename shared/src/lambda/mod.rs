@@ -2,6 +2,7 @@
 
 mod audit;
 pub mod caller;
+pub mod event;
 mod http;
 
 use std::time::{Instant, SystemTime};
@@ -17,6 +18,7 @@ use crate::okta::client::DEFAULT_BUDGET;
 use crate::okta::{OktaClient, Session};
 
 pub use caller::{CallerKind, recognise};
+pub use event::Event;
 
 /// Builds the clients once, then serves invocations until the runtime stops.
 pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
@@ -24,9 +26,10 @@ pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
     // A bad setting does not crash the init (an anonymous failure): every invocation reports Config.Invalid.
     let client = client_from_env().await;
     let client = &client;
-    // Boxed: the handler's future is deep enough that nesting it unboxed in the runtime's overflows rustc's
+    // The payload is read as an `Event`, never by the runtime's deserialiser, so that every payload gets a named
+    // answer. Boxed: the handler's future is deep enough that nesting it unboxed in the runtime's overflows rustc's
     // layout query depth in the function crates.
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         Box::pin(handle(action, client.as_ref(), event))
     }))
     .await
@@ -56,7 +59,7 @@ pub async fn execute(
 pub async fn handle(
     action: Action,
     client: Result<&OktaClient, &Error>,
-    event: LambdaEvent<Value>,
+    event: LambdaEvent<impl Into<Event>>,
 ) -> Result<Value> {
     let started = Instant::now();
     let deadline = deadline_of(event.context.deadline());

@@ -29,6 +29,12 @@ pub fn segment(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT).to_string()
 }
 
+/// Whether a reference can be read by path at all: URL parsers resolve the dot segments `.` and `..` (also
+/// percent-encoded, as WHATWG URL does), so `/api/v1/users/..` would be a request for `/api/v1/`.
+pub fn is_path_segment(value: &str) -> bool {
+    !matches!(value, "" | "." | "..")
+}
+
 /// A string literal for Okta's `search` expressions: double-quoted, with `"` and `\` escaped.
 pub fn search_literal(value: &str) -> String {
     let mut quoted = String::with_capacity(value.len() + 2);
@@ -102,6 +108,7 @@ mod tests {
         assert_eq!(segment("a+b@x.com"), "a%2Bb%40x.com");
         assert_eq!(segment("we#ird?&%/"), "we%23ird%3F%26%25%2F");
         assert_eq!(segment("zoë"), "zo%C3%AB");
+        assert!(!is_path_segment("..") && !is_path_segment(".") && is_path_segment("..."));
         assert_eq!(search_literal(r#"a"b\c"#), r#""a\"b\\c""#);
     }
 }

@@ -1,7 +1,7 @@
 //! Users: finding one by id, login, login shortname or email, and reading its groups and apps.
 
 use super::models::{AppLink, Group, User};
-use super::{Session, search_literal, segment};
+use super::{Session, is_path_segment, search_literal, segment};
 use crate::error::{Error, ErrorKind, Result};
 
 /// How a reference matched its user: changes accept only the unambiguous ways (guard.rs).
@@ -27,8 +27,10 @@ pub async fn find_user(okta: &Session<'_>, reference: &str) -> Result<User> {
 
 /// `find_user`, telling how the reference matched.
 pub async fn resolve_user(okta: &Session<'_>, reference: &str) -> Result<(User, Matched)> {
-    // Okta resolves id, login and unambiguous shortname by path, except logins with `/` (405 there).
+    // Okta resolves id, login and unambiguous shortname by path, except logins with `/` (405 there) and dot
+    // segments (which never reach Okta as a user).
     if !reference.contains('/')
+        && is_path_segment(reference)
         && let Some(user) = okta
             .get_optional::<User>(&format!("/api/v1/users/{}", segment(reference)), &[])
             .await?
