@@ -59,12 +59,15 @@ def test_offboarding(fresh):
     assert out["user"]["statusAfter"] == "DEPROVISIONED"
     assert out["suspension"]["outcome"] == "changed" and out["deactivation"]["outcome"] == "changed"
     assert out["residual"]["apps"] == []
-    assert {g["group"]["name"] for g in out["residual"]["groups"]} == {"Everyone", "AD: Domain Users"}
+    assert {g["group"]["name"] for g in out["residual"]["groups"]} == {"Everyone", "AD: Domain Users", "Engineering"}
+    engineering = next(g for g in out["groups"] if g["group"]["name"] == "Engineering")
+    assert engineering["outcome"] == "kept" and engineering["reason"].startswith("rule-managed"), engineering
     st = env.sim_state()
     u = env.sim.user(SAM, st)
     assert u["status"] == "DEPROVISIONED"
     assert (u["sessions"], u["oauthTokens"]) == (0, 0)
-    assert env.sim.groups_of(SAM, st) == {"Everyone", "AD: Domain Users"}
+    # Engineering is filled by an active group rule: kept, so the rule does not exclude a rehire.
+    assert env.sim.groups_of(SAM, st) == {"Everyone", "AD: Domain Users", "Engineering"}
     assert env.sim.apps_of(SAM, st) == set()
 
 

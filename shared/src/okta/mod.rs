@@ -7,6 +7,7 @@ pub mod groups;
 pub mod models;
 pub mod pagination;
 pub mod retry;
+pub mod rules;
 pub mod users;
 
 pub use client::{OktaClient, Response, Session};

@@ -12,6 +12,7 @@ mod routes;
 mod search;
 mod seed;
 mod server;
+mod transitions;
 mod util;
 
 use std::net::SocketAddr;

@@ -80,8 +80,14 @@ pub fn run(
 
     let mut org = sh.org();
     let i = super::users::resolve(&org, id)?;
+    if let Some(busy) = crate::transitions::still_transitioning(&org.users[i]) {
+        return Err(busy);
+    }
     let status = org.users[i].status;
-    if !status.allows(link_name(op)) {
+    // Unlock also lifts an ACTIVE user's block from unknown devices (SPEC unlockUser).
+    let unblock =
+        op == "unlock" && status == UserStatus::Active && org.users[i].blocked_unknown_devices;
+    if !status.allows(link_name(op)) && !unblock {
         return Err(refused(op, status, id));
     }
     let uid = org.users[i].id.clone();
@@ -139,6 +145,7 @@ pub fn run(
             Ok(json(json!({})))
         }
         "unsuspend" | "unlock" => {
+            org.users[i].blocked_unknown_devices = false;
             org.users[i].set_status(UserStatus::Active);
             Ok(json(json!({})))
         }
