@@ -7,6 +7,7 @@ use super::{Session, exactly_named, looks_like_id, search_literal, segment};
 use crate::error::Result;
 
 /// An app by id or exact label. `q` is a prefix search on name and label, so the exact label is picked here.
+/// INACTIVE apps are included: their assignments remain and get-user reports them.
 pub async fn find_app(okta: &Session<'_>, reference: &str) -> Result<App> {
     if looks_like_id(reference, "0oa")
         && let Some(app) = okta
@@ -16,7 +17,14 @@ pub async fn find_app(okta: &Session<'_>, reference: &str) -> Result<App> {
         return Ok(app);
     }
     let apps: Vec<App> = okta
-        .get_all("/api/v1/apps", &[("q", reference), ("limit", "200")])
+        .get_all(
+            "/api/v1/apps",
+            &[
+                ("q", reference),
+                ("includeNonDeleted", "true"),
+                ("limit", "200"),
+            ],
+        )
         .await?;
     exactly_named(
         &apps,

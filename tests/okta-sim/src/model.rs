@@ -96,6 +96,9 @@ pub struct User {
     pub transition: Option<Transition>,
     /// ACTIVE but blocked from signing in on unknown devices (spec `listUserBlocks`, `unlockUser`).
     pub blocked_unknown_devices: bool,
+    /// Signs in through an identity provider (`credentials.provider.type` FEDERATION): activation makes the
+    /// user ACTIVE without an Okta password.
+    pub federated: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +172,12 @@ impl User {
             // Okta never returns the password, only an empty object telling that one is set.
             credentials.insert("password".into(), json!({}));
         }
-        credentials.insert("provider".into(), json!({ "type": "OKTA", "name": "OKTA" }));
+        let provider = if self.federated {
+            json!({ "type": "FEDERATION", "name": "FEDERATION" })
+        } else {
+            json!({ "type": "OKTA", "name": "OKTA" })
+        };
+        credentials.insert("provider".into(), provider);
         let mut user = json!({
             "id": self.id,
             "status": self.status.as_str(),

@@ -71,6 +71,9 @@ pub struct SeedUser {
     /// ACTIVE but blocked from unknown devices.
     #[serde(default)]
     pub blocked_unknown_devices: bool,
+    /// Signs in through an identity provider: activation makes the user ACTIVE without a password.
+    #[serde(default)]
+    pub federated: bool,
 }
 
 impl SeedUser {
@@ -351,6 +354,7 @@ impl Seed {
                     }),
                 },
                 blocked_unknown_devices: su.blocked_unknown_devices,
+                federated: su.federated,
             });
         }
         let find_user = |org: &Org, key: &str| -> Result<String, String> {

@@ -99,7 +99,8 @@ pub fn run(
             // With a password the user can sign in at once (ACTIVE); without one they must finish the
             // activation flow first (PROVISIONED). A DEPROVISIONED user lost the password on
             // deactivation, so comes back PROVISIONED (state diagram). Reactivate restarts the flow.
-            let to = if op == "activate" && u.has_password {
+            // A federated user signs in through its identity provider: ACTIVE without an Okta password.
+            let to = if op == "activate" && (u.has_password || u.federated) {
                 UserStatus::Active
             } else {
                 UserStatus::Provisioned
