@@ -113,7 +113,11 @@ async fn get_user_reads_apps_in_one_call_per_200() {
         assert_eq!(sim.total_calls(), expected, "{count} apps");
         figures.push(format!("{count} apps: {} calls", sim.total_calls()));
     }
-    println!("get-user include groups+apps: {}", figures.join(", "));
+    // The figure for the note: `cargo nextest run -p okta-lifecycle-tests --test okta_reality --no-capture`.
+    #[allow(clippy::print_stdout)]
+    {
+        println!("get-user include groups+apps: {}", figures.join(", "));
+    }
 }
 
 fn rule_seed(excluded: usize) -> Seed {
