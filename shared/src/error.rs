@@ -42,11 +42,14 @@ pub enum ErrorKind {
     PolicyNotGrantable,
     /// A guardrail: the request would return a link, token or password, which this deployment or caller may not get.
     PolicyCredentialReturnDisabled,
+    /// A request whose answer carries a one-time secret may have taken effect, but its answer was lost: retrying
+    /// would replace the secret again or report success without it, so the caller must decide.
+    OktaOutcomeUnknown,
 }
 
 impl ErrorKind {
     /// Every kind, for the README table and the contract tests.
-    pub const ALL: [ErrorKind; 16] = [
+    pub const ALL: [ErrorKind; 17] = [
         ErrorKind::InputInvalid,
         ErrorKind::ConfigInvalid,
         ErrorKind::SecretUnavailable,
@@ -63,6 +66,7 @@ impl ErrorKind {
         ErrorKind::PolicyPrivilegedGroup,
         ErrorKind::PolicyNotGrantable,
         ErrorKind::PolicyCredentialReturnDisabled,
+        ErrorKind::OktaOutcomeUnknown,
     ];
 
     /// The stable name: Step Functions `ErrorEquals`, the Lambda `errorType`, the HTTP `error` field.
@@ -84,6 +88,7 @@ impl ErrorKind {
             ErrorKind::PolicyPrivilegedGroup => "Policy.PrivilegedGroup",
             ErrorKind::PolicyNotGrantable => "Policy.NotGrantable",
             ErrorKind::PolicyCredentialReturnDisabled => "Policy.CredentialReturnDisabled",
+            ErrorKind::OktaOutcomeUnknown => "Okta.OutcomeUnknown",
         }
     }
 
@@ -105,7 +110,8 @@ impl ErrorKind {
             ErrorKind::OktaRateLimited => 429,
             ErrorKind::OktaUnauthorized
             | ErrorKind::OktaForbidden
-            | ErrorKind::OktaUnexpectedResponse => 502,
+            | ErrorKind::OktaUnexpectedResponse
+            | ErrorKind::OktaOutcomeUnknown => 502,
             ErrorKind::SecretUnavailable | ErrorKind::OktaTransient => 503,
             ErrorKind::ConfigInvalid => 500,
             // The caller is authenticated but the deployment forbids this change: 403, whoever asks.
@@ -158,6 +164,9 @@ impl ErrorKind {
             }
             ErrorKind::PolicyCredentialReturnDisabled => {
                 "The request would return a link, token or password: off unless OKTA_ALLOW_CREDENTIAL_RETURN, never to flows."
+            }
+            ErrorKind::OktaOutcomeUnknown => {
+                "A request whose answer carries a one-time secret (link, temporary password) may have taken effect but its answer was lost; it is not retried: the message says how to recover."
             }
         }
     }

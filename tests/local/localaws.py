@@ -589,7 +589,10 @@ class RuntimeApiShim:
                     fast_until = 0.0
                     while not shim.stopped:
                         status, out, data = self._once(body)
-                        if status != 204:
+                        # Only a 200 is an invocation. The emulator ends a poll it held for its 60 s timeout with
+                        # an error (502 here when it did not answer at all); passed on, that answer has no request
+                        # id, the runtime panics and the function is gone for the rest of the session.
+                        if status == 200:
                             break
                         if time.monotonic() < fast_until:
                             time.sleep(0.003)

@@ -84,7 +84,7 @@ impl Action {
             | Action::SuspendUser
             | Action::UnsuspendUser
             | Action::UnlockUser => &["okta.users.manage", "okta.roles.read"],
-            Action::GetUser => &["okta.users.read", "okta.apps.read"],
+            Action::GetUser => &["okta.users.read", "okta.groups.read", "okta.apps.read"],
             Action::AddUserToGroup | Action::RemoveUserFromGroup => {
                 &["okta.users.read", "okta.groups.manage", "okta.roles.read"]
             }

@@ -10,6 +10,7 @@ pub mod oauth;
 pub mod pagination;
 pub mod retry;
 pub mod roles;
+pub mod rules;
 pub mod users;
 
 pub use client::{OktaClient, Response, Session};

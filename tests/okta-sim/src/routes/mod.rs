@@ -114,6 +114,7 @@ pub const ROUTES: &[Route] = &[
         &["oauthTokens", "forgetDevices"],
     ),
     r("GET", "/api/v1/users/{id}/groups", &[]),
+    r("GET", "/api/v1/users/{id}/blocks", &[]),
     r("GET", "/api/v1/users/{id}/appLinks", &[]),
     r("GET", "/api/v1/users/{userId}/roles", &["expand"]),
     r("GET", "/api/v1/groups/{groupId}/roles", &["expand"]),
@@ -263,6 +264,7 @@ pub fn router(sh: Arc<Shared>) -> Router {
         )
         .route("/api/v1/users/{id}/sessions", delete(users::clear_sessions))
         .route("/api/v1/users/{id}/groups", get(users::groups))
+        .route("/api/v1/users/{id}/blocks", get(users::blocks))
         .route("/api/v1/users/{id}/appLinks", get(users::app_links))
         .route("/api/v1/users/{id}/roles", get(roles::user_roles))
         .route("/api/v1/groups", get(groups::list))

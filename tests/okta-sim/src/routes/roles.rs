@@ -50,6 +50,9 @@ fn default_owner() -> User {
         oauth_tokens: 0,
         remembered_devices: false,
         roles: vec!["SUPER_ADMIN".into()],
+        transition: None,
+        blocked_unknown_devices: false,
+        federated: false,
     }
 }
 
