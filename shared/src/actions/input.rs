@@ -25,7 +25,7 @@ pub enum FieldKind {
 }
 
 /// Every field any action accepts, with its type.
-pub const FIELDS: [(&str, FieldKind); 14] = [
+pub const FIELDS: [(&str, FieldKind); 15] = [
     ("user", FieldKind::Text),
     ("group", FieldKind::Text),
     ("app", FieldKind::Text),
@@ -40,10 +40,13 @@ pub const FIELDS: [(&str, FieldKind); 14] = [
     ("include", FieldKind::List),
     ("dryRun", FieldKind::Bool),
     ("executionId", FieldKind::Text),
+    ("requestedBy", FieldKind::Text),
 ];
 
 /// Fields every action accepts.
-const COMMON: [&str; 3] = ["user", "dryRun", "executionId"];
+/// `requestedBy`: who asked for the flow that calls this action (Step Functions input, trusted like
+/// `executionId`); the audit record names it as the principal.
+const COMMON: [&str; 4] = ["user", "dryRun", "executionId", "requestedBy"];
 
 pub fn field_kind(name: &str) -> Option<FieldKind> {
     FIELDS
@@ -77,10 +80,12 @@ pub struct Input {
     pub dry_run: bool,
     /// The Step Functions execution or Scheduler schedule that made this call; for the audit record only.
     pub execution_id: Option<String>,
+    /// Who asked for the flow that made this call; the audit record's principal (see `caller::recognise`).
+    pub requested_by: Option<String>,
 }
 
 impl Action {
-    /// The fields this action accepts beyond `user`, `dryRun` and `executionId`.
+    /// The fields this action accepts beyond `user`, `dryRun`, `executionId` and `requestedBy`.
     pub fn own_fields(self) -> &'static [&'static str] {
         match self {
             Action::ActivateUser => &["sendEmail", "resendActivation"],
@@ -210,6 +215,7 @@ impl Input {
             include,
             dry_run: flag("dryRun").unwrap_or(false),
             execution_id: text("executionId", 2048)?,
+            requested_by: text("requestedBy", 2048)?,
         })
     }
 }

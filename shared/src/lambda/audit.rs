@@ -24,6 +24,7 @@ pub fn record(record: &Record<'_>) {
         action = record.action.name(),
         caller = record.call.kind.audit_name(),
         principal = record.call.principal.as_deref(),
+        execution_id = record.input.and_then(|input| input.execution_id.as_deref()),
         target_user = record.input.map(|input| input.user.as_str()),
         user_id = output.map(|output| output.user.id.as_str()),
         group_id = output.and_then(|output| output.group.as_ref()).map(|group| group.id.as_str()),

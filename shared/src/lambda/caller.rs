@@ -74,9 +74,18 @@ pub fn recognise(event: Value) -> Call {
         Some(id) if id.contains(":scheduler:") => CallerKind::EventBridge,
         _ => CallerKind::Direct,
     };
+    // A flow names who asked (`requestedBy`: the API caller, or the HR event's source and id); the execution
+    // stays in the record as executionId. Trusted like the execution id: only the flows' roles invoke this way.
+    let requested_by = match kind {
+        CallerKind::StepFunctions => event
+            .get("requestedBy")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        _ => None,
+    };
     Call {
         kind,
-        principal: execution,
+        principal: requested_by.or(execution),
         input: Ok(event),
     }
 }
@@ -248,6 +257,19 @@ mod tests {
             Some("arn:aws:states:us-east-1:1:execution:x:y")
         );
         assert_eq!(recognise(json!({"user": "a"})).kind, CallerKind::Direct);
+    }
+
+    #[test]
+    fn a_flow_names_who_asked() {
+        let execution = "arn:aws:states:us-east-1:1:execution:x:y";
+        let call = recognise(
+            json!({"user": "a", "executionId": execution, "requestedBy": "hr.system:event-1"}),
+        );
+        assert_eq!(call.principal.as_deref(), Some("hr.system:event-1"));
+        // Only a flow's word is taken: a plain invocation naming someone stays anonymous.
+        let call = recognise(json!({"user": "a", "requestedBy": "someone-else"}));
+        assert_eq!(call.kind, CallerKind::Direct);
+        assert_eq!(call.principal, None);
     }
 
     #[test]
