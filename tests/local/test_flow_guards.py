@@ -69,6 +69,37 @@ def test_a_duplicate_event_changes_nothing(clean):
     assert env.sim_state() == state
 
 
+def test_onboarding_from_an_access_profile(clean):
+    env = clean
+    profiles = json.loads((env.template.parent / "infra" / "access-profiles.json").read_text())
+    jane = "jane.doe@acme.example"
+    status, out = run(env, "onboarding", ev(user=jane, accessProfile="engineering", sendEmail=False))
+    assert status == "SUCCEEDED", out
+    st = env.sim_state()
+    assert env.sim.groups_of(jane, st) == {"Everyone", *profiles["engineering"]["groups"]}
+    assert env.sim.apps_of(jane, st) >= set(profiles["engineering"]["apps"])  # some through a group
+
+
+def last_audit_line(env, function: str) -> str:
+    """The function's last audit record, as logged (text or JSON, whichever the subscriber writes)."""
+    lines = [line for line in (env.log_dir / f"fn-{function}.log").read_text(errors="replace").splitlines()
+             if "audit" in line and "principal" in line]
+    assert lines, f"no audit record in fn-{function}.log"
+    return lines[-1]
+
+
+def test_the_principal_reaches_the_audit_record(clean):
+    env = clean
+    status, out = run(env, "leave", ev(user=SAM, requestedBy="arn:aws:iam::123456789012:user/helpdesk-7"))
+    assert status == "SUCCEEDED", out
+    line = last_audit_line(env, "suspend-user")
+    assert "arn:aws:iam::123456789012:user/helpdesk-7" in line and out["executionId"] in line, line
+    status, out = run(env, "return", {"user": SAM, "eventId": "hr-event-9", "eventSource": "hr.system"})
+    assert status == "SUCCEEDED", out
+    line = last_audit_line(env, "unsuspend-user")
+    assert "hr.system:hr-event-9" in line, line
+
+
 def test_a_stale_return_after_offboarding_changes_nothing(clean):
     env = clean
     status, out = run(env, "offboarding", ev(user=SAM, mode="suspend", eventTime=T3))
@@ -168,17 +199,6 @@ def test_offboarding_fails_unless_the_end_state_is_proven(clean):
     assert "leaseHolder" not in env.ledger(f"user#{uid(env, SAM)}")  # released on failure too
 
 
-def test_onboarding_from_an_access_profile(clean):
-    env = clean
-    profiles = json.loads((env.template.parent / "infra" / "access-profiles.json").read_text())
-    jane = "jane.doe@acme.example"
-    status, out = run(env, "onboarding", ev(user=jane, accessProfile="engineering", sendEmail=False))
-    assert status == "SUCCEEDED", out
-    st = env.sim_state()
-    assert env.sim.groups_of(jane, st) == {"Everyone", *profiles["engineering"]["groups"]}
-    assert env.sim.apps_of(jane, st) >= set(profiles["engineering"]["apps"])  # some through a group
-
-
 @pytest.mark.parametrize("inp", [
     {"user": "jane.doe@acme.example", "accessProfile": "no-such-profile"},
     {"user": "jane.doe@acme.example", "accessProfile": "engineering", "groups": ["Sales"]},
@@ -201,26 +221,6 @@ def test_every_flow_start_needs_an_event_id(clean, flow):
     assert status == "FAILED" and res["error"] == "Input.Invalid", res
     assert "eventId" in res["cause"]
     assert env.sim.requests() == [] and env.sim.calls()["mutating"] == 0
-
-
-def last_audit_line(env, function: str) -> str:
-    """The function's last audit record, as logged (text or JSON, whichever the subscriber writes)."""
-    lines = [line for line in (env.log_dir / f"fn-{function}.log").read_text(errors="replace").splitlines()
-             if "audit" in line and "principal" in line]
-    assert lines, f"no audit record in fn-{function}.log"
-    return lines[-1]
-
-
-def test_the_principal_reaches_the_audit_record(clean):
-    env = clean
-    status, out = run(env, "leave", ev(user=SAM, requestedBy="arn:aws:iam::123456789012:user/helpdesk-7"))
-    assert status == "SUCCEEDED", out
-    line = last_audit_line(env, "suspend-user")
-    assert "arn:aws:iam::123456789012:user/helpdesk-7" in line and out["executionId"] in line, line
-    status, out = run(env, "return", {"user": SAM, "eventId": "hr-event-9", "eventSource": "hr.system"})
-    assert status == "SUCCEEDED", out
-    line = last_audit_line(env, "unsuspend-user")
-    assert "hr.system:hr-event-9" in line, line
 
 
 def outcomes(report) -> list[str]:

@@ -598,7 +598,9 @@ fn check_ledger(flow: &str, machine: &Json) -> Vec<String> {
     }
     let record = state("RecordEvent");
     if record.get("Resource").and_then(Json::as_str) != Some("arn:aws:states:::dynamodb:putItem")
-        || record.pointer("/Parameters/ConditionExpression").and_then(Json::as_str)
+        || record
+            .pointer("/Parameters/ConditionExpression")
+            .and_then(Json::as_str)
             != Some("attribute_not_exists(pk)")
     {
         problems.push(format!("{flow}: RecordEvent is not a conditional putItem"));
@@ -613,7 +615,9 @@ fn check_ledger(flow: &str, machine: &Json) -> Vec<String> {
                 && c.get("Next").and_then(Json::as_str) == Some("Duplicate")
         });
     if !duplicate_caught {
-        problems.push(format!("{flow}: a duplicate event id does not end as Duplicate"));
+        problems.push(format!(
+            "{flow}: a duplicate event id does not end as Duplicate"
+        ));
     }
     let lease = state("AcquireLease");
     if !lease
@@ -621,7 +625,9 @@ fn check_ledger(flow: &str, machine: &Json) -> Vec<String> {
         .and_then(Json::as_str)
         .is_some_and(|c| c.contains("attribute_not_exists(leaseHolder)"))
     {
-        problems.push(format!("{flow}: AcquireLease does not take the lease conditionally"));
+        problems.push(format!(
+            "{flow}: AcquireLease does not take the lease conditionally"
+        ));
     }
     let runbook = state("Runbook");
     let releases = runbook
@@ -651,7 +657,9 @@ fn check_ledger(flow: &str, machine: &Json) -> Vec<String> {
             if resource.starts_with("arn:aws:states:::dynamodb:")
                 && s.pointer("/Parameters/TableName").and_then(Json::as_str) != Some(LEDGER_TABLE)
             {
-                problems.push(format!("{flow}/{inner}: DynamoDB task outside {LEDGER_TABLE}"));
+                problems.push(format!(
+                    "{flow}/{inner}: DynamoDB task outside {LEDGER_TABLE}"
+                ));
             }
         });
         if name == "Runbook" {
