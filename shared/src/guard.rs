@@ -158,6 +158,7 @@ pub async fn check(
     caller: CallerKind,
 ) -> Result<()> {
     check_execution_id(input, caller)?;
+    check_requested_by(input, caller)?;
     check_reference("user", &input.user)?;
     for (field, value) in [("group", &input.group), ("app", &input.app)] {
         if let Some(value) = value {
@@ -207,6 +208,19 @@ fn check_execution_id(input: &Input, caller: CallerKind) -> Result<()> {
             "must be a Step Functions execution ARN or an EventBridge Scheduler schedule ARN",
         ))
     }
+}
+
+/// `requestedBy` is a flow's word for who asked it (the template fills it from the authorizer or the HR event);
+/// only a Step Functions caller may send it, so an HTTP caller, a schedule or a direct invoke cannot name someone
+/// else in the audit record.
+fn check_requested_by(input: &Input, caller: CallerKind) -> Result<()> {
+    if input.requested_by.is_none() || caller == CallerKind::StepFunctions {
+        return Ok(());
+    }
+    Err(Error::input(
+        "requestedBy",
+        "is set by the Step Functions flows only",
+    ))
 }
 
 /// `me` is Okta's alias for the token's owner; `.` and `..` would change the request path (`/api/v1/users/.` is
@@ -469,5 +483,24 @@ mod tests {
         }
         let error = check_execution_id(&input("admin-did-it"), CallerKind::Direct).unwrap_err();
         assert_eq!(error.field.as_deref(), Some("executionId"));
+    }
+
+    #[test]
+    fn requested_by_comes_only_from_flows() {
+        let input = Input {
+            requested_by: Some("api:00u1".to_owned()),
+            ..Input::default()
+        };
+        assert!(check_requested_by(&input, CallerKind::StepFunctions).is_ok());
+        for caller in [
+            CallerKind::ApiGatewayV1,
+            CallerKind::ApiGatewayV2,
+            CallerKind::EventBridge,
+            CallerKind::Direct,
+        ] {
+            let error = check_requested_by(&input, caller).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("requestedBy"));
+        }
+        assert!(check_requested_by(&Input::default(), CallerKind::Direct).is_ok());
     }
 }

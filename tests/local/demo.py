@@ -25,8 +25,11 @@ NEW_HIRE = {
     "apps": ["Slack", "Zoom", {"app": "AWS", "userName": "jane.doe"}],
     "sendEmail": True,
     "password": "none",
+    "eventId": "demo-onboarding-jane.doe",
+    "requestedBy": "demo.py",
 }
-LEAVER = {"user": "sam.leaver@acme.example", "mode": "deactivate", "keepGroups": []}
+LEAVER = {"user": "sam.leaver@acme.example", "mode": "deactivate", "keepGroups": [],
+          "eventId": "demo-offboarding-sam.leaver", "requestedBy": "demo.py"}
 
 MARKS = {"changed": "+", "unchanged": "=", "skipped": "-", "failed": "!", "residual": "~", "kept": "~"}
 

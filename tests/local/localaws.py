@@ -5,7 +5,7 @@ Lambda binaries under cargo-lambda's emulator, wired together on 127.0.0.1 only.
 
     with LocalAws() as env:                      # starts everything, tears it all down on exit
         out, err = env.invoke("suspend-user", {"user": "sam.leaver@acme.example"})
-        execution = env.start_flow("offboarding", {"user": "sam.leaver@acme.example"})
+        execution = env.start_flow("offboarding", {"user": "sam.leaver@acme.example", "eventId": "hr-42"})
         status, result = env.wait(execution)     # ("SUCCEEDED", output) or ("FAILED", {"error", "cause"})
         env.sim_state()                          # GET /__sim/state
         env.sim_fault(route="/api/v1/users/{id}/lifecycle/suspend", kind={"status": 503})
@@ -978,12 +978,37 @@ class LocalAws:
                         self.client("scheduler").create_schedule_group(Name=val)
                     except Exception:  # noqa: BLE001 - already there
                         pass
+                if key.endswith("TableName"):
+                    self.create_table(val)
             arn = sfn.create_state_machine(name=f"{STACK}-{m['flow']}", definition=body,
                                            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{STACK}-{lid}Role")["stateMachineArn"]
             self.state_machines[m["flow"]] = arn
         if machines:
             log(f"state machines: {', '.join(sorted(self.state_machines))}")
         return self.state_machines
+
+    def create_table(self, name: str) -> None:
+        """The flows' ledger (template.yaml's LedgerTable): one string hash key `pk`."""
+        ddb = self.client("dynamodb")
+        if name in ddb.list_tables()["TableNames"]:
+            return
+        ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+
+    def clear_tables(self) -> None:
+        """Empties every table (the ledger), e.g. with a fresh simulator: the org it described is gone."""
+        ddb = self.client("dynamodb")
+        for name in ddb.list_tables()["TableNames"]:
+            for item in ddb.scan(TableName=name).get("Items", []):
+                ddb.delete_item(TableName=name, Key={"pk": item["pk"]})
+
+    def ledger(self, pk: str) -> dict:
+        """One ledger item as plain values (`user#<id>`, `event#<event id>`), {} when absent."""
+        ddb = self.client("dynamodb")
+        name = next(n for n in ddb.list_tables()["TableNames"] if n.endswith("LedgerTable"))
+        item = ddb.get_item(TableName=name, Key={"pk": {"S": pk}}, ConsistentRead=True).get("Item") or {}
+        return {k: next(iter(v.values())) for k, v in item.items()}
 
     def start_flow(self, name: str, input: Any, execution_name: str | None = None) -> str:
         """Starts flow `name` (e.g. "onboarding"); returns the execution ARN."""
@@ -1060,6 +1085,8 @@ class LocalAws:
         """A fresh org from the seed (same URL, so the functions' cached secret stays valid)."""
         assert self.sim
         self.sim.restart()
+        if self.state_machines:
+            self.clear_tables()
 
 
 def main(argv: list[str]) -> int:

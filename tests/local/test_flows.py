@@ -4,12 +4,24 @@ through the proxy, against a fresh simulator per test."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
 SAM, JANE = "sam.leaver@acme.example", "jane.doe@acme.example"
 ONBOARD_JANE = {"user": JANE, "groups": ["Engineering", "VPN Users"],
                 "apps": ["Slack", {"app": "AWS", "userName": "jane"}], "sendEmail": True}
+
+
+def scheduled(schedule: dict, at: str) -> dict:
+    """The input a schedule starts its flow with: the scheduler fills in its context attributes (only the
+    scheduled time is used here)."""
+    return json.loads(schedule["Target"]["Input"].replace("<aws.scheduler.scheduled-time>", at))
+
+
+def event(inp: dict, **more) -> dict:
+    """A flow input as a start carries it: with an event id of its own."""
+    return {**inp, "eventId": f"test-{uuid.uuid4().hex[:12]}", **more}
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +50,7 @@ def outcomes(report: dict) -> list[str]:
 
 def test_onboarding(fresh):
     env = fresh
-    status, out = env.run_flow("onboarding", ONBOARD_JANE)
+    status, out = env.run_flow("onboarding", event(ONBOARD_JANE))
     assert status == "SUCCEEDED", out
     assert out["user"]["statusBefore"] == "STAGED" and out["user"]["statusAfter"] == "PROVISIONED"
     assert [g["outcome"] for g in out["groups"]] == ["changed", "changed"]
@@ -72,7 +84,7 @@ def test_onboarding_history_holds_no_link_or_password(fresh):
 
 def test_offboarding(fresh):
     env = fresh
-    status, out = env.run_flow("offboarding", {"user": SAM})
+    status, out = env.run_flow("offboarding", event({"user": SAM}))
     assert status == "SUCCEEDED", out
     assert out["user"]["statusAfter"] == "DEPROVISIONED"
     assert out["suspension"]["outcome"] == "changed" and out["deactivation"]["outcome"] == "changed"
@@ -91,8 +103,8 @@ def test_offboarding(fresh):
 
 def test_onboarding_partial_failure(fresh):
     env = fresh
-    status, res = env.run_flow("onboarding", {**ONBOARD_JANE,
-                                              "groups": ["Engineering", "No Such Group", "VPN Users"]})
+    status, res = env.run_flow("onboarding", event({**ONBOARD_JANE,
+                                              "groups": ["Engineering", "No Such Group", "VPN Users"]}))
     assert status == "FAILED", res
     assert res["error"] == "Onboarding.Incomplete", res
     cause = res["cause"]
@@ -110,12 +122,13 @@ def test_offboarding_retries_after_429(fresh):
     # 4 answers 429: the function's own attempts all fail, so it reports Okta.RateLimited and the flow's Retry
     # runs the task again.
     env.sim_fault({"rateLimited": {"resetInSecs": 1}}, route="/api/v1/users/{id}/lifecycle/suspend", times=4)
-    execution = env.start_flow("offboarding", {"user": SAM})
+    execution = env.start_flow("offboarding", event({"user": SAM}))
     status, out = env.wait(execution, timeout=90)
     assert status == "SUCCEEDED", out
     assert out["suspension"]["outcome"] == "changed"
     assert env.sim.user(SAM)["status"] == "DEPROVISIONED"
-    failed = [e for e in env.history(execution) if e["type"] == "TaskFailed"]
+    failed = [e for e in env.history(execution) if e["type"] == "TaskFailed"
+              and e["taskFailedEventDetails"]["resourceType"] == "lambda"]
     assert failed and failed[0]["taskFailedEventDetails"]["error"] == "Okta.RateLimited", failed
     rl = [r for r in env.sim.requests() if r["status"] == 429]
     assert len(rl) == 4
@@ -124,7 +137,7 @@ def test_offboarding_retries_after_429(fresh):
 def test_one_429_is_absorbed_by_the_function(fresh):
     env = fresh
     env.sim_fault({"rateLimited": {"resetInSecs": 1}}, route="/api/v1/users/{id}/groups/{groupId}", times=1)
-    status, out = env.run_flow("onboarding", ONBOARD_JANE)
+    status, out = env.run_flow("onboarding", event(ONBOARD_JANE))
     assert status == "SUCCEEDED", out
     assert env.sim.groups_of(JANE) >= {"Engineering", "VPN Users"}
 
@@ -136,7 +149,7 @@ def test_dry_run_changes_nothing(fresh, flow, inp):
     env = fresh
     before = env.sim_state()
     env.sim.reset_counters()
-    status, out = env.run_flow(flow, {**inp, "dryRun": True})
+    status, out = env.run_flow(flow, event(inp, dryRun=True))
     assert status == "SUCCEEDED", out
     assert out["dryRun"] is True
     assert env.sim_state() == before
@@ -148,11 +161,11 @@ def test_dry_run_changes_nothing(fresh, flow, inp):
 @pytest.mark.parametrize("flow,inp", [("onboarding", ONBOARD_JANE), ("offboarding", {"user": SAM})])
 def test_second_run_changes_nothing(fresh, flow, inp):
     env = fresh
-    status, out = env.run_flow(flow, inp)
+    status, out = env.run_flow(flow, event(inp))
     assert status == "SUCCEEDED", out
     env.sim.reset_counters()
     state = env.sim_state()
-    status, out = env.run_flow(flow, inp)
+    status, out = env.run_flow(flow, event(inp))
     assert status == "SUCCEEDED", out
     assert "changed" not in outcomes(out), out
     assert "failed" not in outcomes(out), out
@@ -163,7 +176,8 @@ def test_second_run_changes_nothing(fresh, flow, inp):
 def test_leave_then_return(fresh):
     env = fresh
     sched = env.client("scheduler")
-    status, out = env.run_flow("leave", {"user": SAM, "returnDate": "2027-01-15T09:00:00"})
+    status, out = env.run_flow("leave", {"user": SAM, "returnDate": "2027-01-15T09:00:00", "eventId": "leave-1",
+                                         "eventSource": "hr.system"})
     assert status == "SUCCEEDED", out
     assert env.sim.user(SAM)["status"] == "SUSPENDED"
     uid = env.sim.user(SAM)["id"]
@@ -172,9 +186,11 @@ def test_leave_then_return(fresh):
     s = sched.get_schedule(Name=f"return-{uid}", GroupName="okta-lifecycle")
     assert s["ScheduleExpression"] == "at(2027-01-15T09:00:00)"
     assert s["Target"]["Arn"] == env.state_machines["return"]
-    assert json.loads(s["Target"]["Input"]) == {"user": uid}
+    assert json.loads(s["Target"]["Input"]) == {
+        "user": uid, "eventId": f"schedule:return-{uid}:leave-1", "eventSource": "aws.scheduler",
+        "eventTime": "<aws.scheduler.scheduled-time>", "requestedBy": "hr.system:leave-1"}
     # what the schedule would start
-    status, out = env.run_flow("return", json.loads(s["Target"]["Input"]))
+    status, out = env.run_flow("return", scheduled(s, "2027-01-15T09:00:00Z"))
     assert status == "SUCCEEDED", out
     assert env.sim.user(SAM)["status"] == "ACTIVE"
     assert f"return-{uid}" not in {x["Name"] for x in
@@ -185,9 +201,9 @@ def test_leave_then_return(fresh):
 
 
 def test_invalid_input_fails_fast(fresh):
-    status, res = fresh.run_flow("onboarding", {"groups": ["Engineering"]})
+    status, res = fresh.run_flow("onboarding", event({"groups": ["Engineering"]}))
     assert status == "FAILED" and res["error"] == "Input.Invalid", res
-    status, res = fresh.run_flow("offboarding", {"user": "nobody@acme.example"})
+    status, res = fresh.run_flow("offboarding", event({"user": "nobody@acme.example"}))
     assert status == "FAILED" and res["error"] == "Okta.NotFound", res
 
 

@@ -25,7 +25,7 @@ pub enum FieldKind {
 }
 
 /// Every field any action accepts, with its type.
-pub const FIELDS: [(&str, FieldKind); 15] = [
+pub const FIELDS: [(&str, FieldKind); 16] = [
     ("user", FieldKind::Text),
     ("group", FieldKind::Text),
     ("app", FieldKind::Text),
@@ -41,10 +41,13 @@ pub const FIELDS: [(&str, FieldKind); 15] = [
     ("allowRuleException", FieldKind::Bool),
     ("dryRun", FieldKind::Bool),
     ("executionId", FieldKind::Text),
+    ("requestedBy", FieldKind::Text),
 ];
 
 /// Fields every action accepts.
-const COMMON: [&str; 3] = ["user", "dryRun", "executionId"];
+/// `requestedBy`: who asked for the flow that calls this action (Step Functions callers only, like
+/// `executionId`); the audit record's `requested_by`, never its `principal`.
+const COMMON: [&str; 4] = ["user", "dryRun", "executionId", "requestedBy"];
 
 pub fn field_kind(name: &str) -> Option<FieldKind> {
     FIELDS
@@ -81,10 +84,13 @@ pub struct Input {
     pub dry_run: bool,
     /// The Step Functions execution or Scheduler schedule that made this call; for the audit record only.
     pub execution_id: Option<String>,
+    /// Who asked for the flow that made this call (the template's API caller or HR event source); accepted from
+    /// Step Functions callers only (`guard::check_requested_by`), for the audit record's `requested_by` only.
+    pub requested_by: Option<String>,
 }
 
 impl Action {
-    /// The fields this action accepts beyond `user`, `dryRun` and `executionId`.
+    /// The fields this action accepts beyond `user`, `dryRun`, `executionId` and `requestedBy`.
     pub fn own_fields(self) -> &'static [&'static str] {
         match self {
             Action::ActivateUser => &["sendEmail", "resendActivation"],
@@ -216,6 +222,7 @@ impl Input {
             allow_rule_exception: flag("allowRuleException").unwrap_or(false),
             dry_run: flag("dryRun").unwrap_or(false),
             execution_id: text("executionId", 2048)?,
+            requested_by: text("requestedBy", 2048)?,
         };
         // A rule between fields is input too: refused here, before any request reaches Okta.
         if action == Action::ExpirePassword

@@ -37,6 +37,9 @@ pub fn record(record: &Record<'_>) {
         caller = record.call.kind.audit_name(),
         principal = text(record.call.principal.as_deref()),
         execution_id = text(record.input.and_then(|input| input.execution_id.as_deref())),
+        // A flow's word for who asked it (the API caller or HR event source); `principal` stays what only API
+        // Gateway's authorizer can vouch for.
+        requested_by = text(record.input.and_then(|input| input.requested_by.as_deref())),
         source = text(record.call.source.as_deref()),
         target_user = text(record.input.map(|input| input.user.as_str())),
         user_id = text(

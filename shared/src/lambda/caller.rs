@@ -288,6 +288,24 @@ mod tests {
     }
 
     #[test]
+    fn a_flows_requested_by_is_never_the_principal() {
+        let execution = "arn:aws:states:us-east-1:1:execution:x:y";
+        let call = recognise(
+            json!({"user": "a", "executionId": execution, "requestedBy": "hr.system:event-1"}),
+        );
+        assert_eq!(call.kind, CallerKind::StepFunctions);
+        // The flow's `requestedBy` stays in the input (audit `requested_by`); `principal` is the authorizer's only.
+        assert_eq!(call.principal, None);
+        assert_eq!(
+            call.input.unwrap()["requestedBy"].as_str(),
+            Some("hr.system:event-1")
+        );
+        let call = recognise(json!({"user": "a", "requestedBy": "someone-else"}));
+        assert_eq!(call.kind, CallerKind::Direct);
+        assert_eq!(call.principal, None);
+    }
+
+    #[test]
     fn http_inputs_merge_and_conflicts_are_named() {
         let path = [("user".to_owned(), "jane".to_owned())]
             .into_iter()
