@@ -15,6 +15,7 @@ use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::okta::OktaClient;
 use crate::okta::client::DEFAULT_BUDGET;
+use crate::okta::retry::RetryPolicy;
 
 pub use caller::{CallerKind, recognise};
 
@@ -35,7 +36,11 @@ pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
 /// The Okta client described by the environment. Nothing is fetched yet: the secret is read on first use.
 pub async fn client_from_env() -> Result<OktaClient> {
     let settings = Settings::from_env()?;
-    OktaClient::new(Connection::from_settings(&settings).await)
+    let policy = RetryPolicy {
+        pacing: settings.pacing.clone(),
+        ..RetryPolicy::default()
+    };
+    OktaClient::with_policy(Connection::from_settings(&settings).await, policy)
 }
 
 /// One invocation: recognise the caller, validate the input, run the action, write the audit record, answer in

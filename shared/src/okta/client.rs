@@ -12,6 +12,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::errors::error_from_response;
+use super::pacing::{Bucket, Pacer};
 use super::pagination::{next_link, same_origin};
 use super::retry::{Failure, RetryPolicy, classify_status, classify_transport, rate_limit_reset};
 use crate::config::OktaConfig;
@@ -27,6 +28,7 @@ pub struct OktaClient {
     http: reqwest::Client,
     connection: Connection,
     policy: RetryPolicy,
+    pacer: Pacer,
 }
 
 impl OktaClient {
@@ -63,6 +65,7 @@ impl OktaClient {
             http,
             connection,
             policy,
+            pacer: Pacer::default(),
         })
     }
 
@@ -203,6 +206,27 @@ impl Session<'_> {
                     "no time left before the deadline to call Okta",
                 ));
             };
+            let bucket = Bucket::of(&method, url.path());
+            let pause = self.client.pacer.wait_before(bucket, &policy.pacing, now);
+            if !pause.is_zero() {
+                if !policy.fits(now, pause, self.deadline) {
+                    // Not sent: the bucket is spent down to what this stack must leave; the caller waits instead.
+                    let mut error = Error::new(
+                        ErrorKind::OktaRateLimited,
+                        "this stack's share of Okta's rate limit for the endpoint is used up until the reset",
+                    );
+                    error.retry_at = Some(SystemTime::now() + pause);
+                    return Err(error);
+                }
+                tracing::debug!(
+                    ?bucket,
+                    wait_ms = pause.as_millis() as u64,
+                    "pacing Okta calls"
+                );
+                tokio::time::sleep(pause).await;
+                attempt -= 1;
+                continue;
+            }
             let request = self.request(
                 &config,
                 method.clone(),
@@ -216,6 +240,7 @@ impl Session<'_> {
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
+                    self.client.pacer.observe(bucket, &headers, &policy.pacing);
                     let request_id = header_str(&headers, "x-okta-request-id");
                     if let Some(id) = &request_id
                         && let Ok(mut ids) = self.request_ids.lock()
@@ -263,7 +288,8 @@ impl Session<'_> {
                     let mut error = error_from_response(status, &bytes, request_id.clone());
                     let failure = classify_status(status);
                     if failure == Failure::RateLimited {
-                        let reset = rate_limit_reset(&headers, SystemTime::now());
+                        let reset =
+                            rate_limit_reset(&headers, SystemTime::now(), policy.pacing.time_scale);
                         error.retry_at = reset;
                         if self.wait_to_retry(failure, attempt, reset).await {
                             retry_for = request_id;

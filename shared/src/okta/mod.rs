@@ -5,6 +5,7 @@ pub mod client;
 pub mod errors;
 pub mod groups;
 pub mod models;
+pub mod pacing;
 pub mod pagination;
 pub mod retry;
 pub mod users;
