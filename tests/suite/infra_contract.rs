@@ -11,7 +11,7 @@ use okta_lifecycle::{Action, ErrorKind};
 use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
 
-const FLOWS: [&str; 4] = ["onboarding", "offboarding", "leave", "return"];
+const FLOWS: [&str; 5] = ["onboarding", "offboarding", "leave", "return", "bulk"];
 const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
 const LAMBDA_ERRORS: [&str; 4] = [
     "Lambda.ServiceException",
@@ -188,9 +188,17 @@ fn check_substitutions(template: &Yaml, flow: &str, asl_text: &str) -> Vec<Strin
             ));
             continue;
         };
+        let is_parameter = how == "Ref"
+            && template
+                .get("Parameters")
+                .and_then(|parameters| parameters.get(target.as_str()))
+                .is_some();
+        if is_parameter {
+            continue;
+        }
         let Some(target_resource) = resources.get(&target) else {
             problems.push(format!(
-                "{machine}: substitution {name} names {target}, which is not a resource"
+                "{machine}: substitution {name} names {target}, which is not a resource nor a parameter"
             ));
             continue;
         };
@@ -311,6 +319,15 @@ fn walk_states<'a>(machine: &'a Json, visit: &mut dyn FnMut(&'a str, &'a Json)) 
 
 /// `Service` for a Resource `arn:aws:states:::aws-sdk:service:action`, as Step Functions names its errors.
 fn sdk_service(resource: &str) -> Option<String> {
+    // Optimized integrations name their errors after the service: DynamoDB.*, StepFunctions.*.
+    for (prefix, service) in [
+        ("arn:aws:states:::dynamodb:", "DynamoDB"),
+        ("arn:aws:states:::states:", "StepFunctions"),
+    ] {
+        if resource.starts_with(prefix) {
+            return Some(service.to_owned());
+        }
+    }
     let service = resource
         .strip_prefix("arn:aws:states:::aws-sdk:")?
         .split(':')
