@@ -1,5 +1,5 @@
 # The operator's entry points. Each installs what it needs (see tests/setup.sh).
-.PHONY: demo test invoke bench validate build clean
+.PHONY: demo test invoke bench bench-bulk validate build clean
 
 ## make demo: onboarding and offboarding in the sample org, locally (simulator, moto, the real binaries)
 demo:
@@ -19,6 +19,12 @@ invoke:
 ## make bench: binary size, cold start, memory and latency of the release binaries, against Python
 bench:
 	bash bench/run.sh $(ARGS)
+
+## make bench-bulk: 2,000 users offboarded by the real binaries at Okta's published limits (time-scaled simulator)
+bench-bulk:
+	@bash tests/setup.sh harness
+	@cargo build --bins --quiet
+	.venv/bin/python bench/bulk.py $(ARGS)
 
 ## make validate: template and state machine validators only
 validate:
