@@ -714,3 +714,58 @@ fn route_check_fails_on_broken_example() {
         ],
     );
 }
+
+/// Problems with the pacing settings: every function gets them from the template parameters the README names.
+fn check_pacing_settings(template: &Yaml) -> Vec<String> {
+    let mut problems = Vec::new();
+    let variables = template
+        .get("Globals")
+        .and_then(|globals| globals.get("Function"))
+        .and_then(|function| function.get("Environment"))
+        .and_then(|environment| environment.get("Variables"));
+    for (setting, parameter) in [
+        ("OKTA_RATE_LIMIT_SHARE", "OktaRateLimitShare"),
+        ("OKTA_CONCURRENT_CALLERS", "BulkMaxConcurrency"),
+    ] {
+        let value = variables.and_then(|variables| variables.get(setting));
+        match value.and_then(referenced) {
+            Some((how, target)) if how == "Ref" && target == parameter => {}
+            _ => problems.push(format!(
+                "Globals: {setting} is not !Ref {parameter} for every function"
+            )),
+        }
+        if template
+            .get("Parameters")
+            .and_then(|parameters| parameters.get(parameter))
+            .is_none()
+        {
+            problems.push(format!("no template parameter {parameter}"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_function_paces_itself_from_the_template_parameters() {
+    assert_none(check_pacing_settings(&template()));
+    let readme = read("README.md");
+    for name in [
+        "OKTA_RATE_LIMIT_SHARE",
+        "OKTA_CONCURRENT_CALLERS",
+        "OktaRateLimitShare",
+        "BulkMaxConcurrency",
+    ] {
+        assert!(readme.contains(name), "the README does not explain {name}");
+    }
+}
+
+#[test]
+fn pacing_check_fails_on_broken_example() {
+    expect_problems(
+        &check_pacing_settings(&broken_template()),
+        &[
+            "OKTA_RATE_LIMIT_SHARE",
+            "no template parameter BulkMaxConcurrency",
+        ],
+    );
+}
