@@ -4,9 +4,11 @@ concurrency, against the simulator enforcing Okta's published limits on a fast c
 Each of K workers plays one item of the bulk flow's Distributed Map running the offboarding flow: get-user (groups
 and apps), suspend-user, clear-user-sessions, remove-user-from-group per group, revoke-app-from-user per direct app,
 deactivate-user, get-user again (the verification). Every step is a Lambda invocation of the real binary through a
-Lambda Runtime API served here (one process per sandbox, K sandboxes per function). A named error the flow retries
-(Okta.RateLimited, Okta.Transient) is retried as the flow's Retry does, after the wait the function named; any other
-error fails the item.
+Lambda Runtime API served here (one process per sandbox, K sandboxes per function). Time runs `--time-scale` times
+faster for everything: Okta's minute, the functions' 30 s deadline (the template's Timeout) and the flow's Retry on
+the retryable names (Okta.RateLimited, Okta.Transient: IntervalSeconds 10, BackoffRate 2, MaxDelaySeconds 60, full
+jitter, MaxAttempts 4, as in infra/offboarding.asl.json). An item fails when a step fails after those retries. The
+functions keep their own 1 s deadline margin unscaled, so keep the scale at 10 or less.
 
 Reports: the rate-limit lower bound (for each endpoint family, the requests it needed divided by its limit per
 minute, the largest; in real seconds at the time scale), the measured time, their ratio, the 429s Okta (the
@@ -19,6 +21,7 @@ import argparse
 import json
 import os
 import queue
+import random
 import statistics
 import sys
 import threading
@@ -31,6 +34,8 @@ import bench  # noqa: E402  - the Runtime API server and process helpers
 
 REPO = bench.REPO
 TOKEN = "00bulk-bench-token-not-a-secret"
+# The offboarding flow's Retry on Okta.RateLimited, Okta.Transient and Config.SecretUnavailable.
+FLOW_RETRY_ATTEMPTS = 4
 STEPS = ["get-user", "suspend-user", "clear-user-sessions", "remove-user-from-group", "revoke-app-from-user",
          "deactivate-user"]
 
@@ -53,13 +58,13 @@ def seed_file(path: Path, users: int) -> list[str]:
 class Pool:
     """K sandboxes (processes) of one function, each with its own Runtime API; one invocation at a time each."""
 
-    def __init__(self, function: str, size: int, env: dict, log_dir: Path) -> None:
+    def __init__(self, function: str, size: int, env: dict, log_dir: Path, deadline_ms: int) -> None:
         self.function = function
         self.idle: queue.Queue = queue.Queue()
         self.procs = []
         binary = REPO / "target" / "debug" / function
         for i in range(size):
-            api = bench.RuntimeApi(function)
+            api = bench.RuntimeApi(function, deadline_ms)
             log = open(log_dir / f"{function}-{i}.log", "w")  # noqa: SIM115 - closed with the process
             proc = bench.spawn([str(binary)], env=bench.lambda_env(function, {
                 **env, "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{api.port}"}), stdout=log, stderr=log)
@@ -97,21 +102,22 @@ def offboard(pools: dict, login: str, stats: dict, lock: threading.Lock) -> str 
 
     def step(function: str, payload: dict) -> dict:
         nonlocal calls, invocations
-        for attempt in range(1, 30):
+        for attempt in range(1, FLOW_RETRY_ATTEMPTS + 2):
             invocations += 1
             kind, answer = pools[function].invoke(payload)
             if kind == "response":
                 calls += len(answer.get("oktaRequestIds", []))
                 return answer
             error = answer.get("errorType", "")
-            if error in ("Okta.RateLimited", "Okta.Transient", "Config.SecretUnavailable"):
-                # The flow's Retry on the retryable names: IntervalSeconds 2, backoff 2, on the scaled clock.
+            if error in ("Okta.RateLimited", "Okta.Transient", "Config.SecretUnavailable") \
+                    and attempt <= FLOW_RETRY_ATTEMPTS:
                 with lock:
                     stats["retried"][error] = stats["retried"].get(error, 0) + 1
-                time.sleep(min(2 * 2 ** (attempt - 1), 30) / stats["time_scale"])
+                interval = min(10 * 2 ** (attempt - 1), 60)
+                time.sleep(random.uniform(0, interval) / stats["time_scale"])
                 continue
             raise StepFailed(error or kind)
-        raise StepFailed("retries exhausted")
+        raise StepFailed("unreachable")
 
     try:
         user = step("get-user", {"user": login, "include": ["groups", "apps"]})
@@ -142,7 +148,7 @@ class StepFailed(Exception):
     pass
 
 
-def run(args, background: float, log_dir: Path) -> dict:
+def run(args, background: float, share: int, log_dir: Path) -> dict:
     seed = log_dir / "bulk-org.json"
     logins = seed_file(seed, args.users)
     sim_log = open(log_dir / f"okta-sim-{background}.log", "w")  # noqa: SIM115
@@ -154,9 +160,10 @@ def run(args, background: float, log_dir: Path) -> dict:
     line = sim.stdout.readline()
     sim_url = line.strip().rsplit(" ", 1)[-1]
     env = {"OKTA_ORG_URL": sim_url, "OKTA_API_TOKEN": TOKEN, "OKTA_SIM_TIME_SCALE": str(args.time_scale),
-           "OKTA_CONCURRENT_CALLERS": str(args.concurrency), "OKTA_RATE_LIMIT_SHARE": "100",
+           "OKTA_CONCURRENT_CALLERS": str(args.concurrency), "OKTA_RATE_LIMIT_SHARE": str(share),
            "AWS_LAMBDA_LOG_FORMAT": "JSON", "RUST_LOG": "warn"}
-    pools = {f: Pool(f, args.concurrency, env, log_dir) for f in STEPS}
+    deadline_ms = int(30_000 / args.time_scale)
+    pools = {f: Pool(f, args.concurrency, env, log_dir, deadline_ms) for f in STEPS}
     try:
         # A new clock and new counters from here.
         control(sim_url, "/__sim/limits", {"timeScale": args.time_scale, "latencyMs": args.latency_ms,
@@ -193,19 +200,21 @@ def run(args, background: float, log_dir: Path) -> dict:
         bench.kill(sim)
     bound_minutes, binding = 0.0, ""
     for family in report["families"]:
-        budget = family["limitPerMinute"] * (1 - background)
+        # What this stack may use: its share of the limit, and no more than the other integration leaves.
+        budget = family["limitPerMinute"] * min(share / 100, 1 - background)
         minutes = family["admitted"] / budget if budget else 0
         if minutes > bound_minutes:
             bound_minutes, binding = minutes, family["family"]
     bound = bound_minutes * 60 / args.time_scale
     return {
         "users": args.users, "concurrency": args.concurrency, "timeScale": args.time_scale,
-        "backgroundLoad": background, "latencyMs": args.latency_ms,
+        "backgroundLoad": background, "rateLimitShare": share, "latencyMs": args.latency_ms,
         "bindingFamily": binding, "lowerBoundSeconds": round(bound, 2), "measuredSeconds": round(measured, 2),
         "ratio": round(measured / bound, 3) if bound else None,
         "okta429": report["rateLimited"] + report["concurrencyLimited"],
         "okta429Rate": report["rateLimited"], "okta429Concurrency": report["concurrencyLimited"],
         "retriedByTheFlow": stats["retried"], "failedItems": failed,
+        "backgroundRefused": report["backgroundRefused"],
         "peakConcurrentRequests": report["peakConcurrentRequests"],
         "oktaCallsPerUser": {"median": statistics.median(stats["calls"]), "max": max(stats["calls"])},
         "lambdaInvocationsPerUser": {"median": statistics.median(stats["invocations"]),
@@ -218,16 +227,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8, help="the bulk flow's BulkMaxConcurrency")
-    parser.add_argument("--time-scale", type=float, default=60.0, help="Okta minutes per real minute")
+    parser.add_argument("--time-scale", type=float, default=10.0, help="Okta minutes per real minute (at most 10)")
     parser.add_argument("--latency-ms", type=int, default=5, help="real ms each Okta request takes")
-    parser.add_argument("--background", default="0,0.5", help="background loads to run, comma-separated")
+    parser.add_argument("--background", default="0:100,0.5:50",
+                        help="runs as background-load:OKTA_RATE_LIMIT_SHARE pairs, comma-separated")
     args = parser.parse_args()
     log_dir = bench.OUT / "logs" / "bulk"
     log_dir.mkdir(parents=True, exist_ok=True)
     results = []
-    for background in [float(b) for b in args.background.split(",")]:
-        bench.log(f"bulk: {args.users} users, concurrency {args.concurrency}, background load {background}")
-        result = run(args, background, log_dir)
+    for pair in args.background.split(","):
+        background, share = float(pair.split(":")[0]), int(pair.split(":")[1])
+        bench.log(f"bulk: {args.users} users, concurrency {args.concurrency}, background load {background}, "
+                  f"share {share} %")
+        result = run(args, background, share, log_dir)
         bench.log(json.dumps({k: v for k, v in result.items() if k != "families"}))
         results.append(result)
     (bench.BENCH / "bulk-results.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -34,11 +34,14 @@ pub enum ErrorKind {
     OktaTransient,
     /// Okta answered something this client does not understand.
     OktaUnexpectedResponse,
+    /// A request whose answer carries a one-time secret may have taken effect, but its answer was lost: retrying
+    /// would replace the secret again or report success without it, so the caller must decide.
+    OktaOutcomeUnknown,
 }
 
 impl ErrorKind {
     /// Every kind, for the README table and the contract tests.
-    pub const ALL: [ErrorKind; 12] = [
+    pub const ALL: [ErrorKind; 13] = [
         ErrorKind::InputInvalid,
         ErrorKind::ConfigInvalid,
         ErrorKind::SecretUnavailable,
@@ -51,6 +54,7 @@ impl ErrorKind {
         ErrorKind::OktaRateLimited,
         ErrorKind::OktaTransient,
         ErrorKind::OktaUnexpectedResponse,
+        ErrorKind::OktaOutcomeUnknown,
     ];
 
     /// The stable name: Step Functions `ErrorEquals`, the Lambda `errorType`, the HTTP `error` field.
@@ -68,6 +72,7 @@ impl ErrorKind {
             ErrorKind::OktaRateLimited => "Okta.RateLimited",
             ErrorKind::OktaTransient => "Okta.Transient",
             ErrorKind::OktaUnexpectedResponse => "Okta.UnexpectedResponse",
+            ErrorKind::OktaOutcomeUnknown => "Okta.OutcomeUnknown",
         }
     }
 
@@ -89,7 +94,8 @@ impl ErrorKind {
             ErrorKind::OktaRateLimited => 429,
             ErrorKind::OktaUnauthorized
             | ErrorKind::OktaForbidden
-            | ErrorKind::OktaUnexpectedResponse => 502,
+            | ErrorKind::OktaUnexpectedResponse
+            | ErrorKind::OktaOutcomeUnknown => 502,
             ErrorKind::SecretUnavailable | ErrorKind::OktaTransient => 503,
             ErrorKind::ConfigInvalid => 500,
         }
@@ -123,6 +129,9 @@ impl ErrorKind {
             ErrorKind::OktaTransient => "Okta or the network failed for now (5xx, timeout); retry.",
             ErrorKind::OktaUnexpectedResponse => {
                 "Okta answered something this version does not understand."
+            }
+            ErrorKind::OktaOutcomeUnknown => {
+                "A request whose answer carries a one-time secret (link, temporary password) may have taken effect but its answer was lost; it is not retried: the message says how to recover."
             }
         }
     }

@@ -27,7 +27,8 @@ def okta_world():
                           "groups": [{"id": "00gevery", "name": "Everyone", "type": "BUILT_IN"},
                                      {"id": "00geng", "name": "Engineering", "type": "OKTA_GROUP"},
                                      {"id": "00gkeep", "name": "Alumni", "type": "OKTA_GROUP"},
-                                     {"id": "00gad", "name": "AD users", "type": "APP_GROUP"}],
+                                     {"id": "00gad", "name": "AD users", "type": "APP_GROUP"},
+                                     {"id": "00grule", "name": "Staff", "type": "OKTA_GROUP", "ruleManaged": True}],
                           "apps": [{"id": "0oaslack", "label": "Slack", "scope": "USER"},
                                    {"id": "0oabox", "label": "Box", "scope": "GROUP"}]},
         },
@@ -210,13 +211,14 @@ def main():
     out = json.loads(r.get("output") or "{}")
     check("offboarding succeeds", r["status"] == "SUCCEEDED", r)
     groups = {g["group"]["name"]: g["outcome"] for g in out.get("groups", [])}
-    check("offboarding groups: built-in and app residual, kept, removed",
-          groups == {"Everyone": "residual", "Engineering": "changed", "Alumni": "kept", "AD users": "residual"}, groups)
+    check("offboarding groups: built-in and app residual, kept (listed or rule-managed), removed",
+          groups == {"Everyone": "residual", "Engineering": "changed", "Alumni": "kept", "AD users": "residual",
+                     "Staff": "kept"}, groups)
     apps = {a["app"]["label"]: a["outcome"] for a in out.get("apps", [])}
     check("offboarding apps: Slack revoked, Box granted through group", apps == {"Slack": "changed", "Box": "residual"}, apps)
     residual = sorted(g["group"]["name"] for g in out.get("residual", {}).get("groups", []))
     check("residual report lists the remaining groups and apps",
-          residual == ["AD users", "Alumni", "Everyone"] and [a["app"]["label"] for a in out["residual"]["apps"]] == ["Box"], out)
+          residual == ["AD users", "Alumni", "Everyone", "Staff"] and [a["app"]["label"] for a in out["residual"]["apps"]] == ["Box"], out)
     check("offboarding deactivated the user", WORLD["users"]["00uactive"]["status"] == "DEPROVISIONED", WORLD)
 
     WORLD["users"]["00uactive"]["status"] = "ACTIVE"

@@ -59,12 +59,15 @@ def test_offboarding(fresh):
     assert out["user"]["statusAfter"] == "DEPROVISIONED"
     assert out["suspension"]["outcome"] == "changed" and out["deactivation"]["outcome"] == "changed"
     assert out["residual"]["apps"] == []
-    assert {g["group"]["name"] for g in out["residual"]["groups"]} == {"Everyone", "AD: Domain Users"}
+    assert {g["group"]["name"] for g in out["residual"]["groups"]} == {"Everyone", "AD: Domain Users", "Engineering"}
+    engineering = next(g for g in out["groups"] if g["group"]["name"] == "Engineering")
+    assert engineering["outcome"] == "kept" and engineering["reason"].startswith("rule-managed"), engineering
     st = env.sim_state()
     u = env.sim.user(SAM, st)
     assert u["status"] == "DEPROVISIONED"
     assert (u["sessions"], u["oauthTokens"]) == (0, 0)
-    assert env.sim.groups_of(SAM, st) == {"Everyone", "AD: Domain Users"}
+    # Engineering is filled by an active group rule: kept, so the rule does not exclude a rehire.
+    assert env.sim.groups_of(SAM, st) == {"Everyone", "AD: Domain Users", "Engineering"}
     assert env.sim.apps_of(SAM, st) == set()
 
 
@@ -168,3 +171,39 @@ def test_invalid_input_fails_fast(fresh):
     assert status == "FAILED" and res["error"] == "Input.Invalid", res
     status, res = fresh.run_flow("offboarding", {"user": "nobody@acme.example"})
     assert status == "FAILED" and res["error"] == "Okta.NotFound", res
+
+
+def test_offboarding_300_apps_and_300_groups_fits_the_state_limit(env, tmp_path):
+    """A leaver with 300 groups and 300 apps: offboarded completely, every function within its timeout, and no
+    state's input or output near Step Functions' 256 KB limit (the flows carry ids and outcomes)."""
+    leaver = "big.leaver@acme.example"
+    seed = {
+        "users": [{"login": leaver, "status": "ACTIVE"}],
+        "groups": [{"name": f"Team {n:03}", "members": [leaver]} for n in range(300)],
+        "apps": [{"label": f"App {n:03}", "name": "bookmark", "users": [leaver]} for n in range(300)],
+    }
+    big = tmp_path / "big-org.json"
+    big.write_text(json.dumps(seed))
+    original = env.sim.seed
+    env.sim.seed = big
+    env.sim.restart()
+    try:
+        execution = env.start_flow("offboarding", {"user": leaver})
+        status, out = env.wait(execution, 1800)
+        assert status == "SUCCEEDED", str(out)[:2000]
+        assert sum(1 for g in out["groups"] if g["outcome"] == "changed") == 300
+        assert sum(1 for a in out["apps"] if a["outcome"] == "changed") == 300
+        assert out["residual"]["apps"] == []
+        assert {g["group"]["name"] for g in out["residual"]["groups"]} == {"Everyone"}
+        sizes = []
+        for e in env.history(execution):
+            details = next((v for k, v in e.items() if k.endswith("EventDetails") and isinstance(v, dict)), {})
+            for key in ("input", "output"):
+                if isinstance(details.get(key), str):
+                    sizes.append(len(details[key].encode()))
+        largest = max(sizes)
+        print(f"offboarding 300 groups + 300 apps: largest state {largest} bytes")
+        assert largest < 256 * 1024 * 0.75, f"largest state {largest} bytes: too close to 256 KB"
+    finally:
+        env.sim.seed = original
+        env.sim.restart()

@@ -622,7 +622,7 @@ async fn get_user_reads_properties_groups_and_deduplicated_apps() {
 async fn okta_calls_per_action_on_the_happy_path() {
     let mut failures = Vec::new();
     let cases: [(Action, &str, Value, usize); 14] = [
-        (Action::ActivateUser, "STAGED", json!({}), 2),
+        (Action::ActivateUser, "STAGED", json!({}), 3),
         (Action::DeactivateUser, "ACTIVE", json!({}), 2),
         (Action::SuspendUser, "ACTIVE", json!({}), 2),
         (Action::UnsuspendUser, "SUSPENDED", json!({}), 2),
@@ -652,7 +652,7 @@ async fn okta_calls_per_action_on_the_happy_path() {
             Action::RemoveUserFromGroup,
             "ACTIVE",
             json!({"group": "Engineering"}),
-            4,
+            5,
         ),
         (
             Action::AssignAppToUser,

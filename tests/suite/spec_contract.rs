@@ -196,6 +196,11 @@ async fn every_request_the_library_sends_is_in_the_spec() {
             Action::GetUser,
             json!({"user": "no.such.person@acme.example"}),
         ),
+        // An ACTIVE user: unlock reads its blocks first.
+        (
+            Action::UnlockUser,
+            json!({"user": "alice.active@acme.example"}),
+        ),
         (
             Action::AddUserToGroup,
             json!({"user": leaver, "group": "Sales"}),
@@ -278,12 +283,29 @@ async fn every_request_the_library_sends_is_in_the_spec() {
         seen.insert(format!("{} {route}", request.method));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let user_apps = requests
+        .iter()
+        .filter(|request| request.route.as_deref() == Some("/api/v1/apps"))
+        .filter_map(|request| request.query.as_deref())
+        .map(|query| {
+            url::form_urlencoded::parse(query.as_bytes())
+                .map(|(name, _)| name.into_owned())
+                .collect::<BTreeSet<String>>()
+        })
+        .any(|names| names.contains("filter") && names.contains("expand"));
+    assert!(
+        user_apps,
+        "get-user lists apps with the user filter and expand"
+    );
     for expected in [
         "POST /api/v1/users/{id}/lifecycle/deactivate",
         "PUT /api/v1/groups/{groupId}/users/{userId}",
         "POST /api/v1/apps/{appId}/users",
         "DELETE /api/v1/users/{userId}/sessions",
         "GET /api/v1/users",
+        "GET /api/v1/apps",
+        "GET /api/v1/groups/rules",
+        "GET /api/v1/users/{id}/blocks",
     ] {
         assert!(
             seen.contains(expected),

@@ -6,6 +6,8 @@ use super::{Action, Input, Output, base_output};
 use crate::error::{Error, Result};
 use crate::okta::Session;
 use crate::okta::groups::{add_member, ensure_membership_is_manageable, find_group, remove_member};
+use crate::okta::models::Group;
+use crate::okta::rules::{active_rules, rules_for};
 use crate::okta::users::{find_user, user_groups};
 
 pub async fn run(action: Action, okta: &Session<'_>, input: &Input) -> Result<Output> {
@@ -22,6 +24,9 @@ pub async fn run(action: Action, okta: &Session<'_>, input: &Input) -> Result<Ou
         .any(|g| g.id == group.id);
     let adding = action == Action::AddUserToGroup;
     let changed = adding != member;
+    if changed && !adding && !input.allow_rule_exception {
+        ensure_not_rule_managed(okta, &group).await?;
+    }
     let message = match (changed, input.dry_run, adding) {
         (false, _, true) => format!("unchanged: already a member of {:?}", group.profile.name),
         (false, _, false) => format!("unchanged: not a member of {:?}", group.profile.name),
@@ -46,4 +51,25 @@ pub async fn run(action: Action, okta: &Session<'_>, input: &Input) -> Result<Ou
     );
     output.group = Some(GroupSummary::from(&group));
     Ok(output)
+}
+
+/// A removal from a group an active rule fills would put the user on the rule's exception list, for good: refuse
+/// unless the caller accepts that.
+async fn ensure_not_rule_managed(okta: &Session<'_>, group: &Group) -> Result<()> {
+    let rules = active_rules(okta).await?;
+    let managing = rules_for(&rules, &group.id);
+    if managing.is_empty() {
+        return Ok(());
+    }
+    let names = managing
+        .iter()
+        .map(|rule| format!("{:?} ({})", rule.name, rule.id))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(Error::not_applicable(format!(
+        "group {:?} is filled by the group rule {names}: removing the user through the API puts them on the \
+         rule's exception list (at most 100 users), so the rule never adds them back, even after a rehire; \
+         deactivating the user already ends the access. Set allowRuleException: true to remove anyway",
+        group.profile.name
+    )))
 }

@@ -25,7 +25,7 @@ pub enum FieldKind {
 }
 
 /// Every field any action accepts, with its type.
-pub const FIELDS: [(&str, FieldKind); 14] = [
+pub const FIELDS: [(&str, FieldKind); 15] = [
     ("user", FieldKind::Text),
     ("group", FieldKind::Text),
     ("app", FieldKind::Text),
@@ -38,6 +38,7 @@ pub const FIELDS: [(&str, FieldKind); 14] = [
     ("userName", FieldKind::Text),
     ("profile", FieldKind::Object),
     ("include", FieldKind::List),
+    ("allowRuleException", FieldKind::Bool),
     ("dryRun", FieldKind::Bool),
     ("executionId", FieldKind::Text),
 ];
@@ -74,6 +75,9 @@ pub struct Input {
     pub user_name: Option<String>,
     pub profile: Option<Map<String, Value>>,
     pub include: Vec<Include>,
+    /// remove-user-from-group: remove a rule-managed member even though Okta then adds them to the rule's
+    /// exception list.
+    pub allow_rule_exception: bool,
     pub dry_run: bool,
     /// The Step Functions execution or Scheduler schedule that made this call; for the audit record only.
     pub execution_id: Option<String>,
@@ -84,7 +88,8 @@ impl Action {
     pub fn own_fields(self) -> &'static [&'static str] {
         match self {
             Action::ActivateUser => &["sendEmail", "resendActivation"],
-            Action::AddUserToGroup | Action::RemoveUserFromGroup => &["group"],
+            Action::AddUserToGroup => &["group"],
+            Action::RemoveUserFromGroup => &["group", "allowRuleException"],
             Action::AssignAppToUser => &["app", "userName", "profile"],
             Action::RevokeAppFromUser => &["app"],
             Action::ClearUserSessions => &["oauthTokens", "forgetDevices"],
@@ -208,6 +213,7 @@ impl Input {
             user_name: text("userName", MAX_APP_USER_NAME_LEN)?,
             profile,
             include,
+            allow_rule_exception: flag("allowRuleException").unwrap_or(false),
             dry_run: flag("dryRun").unwrap_or(false),
             execution_id: text("executionId", 2048)?,
         })

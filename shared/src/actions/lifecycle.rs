@@ -9,7 +9,7 @@ use super::output::{Revealed, UserSummary};
 use super::{Action, Input, Output, base_output};
 use crate::error::{Error, ErrorKind, Result};
 use crate::okta::models::{User, UserStatus};
-use crate::okta::users::{find_user, get_user};
+use crate::okta::users::{find_user, get_user, settled, user_blocks};
 use crate::okta::{Session, segment};
 
 /// What to do about a user in its current status.
@@ -23,48 +23,140 @@ enum Plan {
     },
 }
 
+/// The one-time secret the caller asked for, by the field of Okta's answer that carries it.
+fn requested_secret(operation: &str, query: &[(&'static str, String)]) -> Option<&'static str> {
+    let no_email = query
+        .iter()
+        .any(|(key, value)| *key == "sendEmail" && value == "false");
+    match operation {
+        "activate" | "reactivate" if no_email => Some("activationUrl"),
+        "reset_password" if no_email => Some("resetPasswordUrl"),
+        "expire_password_with_temp_password" => Some("tempPassword"),
+        _ => None,
+    }
+}
+
+/// What may have happened to a secret-bearing request whose answer was lost, and how to recover.
+fn recovery_advice(operation: &str, user_id: &str) -> String {
+    let check = format!("read the user with get-user ({user_id})");
+    match operation {
+        "activate" => format!(
+            "{check}: if it is now PROVISIONED, the activation took effect and its link was lost; run activate-user with \
+             resendActivation: true and sendEmail: false to issue a new link. If its status did not change, run activate-user again"
+        ),
+        "reactivate" => format!(
+            "run activate-user with resendActivation: true and sendEmail: false again: each reactivation issues a new link \
+             and the lost one stops working ({user_id})"
+        ),
+        "reset_password" => format!(
+            "{check}: if it is now RECOVERY, a reset link was issued and lost (reset-password leaves a pending reset \
+             alone): the user can start again with \"Forgot password\", or an admin can reset the password in Okta's Admin \
+             Console. If its status did not change, run reset-password again"
+        ),
+        "expire_password_with_temp_password" => format!(
+            "{check}: if it is now PASSWORD_EXPIRED, a temporary password replaced the user's password and was lost; run \
+             reset-password with sendEmail: false to give the user a reset link instead. If it is still ACTIVE, run \
+             expire-password again"
+        ),
+        _ => check,
+    }
+}
+
 pub async fn run(action: Action, okta: &Session<'_>, input: &Input) -> Result<Output> {
-    let user = find_user(okta, &input.user).await?;
-    let (operation, query, after) = match plan(action, &user, input)? {
+    let user = settled(okta, find_user(okta, &input.user).await?).await?;
+    match attempt(action, okta, input, &user).await {
+        // Okta was still applying an earlier change (409 E0000112): plan again from the settled status, once.
+        Err(error) if error.okta_code() == Some("E0000112") => {
+            let user = settled(okta, get_user(okta, &user.id).await?).await?;
+            attempt(action, okta, input, &user).await
+        }
+        other => other,
+    }
+}
+
+async fn attempt(action: Action, okta: &Session<'_>, input: &Input, user: &User) -> Result<Output> {
+    let blocked = if action == Action::UnlockUser && user.status == UserStatus::Active {
+        !user_blocks(okta, &user.id).await?.is_empty()
+    } else {
+        false
+    };
+    let (operation, query, after) = match plan(action, user, input, blocked)? {
         Plan::Post {
             operation,
             query,
             after,
         } => (operation, query, after),
         Plan::Unchanged(message) => {
-            let summary = UserSummary::new(&user, &user.status);
+            let summary = UserSummary::new(user, &user.status);
             return Ok(base_output(action, summary, false, input, message));
         }
     };
+    let from = if blocked {
+        format!("{} (blocked from unknown devices)", user.status)
+    } else {
+        user.status.to_string()
+    };
     if input.dry_run {
-        let message = format!("would {operation}: {} to {after}", user.status);
+        let message = format!("would {operation}: {from} to {after}");
         return Ok(base_output(
             action,
-            UserSummary::new(&user, &after),
+            UserSummary::new(user, &after),
             true,
             input,
             message,
         ));
     }
     let path = format!("/api/v1/users/{}/lifecycle/{operation}", segment(&user.id));
+    let secret = requested_secret(operation, &query);
     let query: Vec<(&str, &str)> = query
         .iter()
         .map(|(key, value)| (*key, value.as_str()))
         .collect();
-    let body = match okta.send_mutation(Method::POST, &path, &query, None).await {
+    let sent = match secret {
+        Some(_) => okta.send_at_most_once(Method::POST, &path, &query).await,
+        None => okta.send_mutation(Method::POST, &path, &query, None).await,
+    };
+    let body = match sent {
         Ok(response) => response.body,
+        Err(error) if error.kind == ErrorKind::OktaOutcomeUnknown => {
+            return Err(Error {
+                message: format!(
+                    "{operation} for {}: {}. {}",
+                    user.id,
+                    error.message,
+                    recovery_advice(operation, &user.id)
+                ),
+                ..error
+            });
+        }
+        Err(error) if error.okta_code() == Some("E0000112") => return Err(error),
         Err(error) => {
-            return confirm_after_refusal(action, okta, input, &user, &after, error).await;
+            return confirm_after_refusal(action, okta, input, user, &after, secret, error).await;
         }
     };
+    if let Some(field) = secret
+        && body.get(field).and_then(Value::as_str).is_none()
+    {
+        return Err(Error::new(
+            ErrorKind::OktaOutcomeUnknown,
+            format!(
+                "{operation} for {}: Okta made the change but its answer carried no {field}. {}",
+                user.id,
+                recovery_advice(operation, &user.id)
+            ),
+        ));
+    }
     let status_after = match body.get("status").and_then(Value::as_str) {
         Some(status) => UserStatus::from(status.to_owned()),
+        // Activation's outcome depends on things the client cannot see (a federated user, an org where passwords
+        // are optional): ask Okta rather than predict.
+        None if operation == "activate" => get_user(okta, &user.id).await?.status,
         None => after,
     };
-    let message = format!("{operation}: {} to {status_after}", user.status);
+    let message = format!("{operation}: {from} to {status_after}");
     let mut output = base_output(
         action,
-        UserSummary::new(&user, &status_after),
+        UserSummary::new(user, &status_after),
         true,
         input,
         message,
@@ -78,13 +170,15 @@ pub async fn run(action: Action, okta: &Session<'_>, input: &Input) -> Result<Ou
 }
 
 /// Okta refused the change. If the user is nevertheless in the goal status (an earlier attempt whose answer was
-/// lost, or a concurrent change; Okta answers 404 to deactivating a deactivated user), that is success.
+/// lost, or a concurrent change; Okta answers 404 to deactivating a deactivated user), that is success, unless the
+/// caller asked for a secret: this request issued none, so it is not reported as a change.
 async fn confirm_after_refusal(
     action: Action,
     okta: &Session<'_>,
     input: &Input,
     user: &User,
     after: &UserStatus,
+    secret: Option<&str>,
     error: Error,
 ) -> Result<Output> {
     if !matches!(
@@ -94,6 +188,15 @@ async fn confirm_after_refusal(
         return Err(error);
     }
     match get_user(okta, &user.id).await {
+        Ok(now) if now.status == *after && secret.is_some() => Err(Error {
+            kind: ErrorKind::OktaNotApplicable,
+            message: format!(
+                "{} (the user is already {after}, changed by someone else or an earlier attempt; no {} was issued)",
+                error.message,
+                secret.unwrap_or_default()
+            ),
+            ..error
+        }),
         Ok(now) if now.status == *after => {
             let message = format!(
                 "{} is now {after} (Okta refused the request: {error})",
@@ -116,7 +219,7 @@ async fn confirm_after_refusal(
     }
 }
 
-fn plan(action: Action, user: &User, input: &Input) -> Result<Plan> {
+fn plan(action: Action, user: &User, input: &Input, blocked: bool) -> Result<Plan> {
     use UserStatus::*;
     let status = &user.status;
     let unchanged = |why: &str| {
@@ -188,7 +291,9 @@ fn plan(action: Action, user: &User, input: &Input) -> Result<Plan> {
         },
         Action::UnlockUser => match status {
             LockedOut => post("unlock", vec![], Active),
-            Active => unchanged(""),
+            // Unlock also lifts an ACTIVE user's block from unknown devices (spec `unlockUser`).
+            Active if blocked => post("unlock", vec![], Active),
+            Active => unchanged(" and not blocked"),
             _ => refuse("; only LOCKED_OUT users can be unlocked"),
         },
         Action::ExpirePassword => {

@@ -69,6 +69,10 @@ pub struct GroupSummary {
     pub name: String,
     #[serde(rename = "type")]
     pub group_type: String,
+    /// get-user: an active group rule assigns users to this group, so removing a member through the API would put
+    /// them on the rule's exception list. Left out when false, to keep flow state small.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rule_managed: bool,
 }
 
 impl From<&Group> for GroupSummary {
@@ -77,6 +81,7 @@ impl From<&Group> for GroupSummary {
             id: group.id.clone(),
             name: group.profile.name.clone(),
             group_type: group.group_type.clone(),
+            rule_managed: false,
         }
     }
 }
@@ -89,6 +94,9 @@ pub struct AppSummary {
     /// `USER` (direct) or `GROUP` (through a group), where known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The app's status (`ACTIVE`, `INACTIVE`), where known: an INACTIVE app still holds the assignment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 impl From<&App> for AppSummary {
@@ -97,6 +105,7 @@ impl From<&App> for AppSummary {
             id: app.id.clone(),
             label: app.label.clone(),
             scope: None,
+            status: (!app.status.is_empty()).then(|| app.status.clone()),
         }
     }
 }

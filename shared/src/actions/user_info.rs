@@ -1,12 +1,15 @@
-//! get-user: the user's essential properties and, on request, its groups (every page) and its apps with how each
-//! is assigned.
+//! get-user: the user's essential properties and, on request, its groups (every page, rule-managed ones marked) and
+//! every app assigned to it (active or not) with how each is assigned.
+
+use std::collections::HashSet;
 
 use super::output::{AppSummary, GroupSummary, UserSummary, user_properties};
 use super::{Action, Include, Input, Output, base_output};
 use crate::error::Result;
 use crate::okta::Session;
-use crate::okta::apps::app_user;
-use crate::okta::users::{find_user, user_app_links, user_groups};
+use crate::okta::apps::user_apps;
+use crate::okta::rules::active_rules;
+use crate::okta::users::{find_user, user_groups};
 
 pub async fn get(okta: &Session<'_>, input: &Input) -> Result<Output> {
     let user = find_user(okta, &input.user).await?;
@@ -20,21 +23,36 @@ pub async fn get(okta: &Session<'_>, input: &Input) -> Result<Output> {
     output.properties = Some(user_properties(&user));
     if input.include.contains(&Include::Groups) {
         let groups = user_groups(okta, &user.id).await?;
-        output.groups = Some(groups.iter().map(GroupSummary::from).collect());
+        // Offboarding leaves these alone: removing the user would put them on the rule's exception list.
+        let rule_targets: HashSet<String> = active_rules(okta)
+            .await?
+            .iter()
+            .flat_map(|rule| rule.group_ids.iter().cloned())
+            .collect();
+        output.groups = Some(
+            groups
+                .iter()
+                .map(|group| GroupSummary {
+                    rule_managed: rule_targets.contains(&group.id),
+                    ..GroupSummary::from(group)
+                })
+                .collect(),
+        );
     }
     if input.include.contains(&Include::Apps) {
-        // appLinks says which apps, not how: the assignment's scope (USER or GROUP) tells offboarding what it can
-        // revoke and why an app remains, at one read per app.
-        let mut apps = Vec::new();
-        for link in user_app_links(okta, &user.id).await? {
-            let assignment = app_user(okta, &link.app_instance_id, &user.id).await?;
-            apps.push(AppSummary {
-                id: link.app_instance_id,
-                label: link.label,
-                scope: assignment.map(|assignment| assignment.scope),
-            });
-        }
-        output.apps = Some(apps);
+        let apps = user_apps(okta, &user.id).await?;
+        output.apps = Some(
+            apps.iter()
+                .map(|app| AppSummary {
+                    scope: app
+                        .embedded
+                        .as_ref()
+                        .and_then(|embedded| embedded.user.as_ref())
+                        .map(|assignment| assignment.scope.clone()),
+                    ..AppSummary::from(app)
+                })
+                .collect(),
+        );
     }
     Ok(output)
 }

@@ -3,10 +3,11 @@
 use serde_json::Value;
 
 use super::models::{App, AppGroupAssignment, AppUser};
-use super::{Session, exactly_named, looks_like_id, segment};
+use super::{Session, exactly_named, looks_like_id, search_literal, segment};
 use crate::error::Result;
 
 /// An app by id or exact label. `q` is a prefix search on name and label, so the exact label is picked here.
+/// INACTIVE apps are included: their assignments remain and get-user reports them.
 pub async fn find_app(okta: &Session<'_>, reference: &str) -> Result<App> {
     if looks_like_id(reference, "0oa")
         && let Some(app) = okta
@@ -16,7 +17,14 @@ pub async fn find_app(okta: &Session<'_>, reference: &str) -> Result<App> {
         return Ok(app);
     }
     let apps: Vec<App> = okta
-        .get_all("/api/v1/apps", &[("q", reference), ("limit", "200")])
+        .get_all(
+            "/api/v1/apps",
+            &[
+                ("q", reference),
+                ("includeNonDeleted", "true"),
+                ("limit", "200"),
+            ],
+        )
         .await?;
     exactly_named(
         &apps,
@@ -25,6 +33,25 @@ pub async fn find_app(okta: &Session<'_>, reference: &str) -> Result<App> {
         |app| app.id.clone(),
         "app",
     )
+}
+
+/// Every app assigned to the user, directly or through a group, active or not, each with the user's assignment
+/// embedded: one call per 200 apps (spec `listApplications`: `expand=user/{userId}` "must be used with the
+/// `user.id eq "{userId}"` filter"). Dashboard links (`appLinks`) are not used: an app may have none, or several
+/// with labels of their own.
+pub async fn user_apps(okta: &Session<'_>, user_id: &str) -> Result<Vec<App>> {
+    let filter = format!("user.id eq {}", search_literal(user_id));
+    let expand = format!("user/{user_id}");
+    okta.get_all(
+        "/api/v1/apps",
+        &[
+            ("filter", &filter),
+            ("expand", &expand),
+            ("includeNonDeleted", "true"),
+            ("limit", "200"),
+        ],
+    )
+    .await
 }
 
 /// The user's assignment to the app, direct (`USER`) or through a group (`GROUP`), if any.

@@ -14,7 +14,10 @@ use url::Url;
 use super::errors::error_from_response;
 use super::pacing::{Bucket, Pacer};
 use super::pagination::{next_link, same_origin};
-use super::retry::{Failure, RetryPolicy, classify_status, classify_transport, rate_limit_reset};
+use super::retry::{
+    Delivery, Failure, RetryPolicy, classify_status, classify_transport, rate_limit_reset,
+    status_may_have_committed, transport_may_have_committed,
+};
 use crate::config::OktaConfig;
 use crate::connection::Connection;
 use crate::error::{Error, ErrorKind, Result};
@@ -29,6 +32,7 @@ pub struct OktaClient {
     connection: Connection,
     policy: RetryPolicy,
     pacer: Pacer,
+    rules: super::rules::RuleCache,
 }
 
 impl OktaClient {
@@ -39,6 +43,11 @@ impl OktaClient {
     pub fn with_policy(connection: Connection, policy: RetryPolicy) -> Result<Self> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        // Okta's core API guide asks for both headers on every request, body or not (E0000018 otherwise).
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         let http = reqwest::Client::builder()
             .user_agent(concat!("okta-lifecycle/", env!("CARGO_PKG_VERSION")))
             .default_headers(headers)
@@ -66,6 +75,7 @@ impl OktaClient {
             connection,
             policy,
             pacer: Pacer::default(),
+            rules: super::rules::RuleCache::default(),
         })
     }
 
@@ -130,6 +140,25 @@ impl Session<'_> {
         self.deadline
     }
 
+    /// Which org this session talks to, for caches that must not outlive a change of org.
+    pub(crate) async fn org_key(&self) -> Result<String> {
+        Ok(self.client.connection.get().await?.org_url.to_string())
+    }
+
+    /// The container's cache of group rules, shared by every invocation.
+    pub(crate) fn rule_cache(&self) -> &super::rules::RuleCache {
+        &self.client.rules
+    }
+
+    /// Sleeps for `wait` when that still ends before the deadline less the margin; false, at once, otherwise.
+    pub async fn pause(&self, wait: Duration) -> bool {
+        if !self.client.policy.fits(Instant::now(), wait, self.deadline) {
+            return false;
+        }
+        tokio::time::sleep(wait).await;
+        true
+    }
+
     /// GET a resource; `None` when Okta says 404.
     pub async fn get_optional<T: DeserializeOwned>(
         &self,
@@ -137,7 +166,12 @@ impl Session<'_> {
         query: &[(&str, &str)],
     ) -> Result<Option<T>> {
         match self
-            .send(Method::GET, Target::Path(path, query), None)
+            .send(
+                Method::GET,
+                Target::Path(path, query),
+                None,
+                Delivery::Repeatable,
+            )
             .await
         {
             Ok(response) => response.json().map(Some),
@@ -147,9 +181,14 @@ impl Session<'_> {
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T> {
-        self.send(Method::GET, Target::Path(path, query), None)
-            .await?
-            .json()
+        self.send(
+            Method::GET,
+            Target::Path(path, query),
+            None,
+            Delivery::Repeatable,
+        )
+        .await?
+        .json()
     }
 
     /// GET every page of a list, following `rel="next"` links.
@@ -160,14 +199,21 @@ impl Session<'_> {
     ) -> Result<Vec<T>> {
         let mut items = Vec::new();
         let mut response = self
-            .send(Method::GET, Target::Path(path, query), None)
+            .send(
+                Method::GET,
+                Target::Path(path, query),
+                None,
+                Delivery::Repeatable,
+            )
             .await?;
         loop {
             let next = next_link(&response.headers);
             let page: Vec<T> = response.json()?;
             items.extend(page);
             let Some(next) = next else { return Ok(items) };
-            response = self.send(Method::GET, Target::Link(&next), None).await?;
+            response = self
+                .send(Method::GET, Target::Link(&next), None, Delivery::Repeatable)
+                .await?;
         }
     }
 
@@ -179,7 +225,30 @@ impl Session<'_> {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Response> {
-        self.send(method, Target::Path(path, query), body).await
+        self.send(
+            method,
+            Target::Path(path, query),
+            body,
+            Delivery::Repeatable,
+        )
+        .await
+    }
+
+    /// A mutating call whose answer carries a one-time secret: sent again only when Okta certainly did not
+    /// process it; when it may have, `Okta.OutcomeUnknown`.
+    pub async fn send_at_most_once(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Response> {
+        self.send(
+            method,
+            Target::Path(path, query),
+            None,
+            Delivery::AtMostOnce,
+        )
+        .await
     }
 
     async fn send(
@@ -187,6 +256,7 @@ impl Session<'_> {
         method: Method,
         target: Target<'_>,
         body: Option<&Value>,
+        delivery: Delivery,
     ) -> Result<Response> {
         let policy = &self.client.policy;
         let mut attempt = 0;
@@ -250,6 +320,9 @@ impl Session<'_> {
                     let bytes = match response.bytes().await {
                         Ok(bytes) => bytes,
                         Err(error) => {
+                            if delivery == Delivery::AtMostOnce {
+                                return Err(outcome_unknown("Okta's response was cut off"));
+                            }
                             let failure = classify_transport(&error);
                             let error =
                                 Error::new(ErrorKind::OktaTransient, "Okta's response was cut off");
@@ -286,6 +359,12 @@ impl Session<'_> {
                         continue;
                     }
                     let mut error = error_from_response(status, &bytes, request_id.clone());
+                    if delivery == Delivery::AtMostOnce && status_may_have_committed(status) {
+                        return Err(outcome_unknown(&format!(
+                            "Okta answered {}",
+                            status.as_u16()
+                        )));
+                    }
                     let failure = classify_status(status);
                     if failure == Failure::RateLimited {
                         let reset =
@@ -303,7 +382,12 @@ impl Session<'_> {
                     }
                     return Err(error);
                 }
-                Err(error) => (classify_transport(&error), transport_error(&error)),
+                Err(error) => {
+                    if delivery == Delivery::AtMostOnce && transport_may_have_committed(&error) {
+                        return Err(outcome_unknown(&transport_error(&error).message));
+                    }
+                    (classify_transport(&error), transport_error(&error))
+                }
             };
             let (failure, error) = failure;
             if self.wait_to_retry(failure, attempt, None).await {
@@ -428,6 +512,16 @@ fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
         .get(name)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned)
+}
+
+/// The action turns this into advice for its own operation (what to run again).
+fn outcome_unknown(what: &str) -> Error {
+    Error::new(
+        ErrorKind::OktaOutcomeUnknown,
+        format!(
+            "{what}: the request may have taken effect in Okta, but its answer (with the secret it carries) was lost; it was not retried"
+        ),
+    )
 }
 
 fn transport_error(error: &reqwest::Error) -> Error {

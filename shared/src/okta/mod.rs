@@ -8,6 +8,7 @@ pub mod models;
 pub mod pacing;
 pub mod pagination;
 pub mod retry;
+pub mod rules;
 pub mod users;
 
 pub use client::{OktaClient, Response, Session};

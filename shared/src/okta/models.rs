@@ -145,6 +145,14 @@ pub struct App {
     pub label: String,
     #[serde(default)]
     pub status: String,
+    /// With `expand=user/{userId}`: that user's assignment (spec `listApplications`, `expand`).
+    #[serde(rename = "_embedded", default)]
+    pub embedded: Option<AppEmbedded>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AppEmbedded {
+    pub user: Option<AppUser>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -157,14 +165,13 @@ pub struct AppUser {
     pub status: String,
 }
 
+/// One way the user is blocked from signing in (spec `UserBlock`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AppLink {
-    pub app_instance_id: String,
+pub struct UserBlock {
+    /// `ANY_DEVICES` or `UNKNOWN_DEVICES`.
     #[serde(default)]
-    pub app_name: String,
-    #[serde(default)]
-    pub label: String,
+    pub applies_to: String,
 }
 
 /// An app assignment as group rows are read from `GET /api/v1/apps/{appId}/groups`.

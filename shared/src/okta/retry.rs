@@ -41,6 +41,27 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Whether a request may be sent again after a failure that may have reached Okta.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Reads and idempotent changes: repeating gives the same state.
+    Repeatable,
+    /// Its answer carries a one-time secret (activation link, reset link, temporary password): a repeat would
+    /// replace the secret or be refused, so only attempts Okta certainly did not process are repeated.
+    AtMostOnce,
+}
+
+/// A 5xx may come after Okta committed the change (a gateway timing out in front of a slow write).
+pub fn status_may_have_committed(status: StatusCode) -> bool {
+    status.is_server_error()
+}
+
+/// Only a failed connect proves the request never left; a timeout or a dropped connection may come after Okta
+/// processed it.
+pub fn transport_may_have_committed(error: &reqwest::Error) -> bool {
+    !error.is_connect()
+}
+
 /// What a failed attempt means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {

@@ -1,6 +1,8 @@
 //! Users: finding one by id, login, login shortname or email, and reading its groups and apps.
 
-use super::models::{AppLink, Group, User};
+use std::time::Duration;
+
+use super::models::{Group, User, UserBlock};
 use super::{Session, search_literal, segment};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -72,20 +74,35 @@ pub async fn get_user(okta: &Session<'_>, id: &str) -> Result<User> {
         .await
 }
 
+/// The user once Okta has finished an asynchronous activation or deactivation (`transitioningToStatus`, spec
+/// `activateUser` / `deactivateUser`): re-read with growing pauses while the deadline allows, so that the action
+/// plans from the settled status. Not settled in time: a retryable `Okta.Transient` that says so.
+pub async fn settled(okta: &Session<'_>, mut user: User) -> Result<User> {
+    let mut wait = Duration::from_millis(250);
+    while let Some(target) = user.transitioning_to_status.clone() {
+        if !okta.pause(wait).await {
+            return Err(Error::new(
+                ErrorKind::OktaTransient,
+                format!(
+                    "{} is still transitioning from {} to {target} in Okta; retry once the change is complete",
+                    user.id, user.status
+                ),
+            ));
+        }
+        wait = (wait * 2).min(Duration::from_secs(2));
+        user = get_user(okta, &user.id).await?;
+    }
+    Ok(user)
+}
+
+/// How the user is blocked from signing in (spec `listUserBlocks`); empty when not blocked.
+pub async fn user_blocks(okta: &Session<'_>, user_id: &str) -> Result<Vec<UserBlock>> {
+    okta.get(&format!("/api/v1/users/{}/blocks", segment(user_id)), &[])
+        .await
+}
+
 /// Every group the user is in, all pages, the built-in `Everyone` included.
 pub async fn user_groups(okta: &Session<'_>, user_id: &str) -> Result<Vec<Group>> {
     okta.get_all(&format!("/api/v1/users/{}/groups", segment(user_id)), &[])
         .await
-}
-
-/// The user's apps, direct or through groups, one entry per app instance (Okta lists one per link).
-pub async fn user_app_links(okta: &Session<'_>, user_id: &str) -> Result<Vec<AppLink>> {
-    let links: Vec<AppLink> = okta
-        .get(&format!("/api/v1/users/{}/appLinks", segment(user_id)), &[])
-        .await?;
-    let mut seen = std::collections::HashSet::new();
-    Ok(links
-        .into_iter()
-        .filter(|link| seen.insert(link.app_instance_id.clone()))
-        .collect())
 }

@@ -49,10 +49,16 @@ pub enum FaultKind {
     Latency(Duration),
     /// Close the connection without writing any response.
     Drop,
+    /// Handle the request (the change is made), then close the connection without answering: a client sees a
+    /// dropped connection for a change that happened.
+    DropAfterCommit,
+    /// Handle the request (the change is made), then answer this status instead, as a gateway that timed out
+    /// in front of a slow write does (502/503/504 after commit).
+    StatusAfterCommit(u16),
 }
 
 /// JSON form for the control plane: `{"status":503}`, `{"rateLimited":{"resetInSecs":5}}`,
-/// `{"latencyMs":300}` or `"drop"`.
+/// `{"latencyMs":300}`, `"drop"`, `"dropAfterCommit"` or `{"statusAfterCommit":504}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 enum FaultKindWire {
@@ -63,6 +69,8 @@ enum FaultKindWire {
     },
     LatencyMs(u64),
     Drop,
+    DropAfterCommit,
+    StatusAfterCommit(u16),
 }
 
 impl From<FaultKindWire> for FaultKind {
@@ -74,6 +82,8 @@ impl From<FaultKindWire> for FaultKind {
             }
             FaultKindWire::LatencyMs(ms) => FaultKind::Latency(Duration::from_millis(ms)),
             FaultKindWire::Drop => FaultKind::Drop,
+            FaultKindWire::DropAfterCommit => FaultKind::DropAfterCommit,
+            FaultKindWire::StatusAfterCommit(s) => FaultKind::StatusAfterCommit(s),
         }
     }
 }
@@ -89,6 +99,8 @@ impl From<FaultKind> for FaultKindWire {
                 FaultKindWire::LatencyMs(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
             }
             FaultKind::Drop => FaultKindWire::Drop,
+            FaultKind::DropAfterCommit => FaultKindWire::DropAfterCommit,
+            FaultKind::StatusAfterCommit(s) => FaultKindWire::StatusAfterCommit(s),
         }
     }
 }
@@ -265,6 +277,10 @@ mod tests {
         let f: Fault =
             serde_json::from_str(r#"{"kind":{"rateLimited":{"resetInSecs":3}}}"#).unwrap();
         assert_eq!(f.kind, FaultKind::RateLimited { reset_in_secs: 3 });
+        let f: Fault = serde_json::from_str(r#"{"kind":"dropAfterCommit"}"#).unwrap();
+        assert_eq!(f.kind, FaultKind::DropAfterCommit);
+        let f: Fault = serde_json::from_str(r#"{"kind":{"statusAfterCommit":504}}"#).unwrap();
+        assert_eq!(f.kind, FaultKind::StatusAfterCommit(504));
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod routes;
 mod search;
 mod seed;
 mod server;
+mod transitions;
 mod util;
 
 use std::net::SocketAddr;
@@ -161,6 +162,28 @@ impl Simulator {
             user_name: v.user_name,
             profile: serde_json::Value::Object(v.profile),
         })
+    }
+
+    /// Starts an asynchronous change of the user's status to `to`, shown for `reads` reads of the user (see
+    /// README "Transitions"). Unknown users or statuses are ignored.
+    pub fn begin_transition(&self, id_or_login: &str, to: &str, reads: u32) {
+        let mut org = self.shared.org();
+        if let (Some(i), Some(to)) = (org.resolve_user(id_or_login), UserStatus::parse(to)) {
+            org.users[i].transition = Some(model::Transition {
+                to,
+                reads_left: reads,
+            });
+        }
+    }
+
+    /// The user ids on the exception list of the group rule named `name`.
+    pub fn rule_exclusions(&self, name: &str) -> Vec<String> {
+        let org = self.shared.org();
+        org.rules
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.excluded.clone())
+            .unwrap_or_default()
     }
 
     pub fn group_id(&self, name: &str) -> Option<String> {

@@ -91,6 +91,20 @@ pub struct User {
     pub sessions: u32,
     pub oauth_tokens: u32,
     pub remembered_devices: bool,
+    /// An asynchronous activation or deactivation in progress: its target status and the reads of the user
+    /// before it completes (see `transitions.rs`).
+    pub transition: Option<Transition>,
+    /// ACTIVE but blocked from signing in on unknown devices (spec `listUserBlocks`, `unlockUser`).
+    pub blocked_unknown_devices: bool,
+    /// Signs in through an identity provider (`credentials.provider.type` FEDERATION): activation makes the
+    /// user ACTIVE without an Okta password.
+    pub federated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub to: UserStatus,
+    pub reads_left: u32,
 }
 
 impl User {
@@ -158,8 +172,13 @@ impl User {
             // Okta never returns the password, only an empty object telling that one is set.
             credentials.insert("password".into(), json!({}));
         }
-        credentials.insert("provider".into(), json!({ "type": "OKTA", "name": "OKTA" }));
-        json!({
+        let provider = if self.federated {
+            json!({ "type": "FEDERATION", "name": "FEDERATION" })
+        } else {
+            json!({ "type": "OKTA", "name": "OKTA" })
+        };
+        credentials.insert("provider".into(), provider);
+        let mut user = json!({
             "id": self.id,
             "status": self.status.as_str(),
             "created": self.created,
@@ -172,7 +191,11 @@ impl User {
             "profile": self.profile,
             "credentials": credentials,
             "_links": links,
-        })
+        });
+        if let Some(t) = self.transition {
+            user["transitioningToStatus"] = json!(t.to.as_str());
+        }
+        user
     }
 }
 
@@ -291,8 +314,9 @@ pub struct App {
     /// Whether the app's credentials scheme takes a username (`credentials.userName`). When false, an
     /// assignment request carrying credentials is rejected with 400 E0000041.
     pub user_name_allowed: bool,
-    /// Number of dashboard links (AssignedAppLink entries) the app has; 2 exercises client de-dup.
-    pub links: u32,
+    /// Labels of the app's dashboard links (AssignedAppLink entries), each its own (one app may show "Google
+    /// Mail" and "Google Calendar"); none for an app without a link (OIDC "Login initiated by: App only").
+    pub link_labels: Vec<String>,
     pub created: String,
     pub last_updated: String,
     pub users: BTreeMap<String, DirectAssignment>,
@@ -362,6 +386,9 @@ pub struct GroupRule {
     pub group_ids: Vec<String>,
     pub expression: String,
     pub created: String,
+    /// The rule's exception list (`conditions.people.users.exclude`): users removed from a target group by
+    /// hand, whom the rule no longer adds.
+    pub excluded: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -140,13 +140,26 @@ pub struct OktaLimits {
     pub config: LimitsConfig,
     started: Instant,
     started_epoch: f64,
-    /// Family → (window start on the simulator's clock, requests of ours counted in it).
-    windows: HashMap<Family, (f64, u32)>,
+    windows: HashMap<Family, Window>,
     in_flight: u32,
     pub peak_in_flight: u32,
     pub rate_limited: u64,
     pub concurrency_limited: u64,
     pub admitted: HashMap<Family, u64>,
+    /// Requests of the background integration refused because the bucket was spent: what "starving the org's other
+    /// integrations" means here.
+    pub background_refused: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    /// Start on the simulator's clock.
+    start: f64,
+    /// Our requests admitted in it.
+    ours: u32,
+    /// Background requests due so far (admitted or refused) and admitted.
+    background_due: u32,
+    background_admitted: u32,
 }
 
 impl OktaLimits {
@@ -164,6 +177,7 @@ impl OktaLimits {
             rate_limited: 0,
             concurrency_limited: 0,
             admitted: HashMap::new(),
+            background_refused: 0,
         }
     }
 
@@ -204,14 +218,33 @@ impl OktaLimits {
         let family = Family::of(method, route);
         let limit = self.limit(family);
         let background = self.config.background_load.clamp(0.0, 1.0);
-        let window = self.windows.entry(family).or_insert((now, 0));
-        if now >= window.0 + 60.0 {
-            *window = (now, 0);
+        let window = self.windows.entry(family).or_insert(Window {
+            start: now,
+            ours: 0,
+            background_due: 0,
+            background_admitted: 0,
+        });
+        if now >= window.start + 60.0 {
+            *window = Window {
+                start: now,
+                ours: 0,
+                background_due: 0,
+                background_admitted: 0,
+            };
         }
-        let elapsed = (now - window.0) / 60.0;
-        let others = (f64::from(limit) * background * elapsed).floor() as u32;
-        let reset = (window.0 + 60.0).ceil() as u64;
-        if window.1 + others >= limit {
+        // The other integration sends at a steady pace; each of its requests gets in only while the bucket has room.
+        let due = (f64::from(limit) * background * (now - window.start) / 60.0).floor() as u32;
+        while window.background_due < due {
+            window.background_due += 1;
+            if window.ours + window.background_admitted < limit {
+                window.background_admitted += 1;
+            } else {
+                self.background_refused += 1;
+            }
+        }
+        let used = window.ours + window.background_admitted;
+        let reset = (window.start + 60.0).ceil() as u64;
+        if used >= limit {
             self.rate_limited += 1;
             return Admission {
                 limit,
@@ -220,11 +253,11 @@ impl OktaLimits {
                 limited: true,
             };
         }
-        window.1 += 1;
+        window.ours += 1;
         *self.admitted.entry(family).or_insert(0) += 1;
         Admission {
             limit,
-            remaining: limit - window.1 - others,
+            remaining: limit - used - 1,
             reset,
             limited: false,
         }
@@ -251,6 +284,7 @@ impl OktaLimits {
             "peakConcurrentRequests": self.peak_in_flight,
             "rateLimited": self.rate_limited,
             "concurrencyLimited": self.concurrency_limited,
+            "backgroundRefused": self.background_refused,
             "families": families,
         })
     }

@@ -62,6 +62,18 @@ pub struct SeedUser {
     pub last_login: Option<String>,
     #[serde(default)]
     pub created: Option<String>,
+    /// An asynchronous activation or deactivation in progress: the status the user is transitioning to.
+    #[serde(default)]
+    pub transitioning_to_status: Option<String>,
+    /// Reads of the user (`GET /api/v1/users/{id}`) before the transition completes; default 2.
+    #[serde(default)]
+    pub settles_after_reads: Option<u32>,
+    /// ACTIVE but blocked from unknown devices.
+    #[serde(default)]
+    pub blocked_unknown_devices: bool,
+    /// Signs in through an identity provider: activation makes the user ACTIVE without a password.
+    #[serde(default)]
+    pub federated: bool,
 }
 
 impl SeedUser {
@@ -107,9 +119,12 @@ pub struct SeedApp {
     /// Whether assignments may carry `credentials.userName` (else 400 E0000041).
     #[serde(default)]
     pub user_name_allowed: bool,
-    /// Dashboard links per assignment in `/users/{id}/appLinks`; default 1.
+    /// Dashboard links per assignment in `/users/{id}/appLinks`; default 1, 0 for an app without a link.
     #[serde(default)]
     pub links: Option<u32>,
+    /// The links' own labels (their number wins over `links`); default: the app's label, then "label (n)".
+    #[serde(default)]
+    pub link_labels: Vec<String>,
     /// Groups (ids or names; a name picks the first group with that name) assigned to the app.
     #[serde(default)]
     pub groups: Vec<String>,
@@ -156,6 +171,9 @@ pub struct SeedGroupRule {
     pub groups: Vec<String>,
     #[serde(default)]
     pub expression: Option<String>,
+    /// Users (ids or logins) already on the rule's exception list.
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 fn user_key(login: &str) -> String {
@@ -326,6 +344,17 @@ impl Seed {
                 sessions: su.sessions,
                 oauth_tokens: su.oauth_tokens,
                 remembered_devices: su.remembered_devices,
+                transition: match &su.transitioning_to_status {
+                    None => None,
+                    Some(to) => Some(crate::model::Transition {
+                        to: UserStatus::parse(to).ok_or_else(|| {
+                            format!("user {}: unknown transitioningToStatus {to:?}", su.login)
+                        })?,
+                        reads_left: su.settles_after_reads.unwrap_or(2),
+                    }),
+                },
+                blocked_unknown_devices: su.blocked_unknown_devices,
+                federated: su.federated,
             });
         }
         let find_user = |org: &Org, key: &str| -> Result<String, String> {
@@ -406,7 +435,19 @@ impl Seed {
                     .is_some_and(|s| s.eq_ignore_ascii_case("INACTIVE")),
                 sign_on_mode: sa.sign_on_mode.clone().unwrap_or_else(|| "SAML_2_0".into()),
                 user_name_allowed: sa.user_name_allowed,
-                links: sa.links.unwrap_or(1).max(1),
+                link_labels: if sa.link_labels.is_empty() {
+                    (0..sa.links.unwrap_or(1))
+                        .map(|n| {
+                            if n == 0 {
+                                sa.label.clone()
+                            } else {
+                                format!("{} ({})", sa.label, n + 1)
+                            }
+                        })
+                        .collect()
+                } else {
+                    sa.link_labels.clone()
+                },
                 created: now.clone(),
                 last_updated: now.clone(),
                 users: Default::default(),
@@ -458,6 +499,11 @@ impl Seed {
                 group_ids,
                 expression: r.expression.clone().unwrap_or_else(|| "true".into()),
                 created: now.clone(),
+                excluded: r
+                    .exclude
+                    .iter()
+                    .map(|u| find_user(&org, u))
+                    .collect::<Result<Vec<_>, _>>()?,
             });
         }
         Ok(org)

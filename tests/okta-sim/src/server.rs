@@ -243,6 +243,7 @@ pub async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: Next) -
                 break 'handled r;
             }
             Some(FaultKind::Status(s)) => break 'handled OktaError::for_status(s).into_response(),
+            Some(FaultKind::DropAfterCommit | FaultKind::StatusAfterCommit(_)) => {}
             Some(FaultKind::RateLimited { reset_in_secs }) => {
                 let limit = sh
                     .ctl()
@@ -305,7 +306,18 @@ pub async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: Next) -
         {
             sh.ctl().mutating += 1;
         }
-        okta_shaped(next.run(req).await)
+        let handled = okta_shaped(next.run(req).await);
+        // The change is made; only the answer is lost or replaced (see FaultKind::DropAfterCommit).
+        match fault {
+            Some(FaultKind::DropAfterCommit) => {
+                dropped = true;
+                let mut r = Response::new(Body::empty());
+                r.extensions_mut().insert(DropConnection);
+                r
+            }
+            Some(FaultKind::StatusAfterCommit(s)) => OktaError::for_status(s).into_response(),
+            _ => handled,
+        }
     };
 
     let mut resp = resp;

@@ -24,6 +24,26 @@ fn filter_allowed(attr: &str, op: Op) -> bool {
     op == Op::Eq && matches!(attr, "id" | "status" | "name" | "user.id" | "group.id")
 }
 
+/// `expand=user/{userId}`: "Only supports `expand=user/{userId}` and must be used with the `user.id eq
+/// "{userId}"` filter query for the same user" (SPEC listApplications). Anything else is 400 E0000001 "Expand
+/// query is malformed." (observed, notes §3.5).
+fn expanded_user(pairs: &[(String, String)]) -> Result<Option<String>, OktaError> {
+    let Some(expand) = query_get(pairs, "expand") else {
+        return Ok(None);
+    };
+    let malformed = || {
+        OktaError::new(400, "E0000001", "Api validation failed: RequestParams")
+            .cause("Expand query is malformed.")
+    };
+    let uid = expand.strip_prefix("user/").ok_or_else(malformed)?;
+    let filter = query_get(pairs, "filter").unwrap_or("");
+    let wanted = format!("user.id eq \"{uid}\"");
+    if uid.is_empty() || !filter.contains(&wanted) {
+        return Err(malformed());
+    }
+    Ok(Some(uid.to_string()))
+}
+
 pub async fn list(sh: Sh, RawQuery(q): RawQuery) -> ApiResult {
     let pairs = query_pairs(q.as_deref());
     let org = sh.org();
@@ -38,6 +58,7 @@ pub async fn list(sh: Sh, RawQuery(q): RawQuery) -> ApiResult {
     let include_inactive = bool_param(&pairs, "includeNonDeleted", false)?
         || query_get(&pairs, "filter").is_some_and(|f| f.contains("status"));
     let q = query_get(&pairs, "q").map(str::to_lowercase);
+    let embed_user = expanded_user(&pairs)?;
     let items: Vec<_> = org
         .apps
         .iter()
@@ -60,7 +81,13 @@ pub async fn list(sh: Sh, RawQuery(q): RawQuery) -> ApiResult {
                 })
             })
         })
-        .map(|a| (a.seq, a.to_json(&sh.base)))
+        .map(|a| {
+            let mut app = a.to_json(&sh.base);
+            if let Some(v) = embed_user.as_deref().and_then(|uid| org.app_user(a, uid)) {
+                app["_embedded"] = json!({ "user": org.app_user_json(&sh.base, a, &v) });
+            }
+            (a.seq, app)
+        })
         .collect();
     // SPEC default −1 (server default), DOCS-APPS default 20: 20 it is; max 200.
     let (page, limit) = paginate(items, &pairs, 20, 200)?;

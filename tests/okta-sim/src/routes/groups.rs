@@ -137,10 +137,14 @@ pub async fn add_member(sh: Sh, Path((gid, uid)): Path<(String, String)>) -> Api
 }
 
 /// Removing a non-member is a 204 too. App assignments granted only through this group disappear
-/// with the membership (they are computed from memberships).
+/// with the membership (they are computed from memberships). Removing a member of a group an active
+/// rule fills puts the user on the rule's exception list (see `transitions.rs`).
 pub async fn remove_member(sh: Sh, Path((gid, uid)): Path<(String, String)>) -> ApiResult {
     let mut org = sh.org();
     let (gi, uid) = membership_target(&org, &gid, &uid)?;
+    if org.groups[gi].members.contains(&uid) {
+        crate::transitions::add_rule_exceptions(&mut org, &gid, &uid)?;
+    }
     let g = &mut org.groups[gi];
     if let Some(p) = g.members.iter().position(|m| *m == uid) {
         g.members.remove(p);
@@ -158,7 +162,10 @@ pub async fn rules(sh: Sh, RawQuery(q): RawQuery) -> ApiResult {
         .rules
         .iter()
         .enumerate()
-        .filter(|(_, r)| kw.as_ref().is_none_or(|k| r.name.to_lowercase().contains(k)))
+        .filter(|(_, r)| {
+            kw.as_ref()
+                .is_none_or(|k| r.name.to_lowercase().contains(k))
+        })
         .map(|(n, r)| {
             let seq = u64::try_from(n).unwrap_or(0) + 1;
             (
@@ -170,7 +177,10 @@ pub async fn rules(sh: Sh, RawQuery(q): RawQuery) -> ApiResult {
                     "status": if r.active { "ACTIVE" } else { "INACTIVE" },
                     "created": r.created,
                     "lastUpdated": r.created,
-                    "conditions": { "expression": { "value": r.expression, "type": "urn:okta:expression:1.0" } },
+                    "conditions": {
+                        "expression": { "value": r.expression, "type": "urn:okta:expression:1.0" },
+                        "people": { "users": { "exclude": r.excluded } },
+                    },
                     "actions": { "assignUserToGroups": { "groupIds": r.group_ids } },
                 }),
             )

@@ -80,8 +80,14 @@ pub fn run(
 
     let mut org = sh.org();
     let i = super::users::resolve(&org, id)?;
+    if let Some(busy) = crate::transitions::still_transitioning(&org.users[i]) {
+        return Err(busy);
+    }
     let status = org.users[i].status;
-    if !status.allows(link_name(op)) {
+    // Unlock also lifts an ACTIVE user's block from unknown devices (SPEC unlockUser).
+    let unblock =
+        op == "unlock" && status == UserStatus::Active && org.users[i].blocked_unknown_devices;
+    if !status.allows(link_name(op)) && !unblock {
         return Err(refused(op, status, id));
     }
     let uid = org.users[i].id.clone();
@@ -93,7 +99,8 @@ pub fn run(
             // With a password the user can sign in at once (ACTIVE); without one they must finish the
             // activation flow first (PROVISIONED). A DEPROVISIONED user lost the password on
             // deactivation, so comes back PROVISIONED (state diagram). Reactivate restarts the flow.
-            let to = if op == "activate" && u.has_password {
+            // A federated user signs in through its identity provider: ACTIVE without an Okta password.
+            let to = if op == "activate" && (u.has_password || u.federated) {
                 UserStatus::Active
             } else {
                 UserStatus::Provisioned
@@ -139,6 +146,7 @@ pub fn run(
             Ok(json(json!({})))
         }
         "unsuspend" | "unlock" => {
+            org.users[i].blocked_unknown_devices = false;
             org.users[i].set_status(UserStatus::Active);
             Ok(json(json!({})))
         }

@@ -88,6 +88,7 @@ pub const ROUTES: &[Route] = &[
         &["oauthTokens", "forgetDevices"],
     ),
     r("GET", "/api/v1/users/{id}/groups", &[]),
+    r("GET", "/api/v1/users/{id}/blocks", &[]),
     r("GET", "/api/v1/users/{id}/appLinks", &[]),
     r(
         "GET",
@@ -235,6 +236,7 @@ pub fn router(sh: Arc<Shared>) -> Router {
         )
         .route("/api/v1/users/{id}/sessions", delete(users::clear_sessions))
         .route("/api/v1/users/{id}/groups", get(users::groups))
+        .route("/api/v1/users/{id}/blocks", get(users::blocks))
         .route("/api/v1/users/{id}/appLinks", get(users::app_links))
         .route("/api/v1/groups", get(groups::list))
         .route("/api/v1/groups/rules", get(groups::rules))

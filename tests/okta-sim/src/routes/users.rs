@@ -30,8 +30,10 @@ pub(crate) fn resolve_id(org: &Org, id: &str) -> Result<usize, OktaError> {
 }
 
 pub async fn get_user(sh: Sh, Path(id): Path<String>) -> ApiResult {
-    let org = sh.org();
-    let u = &org.users[resolve(&org, &id)?];
+    let mut org = sh.org();
+    let i = resolve(&org, &id)?;
+    crate::transitions::on_read(&mut org.users[i]);
+    let u = &org.users[i];
     let mut resp = json(u.to_json(&sh.base));
     let etag = format!(
         "W/\"{:016x}\"",
@@ -160,7 +162,8 @@ pub async fn groups(sh: Sh, Path(id): Path<String>, RawQuery(q): RawQuery) -> Ap
 }
 
 /// One `AssignedAppLink` per app link for every active app the user is assigned to, directly or
-/// through a group. Not paged.
+/// through a group, each link with its own label; an app without links has no entry although it is
+/// assigned. Not paged.
 pub async fn app_links(sh: Sh, Path(id): Path<String>) -> ApiResult {
     let org = sh.org();
     let uid = org.users[resolve(&org, &id)?].id.clone();
@@ -170,12 +173,7 @@ pub async fn app_links(sh: Sh, Path(id): Path<String>) -> ApiResult {
         if org.app_user(app, &uid).is_none() {
             continue;
         }
-        for n in 0..app.links {
-            let label = if n == 0 {
-                app.label.clone()
-            } else {
-                format!("{} ({})", app.label, n + 1)
-            };
+        for (n, label) in app.link_labels.iter().enumerate() {
             out.push(json!({
                 "id": crate::util::seeded_id("00b", &format!("{}|{}|{n}", app.id, uid)),
                 "label": label,
@@ -210,4 +208,21 @@ pub async fn clear_sessions(sh: Sh, Path(id): Path<String>, RawQuery(q): RawQuer
         u.remembered_devices = false;
     }
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /api/v1/users/{id}/blocks` (SPEC `listUserBlocks`): a LOCKED_OUT user is blocked on any device; an ACTIVE
+/// user may be blocked from unknown devices only.
+pub async fn blocks(sh: Sh, Path(id): Path<String>) -> ApiResult {
+    let org = sh.org();
+    let u = &org.users[resolve(&org, &id)?];
+    let applies_to = match (u.status, u.blocked_unknown_devices) {
+        (UserStatus::LockedOut, _) => Some("ANY_DEVICES"),
+        (UserStatus::Active, true) => Some("UNKNOWN_DEVICES"),
+        _ => None,
+    };
+    let items: Vec<_> = applies_to
+        .map(|a| json!({ "type": "DEVICE_BASED", "appliesTo": a }))
+        .into_iter()
+        .collect();
+    Ok(json(serde_json::Value::Array(items)))
 }
