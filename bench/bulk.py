@@ -7,7 +7,7 @@ deactivate-user, get-user again (the verification). Every step is a Lambda invoc
 Lambda Runtime API served here (one process per sandbox, K sandboxes per function). Time runs `--time-scale` times
 faster for everything: Okta's minute, the functions' 30 s deadline (the template's Timeout) and the flow's Retry on
 the retryable names (Okta.RateLimited, Okta.Transient: IntervalSeconds 10, BackoffRate 2, MaxDelaySeconds 60, full
-jitter, MaxAttempts 4, as in infra/offboarding.asl.json). An item fails when a step fails after those retries. The
+jitter; MaxAttempts 12 for Okta.RateLimited, 4 for the others, as in infra/offboarding.asl.json). An item fails when a step fails after those retries. The
 functions keep their own 1 s deadline margin unscaled, so keep the scale at 10 or less.
 
 Reports: the rate-limit lower bound (for each endpoint family, the requests it needed divided by its limit per
@@ -34,8 +34,9 @@ import bench  # noqa: E402  - the Runtime API server and process helpers
 
 REPO = bench.REPO
 TOKEN = "00bulk-bench-token-not-a-secret"
-# The offboarding flow's Retry on Okta.RateLimited, Okta.Transient and Config.SecretUnavailable.
-FLOW_RETRY_ATTEMPTS = 4
+# The flows' Retry: Okta.RateLimited 12 attempts, Okta.Transient and Config.SecretUnavailable 4 (IntervalSeconds 10,
+# BackoffRate 2, MaxDelaySeconds 60, full jitter).
+FLOW_RETRY_ATTEMPTS = {"Okta.RateLimited": 12, "Okta.Transient": 4, "Config.SecretUnavailable": 4}
 STEPS = ["get-user", "suspend-user", "clear-user-sessions", "remove-user-from-group", "revoke-app-from-user",
          "deactivate-user"]
 
@@ -102,15 +103,14 @@ def offboard(pools: dict, login: str, stats: dict, lock: threading.Lock) -> str 
 
     def step(function: str, payload: dict) -> dict:
         nonlocal calls, invocations
-        for attempt in range(1, FLOW_RETRY_ATTEMPTS + 2):
+        for attempt in range(1, max(FLOW_RETRY_ATTEMPTS.values()) + 2):
             invocations += 1
             kind, answer = pools[function].invoke(payload)
             if kind == "response":
                 calls += len(answer.get("oktaRequestIds", []))
                 return answer
             error = answer.get("errorType", "")
-            if error in ("Okta.RateLimited", "Okta.Transient", "Config.SecretUnavailable") \
-                    and attempt <= FLOW_RETRY_ATTEMPTS:
+            if attempt <= FLOW_RETRY_ATTEMPTS.get(error, 0):
                 with lock:
                     stats["retried"][error] = stats["retried"].get(error, 0) + 1
                 interval = min(10 * 2 ** (attempt - 1), 60)
