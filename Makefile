@@ -1,5 +1,5 @@
 # The operator's entry points. Each installs what it needs (see tests/setup.sh).
-.PHONY: demo test invoke bench validate build clean fuzz
+.PHONY: demo test invoke bench bench-bulk validate build clean fuzz
 
 ## make demo: onboarding and offboarding in the sample org, locally (simulator, moto, the real binaries)
 demo:
@@ -23,6 +23,12 @@ bench:
 ## make fuzz: the long fuzz run (10^6 generated hostile events by default; FUZZ_EVENTS, FUZZ_SEED), niced
 fuzz:
 	nice -n 19 cargo test -p okta-lifecycle-tests --test hostile_events fuzz_run -- --ignored --nocapture
+
+## make bench-bulk: 2,000 users offboarded by the real binaries at Okta's published limits (time-scaled simulator)
+bench-bulk:
+	@bash tests/setup.sh harness
+	@cargo build --bins --quiet
+	.venv/bin/python bench/bulk.py $(ARGS)
 
 ## make validate: template and state machine validators only
 validate:

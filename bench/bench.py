@@ -166,9 +166,10 @@ class RuntimeApi:
     """Serves /2018-06-01/runtime/... on 127.0.0.1 for ONE function process: a new one (new port) per process, so
     that a request a killed process sent at its last moment can never take the next process's event."""
 
-    def __init__(self, function_name: str) -> None:
+    def __init__(self, function_name: str, deadline_ms: int = 30_000) -> None:
         self.session = Session()
         self.function_name = function_name
+        self.deadline_ms = deadline_ms
         api = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -225,7 +226,7 @@ class RuntimeApi:
                     body = json.dumps(event).encode()
                     headers = {
                         "Lambda-Runtime-Aws-Request-Id": request_id,
-                        "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 30_000),
+                        "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + api.deadline_ms),
                         "Lambda-Runtime-Invoked-Function-Arn":
                             f"arn:aws:lambda:us-east-1:123456789012:function:{api.function_name}",
                         "Lambda-Runtime-Trace-Id":

@@ -14,6 +14,7 @@ use url::{Host, Url};
 use crate::error::{Error, Result};
 use crate::guard::Guardrails;
 use crate::okta::oauth::ClientKey;
+use crate::okta::pacing::PacingPolicy;
 
 /// Okta's own domains: an org URL must be a subdomain of one of these, or of an allowed custom domain.
 /// Source: `okta-api-notes.md` section 8 (the SDKs' admin-suffix list).
@@ -355,6 +356,8 @@ pub struct Settings {
     pub source: ConnectionSource,
     pub allowed_custom_domains: Vec<String>,
     pub guardrails: Guardrails,
+    /// `OKTA_RATE_LIMIT_SHARE`, `OKTA_CONCURRENT_CALLERS` and, against the simulator only, `OKTA_SIM_TIME_SCALE`.
+    pub pacing: PacingPolicy,
 }
 
 /// Default time a secret stays cached: long enough to spare Secrets Manager, short enough for a rotation.
@@ -419,12 +422,72 @@ impl Settings {
                 &allowed_custom_domains,
             )?)
         };
+        let pacing = pacing_from(&non_empty, &source)?;
         Ok(Settings {
             source,
             allowed_custom_domains,
             guardrails: Guardrails::from_lookup(&lookup)?,
+            pacing,
         })
     }
+}
+
+/// How much of Okta's rate limits this stack may use (see `okta/pacing.rs`).
+fn pacing_from(
+    non_empty: &impl Fn(&str) -> Option<String>,
+    source: &ConnectionSource,
+) -> Result<PacingPolicy> {
+    let whole =
+        |name: &'static str, range: std::ops::RangeInclusive<u32>, default: u32| match non_empty(
+            name,
+        ) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|value| range.contains(value))
+                .ok_or_else(|| {
+                    Error::config(
+                        name,
+                        format!(
+                            "must be a whole number from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    )
+                }),
+        };
+    let defaults = PacingPolicy::default();
+    let time_scale = match non_empty("OKTA_SIM_TIME_SCALE") {
+        None => defaults.time_scale,
+        Some(raw) => {
+            let loopback = matches!(source, ConnectionSource::Environment(config)
+                if config.org_url.scheme() == "http");
+            if !loopback {
+                return Err(Error::config(
+                    "OKTA_SIM_TIME_SCALE",
+                    "is only for a loopback simulator (OKTA_ORG_URL on http://127.0.0.1): Okta's clock is real",
+                ));
+            }
+            raw.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|scale| (1.0..=1000.0).contains(scale))
+                .ok_or_else(|| {
+                    Error::config("OKTA_SIM_TIME_SCALE", "must be a number from 1 to 1000")
+                })?
+        }
+    };
+    Ok(PacingPolicy {
+        share_percent: whole("OKTA_RATE_LIMIT_SHARE", 1..=100, defaults.share_percent)?,
+        concurrent_callers: whole(
+            "OKTA_CONCURRENT_CALLERS",
+            1..=1000,
+            defaults.concurrent_callers,
+        )?,
+        time_scale,
+    })
 }
 
 #[cfg(test)]
@@ -525,6 +588,47 @@ mod tests {
         assert_eq!(error.field.as_deref(), Some("OKTA_SECRET_TTL_SECONDS"));
         let error = Settings::from_lookup(env(&[])).unwrap_err();
         assert_eq!(error.field.as_deref(), Some("OKTA_SECRET_ID"));
+        let pacing = Settings::from_lookup(env(&[
+            ("OKTA_SECRET_ID", "okta"),
+            ("OKTA_RATE_LIMIT_SHARE", "50"),
+            ("OKTA_CONCURRENT_CALLERS", "12"),
+        ]))
+        .unwrap()
+        .pacing;
+        assert_eq!((pacing.share_percent, pacing.concurrent_callers), (50, 12));
+        let refused: [(&str, &'static [(&'static str, &'static str)]); 4] = [
+            (
+                "OKTA_RATE_LIMIT_SHARE",
+                &[("OKTA_SECRET_ID", "okta"), ("OKTA_RATE_LIMIT_SHARE", "0")],
+            ),
+            (
+                "OKTA_RATE_LIMIT_SHARE",
+                &[("OKTA_SECRET_ID", "okta"), ("OKTA_RATE_LIMIT_SHARE", "150")],
+            ),
+            (
+                "OKTA_CONCURRENT_CALLERS",
+                &[
+                    ("OKTA_SECRET_ID", "okta"),
+                    ("OKTA_CONCURRENT_CALLERS", "many"),
+                ],
+            ),
+            // The simulator's clock only: a deployment's org is real, whatever the setting says.
+            (
+                "OKTA_SIM_TIME_SCALE",
+                &[("OKTA_SECRET_ID", "okta"), ("OKTA_SIM_TIME_SCALE", "20")],
+            ),
+        ];
+        for (name, pairs) in refused {
+            let error = Settings::from_lookup(env(pairs)).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some(name), "{pairs:?}");
+        }
+        let local = Settings::from_lookup(env(&[
+            ("OKTA_ORG_URL", "http://127.0.0.1:9"),
+            ("OKTA_API_TOKEN", "t"),
+            ("OKTA_SIM_TIME_SCALE", "20"),
+        ]))
+        .unwrap();
+        assert!((local.pacing.time_scale - 20.0).abs() < f64::EPSILON);
     }
 
     fn ec_key_pem() -> String {

@@ -18,6 +18,11 @@ def dummy(name: str) -> str:
         return f"arn:aws:states:us-east-1:123456789012:stateMachine:{name[: -len('Arn')]}"
     if name.endswith("RoleArn"):
         return f"arn:aws:iam::123456789012:role/{name[: -len('Arn')]}"
+    # Template parameters with a fixed set of values: one moto knows (it refuses JSONL, which AWS reads).
+    if name == "BulkInputType":
+        return "JSON"
+    if name == "BulkMaxConcurrency":
+        return "8"
     return f"dummy-{name}"
 
 

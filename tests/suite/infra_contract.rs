@@ -16,7 +16,10 @@ mod entry_points;
 #[path = "infra_contract/foreach.rs"]
 mod foreach;
 
-const FLOWS: [&str; 4] = ["onboarding", "offboarding", "leave", "return"];
+const FLOWS: [&str; 5] = ["onboarding", "offboarding", "leave", "return", "bulk"];
+/// The flows that act on one user: each records its event, takes the user's lease and has an HR rule. The bulk flow
+/// starts them, one per user.
+const USER_FLOWS: [&str; 4] = ["onboarding", "offboarding", "leave", "return"];
 const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
 const LAMBDA_ERRORS: [&str; 4] = [
     "Lambda.ServiceException",
@@ -196,9 +199,17 @@ fn check_substitutions(template: &Yaml, flow: &str, asl_text: &str) -> Vec<Strin
             ));
             continue;
         };
+        let is_parameter = how == "Ref"
+            && template
+                .get("Parameters")
+                .and_then(|parameters| parameters.get(target.as_str()))
+                .is_some();
+        if is_parameter {
+            continue;
+        }
         let Some(target_resource) = resources.get(&target) else {
             problems.push(format!(
-                "{machine}: substitution {name} names {target}, which is not a resource"
+                "{machine}: substitution {name} names {target}, which is not a resource nor a parameter"
             ));
             continue;
         };
@@ -319,9 +330,14 @@ fn walk_states<'a>(machine: &'a Json, visit: &mut dyn FnMut(&'a str, &'a Json)) 
 
 /// `Service` for a Resource `arn:aws:states:::aws-sdk:service:action`, as Step Functions names its errors.
 fn sdk_service(resource: &str) -> Option<String> {
-    // The optimised DynamoDB integration names its errors DynamoDB.*, like the SDK one would.
-    if resource.starts_with("arn:aws:states:::dynamodb:") {
-        return Some("DynamoDB".into());
+    // Optimized integrations name their errors after the service: DynamoDB.*, StepFunctions.*.
+    for (prefix, service) in [
+        ("arn:aws:states:::dynamodb:", "DynamoDB"),
+        ("arn:aws:states:::states:", "StepFunctions"),
+    ] {
+        if resource.starts_with(prefix) {
+            return Some(service.to_owned());
+        }
     }
     let service = resource
         .strip_prefix("arn:aws:states:::aws-sdk:")?
@@ -711,7 +727,8 @@ fn check_ledger_template(template: &Yaml) -> Vec<String> {
         }
     }
     for (id, resource) in &resources {
-        if resource_type(resource) != "AWS::Serverless::StateMachine" {
+        // The bulk flow is the one state machine that starts flows (each user's, to its end); it has no user.
+        if resource_type(resource) != "AWS::Serverless::StateMachine" || id == "BulkStateMachine" {
             continue;
         }
         let policies = property(resource, "Policies")
@@ -756,7 +773,7 @@ fn check_ledger_template(template: &Yaml) -> Vec<String> {
 
 #[test]
 fn every_flow_start_carries_an_event_id_and_takes_the_lease() {
-    for flow in FLOWS {
+    for flow in USER_FLOWS {
         let (_, machine) = asl(flow);
         assert_none(check_ledger(flow, &machine));
     }
@@ -991,6 +1008,36 @@ fn check_guard_settings(template: &Yaml) -> Vec<String> {
     problems
 }
 
+/// Problems with the pacing settings: every function gets them from the template parameters the README names.
+fn check_pacing_settings(template: &Yaml) -> Vec<String> {
+    let mut problems = Vec::new();
+    let variables = template
+        .get("Globals")
+        .and_then(|globals| globals.get("Function"))
+        .and_then(|function| function.get("Environment"))
+        .and_then(|environment| environment.get("Variables"));
+    for (setting, parameter) in [
+        ("OKTA_RATE_LIMIT_SHARE", "OktaRateLimitShare"),
+        ("OKTA_CONCURRENT_CALLERS", "BulkMaxConcurrency"),
+    ] {
+        let value = variables.and_then(|variables| variables.get(setting));
+        match value.and_then(referenced) {
+            Some((how, target)) if how == "Ref" && target == parameter => {}
+            _ => problems.push(format!(
+                "Globals: {setting} is not !Ref {parameter} for every function"
+            )),
+        }
+        if template
+            .get("Parameters")
+            .and_then(|parameters| parameters.get(parameter))
+            .is_none()
+        {
+            problems.push(format!("no template parameter {parameter}"));
+        }
+    }
+    problems
+}
+
 #[test]
 fn every_guard_setting_comes_from_a_template_parameter() {
     assert_none(check_guard_settings(&template()));
@@ -1008,6 +1055,31 @@ fn guard_setting_check_fails_on_broken_example() {
             "OKTA_PROTECTED_GROUPS: !Ref ProtectedGroup is not a parameter",
             "OKTA_GRANTABLE_GROUPS: not set from a parameter",
             "OKTA_ALLOW_CREDENTIAL_RETURN: not set from a parameter",
+        ],
+    );
+}
+
+#[test]
+fn every_function_paces_itself_from_the_template_parameters() {
+    assert_none(check_pacing_settings(&template()));
+    let readme = read("README.md");
+    for name in [
+        "OKTA_RATE_LIMIT_SHARE",
+        "OKTA_CONCURRENT_CALLERS",
+        "OktaRateLimitShare",
+        "BulkMaxConcurrency",
+    ] {
+        assert!(readme.contains(name), "the README does not explain {name}");
+    }
+}
+
+#[test]
+fn pacing_check_fails_on_broken_example() {
+    expect_problems(
+        &check_pacing_settings(&broken_template()),
+        &[
+            "OKTA_RATE_LIMIT_SHARE",
+            "no template parameter BulkMaxConcurrency",
         ],
     );
 }

@@ -114,8 +114,9 @@ async fn no_secret_in_any_log_line_error_or_debug_output() {
             json!({"user": "active@acme.example", "token": TOKEN}),
         ),
         (Action::UnlockUser, json!({"user": "staged@acme.example"})),
-        (Action::SuspendUser, json!({"user": "limited@acme.example"})),
         (Action::SuspendUser, json!({"user": "staged@acme.example"})),
+        // Last of the users calls: after a 429, this client paces the users bucket until Okta's reset.
+        (Action::SuspendUser, json!({"user": "limited@acme.example"})),
     ] {
         invocations += 1;
         errors.push(invoke(Ok(&client), action, payload).await.unwrap_err());
@@ -173,8 +174,8 @@ async fn no_secret_in_any_log_line_error_or_debug_output() {
             ErrorKind::OktaNotFound,
             ErrorKind::InputInvalid,
             ErrorKind::OktaNotApplicable,
-            ErrorKind::OktaRateLimited,
             ErrorKind::OktaNotApplicable,
+            ErrorKind::OktaRateLimited,
             ErrorKind::OktaUnauthorized,
             ErrorKind::ConfigInvalid,
         ],

@@ -729,6 +729,8 @@ pub async fn check(
             "Okta.Ambiguous",
             "Okta.NotApplicable",
             "Okta.Rejected",
+            // Thousands of generated calls drain the simulator's per-minute buckets; pacing then answers this.
+            "Okta.RateLimited",
         ]
         .contains(&name.as_str())
         && !name.starts_with("Policy.")

@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::okta::client::DEFAULT_BUDGET;
+use crate::okta::retry::RetryPolicy;
 use crate::okta::{OktaClient, Session};
 
 pub use caller::{CallerKind, recognise};
@@ -38,8 +39,14 @@ pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
 /// The Okta client described by the environment. Nothing is fetched yet: the secret is read on first use.
 pub async fn client_from_env() -> Result<OktaClient> {
     let settings = Settings::from_env()?;
-    Ok(OktaClient::new(Connection::from_settings(&settings).await)?
-        .with_guardrails(settings.guardrails))
+    let policy = RetryPolicy {
+        pacing: settings.pacing.clone(),
+        ..RetryPolicy::default()
+    };
+    Ok(
+        OktaClient::with_policy(Connection::from_settings(&settings).await, policy)?
+            .with_guardrails(settings.guardrails),
+    )
 }
 
 /// The shared execution path: the guardrails, then the action. Every caller, the functions' handler and the

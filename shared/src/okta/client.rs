@@ -14,6 +14,7 @@ use url::Url;
 use super::errors::{error_from_response, insufficient_scope};
 use super::memo::Memo;
 use super::oauth::{AccessToken, Authorization, Scopes, TokenSource};
+use super::pacing::{Bucket, Pacer};
 use super::pagination::{next_link, same_origin};
 use super::retry::{
     Delivery, Failure, RetryPolicy, classify_status, classify_transport, rate_limit_reset,
@@ -36,6 +37,7 @@ pub struct OktaClient {
     guard: Guard,
     /// The service app's access tokens and DPoP key, kept across invocations (unused with an API token).
     tokens: TokenSource,
+    pacer: Pacer,
     rules: super::rules::RuleCache,
 }
 
@@ -80,6 +82,7 @@ impl OktaClient {
             policy,
             guard: Guard::default(),
             tokens: TokenSource::default(),
+            pacer: Pacer::default(),
             rules: super::rules::RuleCache::default(),
         })
     }
@@ -313,6 +316,27 @@ impl Session<'_> {
                     "no time left before the deadline to call Okta",
                 ));
             };
+            let bucket = Bucket::of(&method, url.path());
+            let pause = self.client.pacer.wait_before(bucket, &policy.pacing, now);
+            if !pause.is_zero() {
+                if !policy.fits(now, pause, self.deadline) {
+                    // Not sent: the bucket is spent down to what this stack must leave; the caller waits instead.
+                    let mut error = Error::new(
+                        ErrorKind::OktaRateLimited,
+                        "this stack's share of Okta's rate limit for the endpoint is used up until the reset",
+                    );
+                    error.retry_at = Some(SystemTime::now() + pause);
+                    return Err(error);
+                }
+                tracing::debug!(
+                    ?bucket,
+                    wait_ms = pause.as_millis() as u64,
+                    "pacing Okta calls"
+                );
+                tokio::time::sleep(pause).await;
+                attempt -= 1;
+                continue;
+            }
             let timeout = policy.request_timeout.min(remaining);
             let (authorization, token) = match self.authorize(&config, &method, &url, timeout).await
             {
@@ -350,6 +374,7 @@ impl Session<'_> {
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
+                    self.client.pacer.observe(bucket, &headers, &policy.pacing);
                     let request_id = header_str(&headers, "x-okta-request-id");
                     if let Some(id) = &request_id
                         && let Ok(mut ids) = self.request_ids.lock()
@@ -421,7 +446,8 @@ impl Session<'_> {
                     }
                     let failure = classify_status(status);
                     if failure == Failure::RateLimited {
-                        let reset = rate_limit_reset(&headers, SystemTime::now());
+                        let reset =
+                            rate_limit_reset(&headers, SystemTime::now(), policy.pacing.time_scale);
                         error.retry_at = reset;
                         if self.wait_to_retry(failure, attempt, reset).await {
                             retry_for = request_id;

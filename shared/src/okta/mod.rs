@@ -7,6 +7,7 @@ pub mod groups;
 pub mod memo;
 pub mod models;
 pub mod oauth;
+pub mod pacing;
 pub mod pagination;
 pub mod retry;
 pub mod roles;

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use super::pacing::PacingPolicy;
+
 /// Bounds on in-process retries.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -22,6 +24,8 @@ pub struct RetryPolicy {
     pub deadline_margin: Duration,
     /// Timeout of one HTTP request (shortened to fit the deadline).
     pub request_timeout: Duration,
+    /// How much of Okta's rate limits this stack may use (`pacing.rs`).
+    pub pacing: PacingPolicy,
 }
 
 impl Default for RetryPolicy {
@@ -32,6 +36,7 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(5),
             deadline_margin: Duration::from_secs(1),
             request_timeout: Duration::from_secs(10),
+            pacing: PacingPolicy::default(),
         }
     }
 }
@@ -85,8 +90,13 @@ pub fn classify_transport(error: &reqwest::Error) -> Failure {
 }
 
 /// When a rate-limited bucket resets, in our clock: `X-Rate-Limit-Reset` − `Date` + 1 s after now. With several
-/// reset values (several buckets), the latest, so that one wait clears them all.
-pub fn rate_limit_reset(headers: &HeaderMap, now: SystemTime) -> Option<SystemTime> {
+/// reset values (several buckets), the latest, so that one wait clears them all. `time_scale` is how much faster
+/// Okta's clock runs than ours: 1 against Okta, more against the simulator's time-scaled minutes.
+pub fn rate_limit_reset(
+    headers: &HeaderMap,
+    now: SystemTime,
+    time_scale: f64,
+) -> Option<SystemTime> {
     let reset = headers
         .get_all("x-rate-limit-reset")
         .iter()
@@ -106,7 +116,7 @@ pub fn rate_limit_reset(headers: &HeaderMap, now: SystemTime) -> Option<SystemTi
                 .unwrap_or(0)
         });
     let wait = Duration::from_secs(reset.saturating_sub(server_now) + 1);
-    Some(now + wait)
+    Some(now + wait.div_f64(time_scale.max(1.0)))
 }
 
 impl RetryPolicy {
@@ -143,17 +153,25 @@ mod tests {
         headers.insert("x-rate-limit-reset", HeaderValue::from_static("1759127105"));
         let now = SystemTime::now();
         // 1759127105 is 06:25:05, 8 s after the server's Date: 9 s from our now whatever our clock says.
-        let at = rate_limit_reset(&headers, now).unwrap();
+        let at = rate_limit_reset(&headers, now, 1.0).unwrap();
         assert_eq!(at.duration_since(now).unwrap(), Duration::from_secs(9));
         headers.append("x-rate-limit-reset", HeaderValue::from_static("1759127100"));
         assert_eq!(
-            rate_limit_reset(&headers, now)
+            rate_limit_reset(&headers, now, 1.0)
                 .unwrap()
                 .duration_since(now)
                 .unwrap(),
             Duration::from_secs(9)
         );
-        assert!(rate_limit_reset(&HeaderMap::new(), now).is_none());
+        assert!(rate_limit_reset(&HeaderMap::new(), now, 1.0).is_none());
+        // Against a simulator whose minute lasts 3 s, the same headers mean 9 s / 20.
+        assert_eq!(
+            rate_limit_reset(&headers, now, 20.0)
+                .unwrap()
+                .duration_since(now)
+                .unwrap(),
+            Duration::from_millis(450)
+        );
     }
 
     #[test]

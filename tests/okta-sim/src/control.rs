@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::faults::Fault;
 use crate::model::UserStatus;
+use crate::okta_limits::{LimitsConfig, OktaLimits};
 use crate::server::Shared;
 
 type Sh = State<Arc<Shared>>;
@@ -33,6 +34,7 @@ pub fn router() -> Router<Arc<Shared>> {
             post(add_fault).get(list_faults).delete(clear_faults),
         )
         .route("/__sim/rate-limit", put(set_rate_limit))
+        .route("/__sim/limits", put(set_limits).get(limits_report))
         .route("/__sim/state", get(state))
         .route("/__sim/calls", get(calls))
         .route("/__sim/requests", get(requests))
@@ -82,6 +84,28 @@ async fn set_rate_limit(sh: Sh, body: Bytes) -> Response {
         }
         Err(e) => bad_request(e),
     }
+}
+
+/// Body: a `LimitsConfig` (`{"timeScale":20,"backgroundLoad":0.5}`) to enforce Okta's published limits from now
+/// on, with a new clock and counters; `null` to switch them off.
+async fn set_limits(sh: Sh, body: Bytes) -> Response {
+    match serde_json::from_slice::<Option<LimitsConfig>>(&body) {
+        Ok(config) => {
+            sh.ctl().okta_limits = config.map(OktaLimits::new);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => bad_request(e),
+    }
+}
+
+async fn limits_report(sh: Sh) -> Response {
+    axum::Json(
+        sh.ctl()
+            .okta_limits
+            .as_ref()
+            .map_or(serde_json::Value::Null, OktaLimits::report),
+    )
+    .into_response()
 }
 
 async fn state(sh: Sh) -> Response {

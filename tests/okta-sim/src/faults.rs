@@ -169,6 +169,8 @@ pub struct Controls {
     pub total: usize,
     pub mutating: usize,
     pub requests: Vec<RecordedRequest>,
+    /// Okta's published limits, when enforced (`okta_limits.rs`).
+    pub okta_limits: Option<crate::okta_limits::OktaLimits>,
 }
 
 impl Controls {

@@ -8,6 +8,7 @@ mod errors;
 mod faults;
 mod model;
 mod oauth;
+mod okta_limits;
 mod paging;
 mod routes;
 mod search;
@@ -22,6 +23,7 @@ use std::sync::{Arc, Mutex};
 pub use faults::{Fault, FaultKind, Match, RecordedRequest};
 pub use model::Email;
 pub use oauth::{DEFAULT_TOKEN_LIFETIME_SECS, TOKEN_PATH};
+pub use okta_limits::{Family, LimitsConfig};
 pub use routes::{DEFAULT_TOKEN_OWNER_LOGIN, ROUTES, Route};
 pub use seed::{Seed, SeedApp, SeedAppUser, SeedGroup, SeedGroupRule, SeedServiceApp, SeedUser};
 
@@ -247,6 +249,16 @@ impl Simulator {
     }
 
     /// A bucket of its own for one route template.
+    /// Enforces Okta's published limits (`None`: off, the default). Starts a new clock and new counters.
+    pub fn set_okta_limits(&self, config: Option<LimitsConfig>) {
+        self.shared.ctl().okta_limits = config.map(okta_limits::OktaLimits::new);
+    }
+
+    /// Peak concurrent requests, 429 counts and admitted requests per family since the limits were switched on.
+    pub fn okta_limits_report(&self) -> Option<serde_json::Value> {
+        self.shared.ctl().okta_limits.as_ref().map(|l| l.report())
+    }
+
     pub fn set_route_rate_limit(&self, route: &str, per_minute: Option<u32>) {
         self.shared.ctl().set_route_limit(route, per_minute);
     }

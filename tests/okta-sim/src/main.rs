@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use okta_sim::{Seed, Simulator};
+use okta_sim::{LimitsConfig, Seed, Simulator};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,6 +22,21 @@ struct Args {
     /// variable, which doesn't show in `ps`.
     #[arg(long, env = "OKTA_SIM_TOKEN", hide_env_values = true)]
     token: String,
+    /// Enforce Okta's published per-family limits and concurrency cap (see README, "Okta's limits").
+    #[arg(long)]
+    okta_limits: bool,
+    /// With --okta-limits: how much faster than real time the simulator's clock runs.
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// With --okta-limits: fraction (0 to 1) of every bucket another integration consumes.
+    #[arg(long, default_value_t = 0.0)]
+    background_load: f64,
+    /// With --okta-limits: concurrent requests before a 429.
+    #[arg(long, default_value_t = 75)]
+    concurrency_limit: u32,
+    /// With --okta-limits: real milliseconds each request spends in flight.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
 }
 
 #[tokio::main]
@@ -58,6 +73,15 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if args.okta_limits {
+        sim.set_okta_limits(Some(LimitsConfig {
+            time_scale: args.time_scale,
+            background_load: args.background_load,
+            concurrency_limit: args.concurrency_limit,
+            latency_ms: args.latency_ms,
+            ..LimitsConfig::default()
+        }));
+    }
     // Tests wait for exactly this line on stdout.
     #[allow(clippy::print_stdout)]
     {

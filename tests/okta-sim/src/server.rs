@@ -270,6 +270,7 @@ pub async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: Next) -
     };
 
     let mut rate: Option<RateDecision> = None;
+    let mut in_okta_limits = false;
     let mut dropped = false;
     let resp: Response = 'handled: {
         match fault {
@@ -309,10 +310,35 @@ pub async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: Next) -
         {
             break 'handled *refusal;
         }
-        let d = sh.ctl().rate_check(route);
+        let d = {
+            let mut ctl = sh.ctl();
+            match ctl.okta_limits.as_mut() {
+                Some(limits) => {
+                    in_okta_limits = true;
+                    let a = limits.admit(method.as_str(), route.unwrap_or(&raw_path));
+                    RateDecision {
+                        limit: a.limit,
+                        remaining: a.remaining,
+                        reset: a.reset,
+                        limited: a.limited,
+                    }
+                }
+                None => ctl.rate_check(route),
+            }
+        };
         rate = Some(d);
         if d.limited {
             break 'handled rate_limited(d).0;
+        }
+        if in_okta_limits {
+            let latency = sh
+                .ctl()
+                .okta_limits
+                .as_ref()
+                .map_or(0, |l| l.config.latency_ms);
+            if latency > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+            }
         }
         if route.is_some()
             && matches!(
@@ -359,7 +385,19 @@ pub async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: Next) -
     h.insert("x-rate-limit-limit", HeaderValue::from(d.limit));
     h.insert("x-rate-limit-remaining", HeaderValue::from(d.remaining));
     h.insert("x-rate-limit-reset", HeaderValue::from(d.reset));
-    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now())) {
+    let now = {
+        let mut ctl = sh.ctl();
+        match ctl.okta_limits.as_mut() {
+            Some(limits) => {
+                if in_okta_limits {
+                    limits.finish();
+                }
+                limits.system_now()
+            }
+            None => SystemTime::now(),
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
         h.insert(header::DATE, v);
     }
     tracing::debug!(method = %method, path = %raw_path, status, route = ?route, "request");

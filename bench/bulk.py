@@ -1,0 +1,251 @@
+"""Bulk offboarding at Okta's rate limits: N users offboarded by the real function binaries, at the bulk flow's
+concurrency, against the simulator enforcing Okta's published limits on a fast clock (see bench/README.md, "Bulk").
+
+Each of K workers plays one item of the bulk flow's Distributed Map running the offboarding flow: get-user (groups
+and apps), suspend-user, clear-user-sessions, remove-user-from-group per group, revoke-app-from-user per direct app,
+deactivate-user, get-user again (the verification). Every step is a Lambda invocation of the real binary through a
+Lambda Runtime API served here (one process per sandbox, K sandboxes per function). Time runs `--time-scale` times
+faster for everything: Okta's minute, the functions' 30 s deadline (the template's Timeout) and the flow's Retry on
+the retryable names (Okta.RateLimited, Okta.Transient: IntervalSeconds 10, BackoffRate 2, MaxDelaySeconds 60, full
+jitter; MaxAttempts 12 for Okta.RateLimited, 4 for the others, as in infra/offboarding.asl.json). An item fails when a step fails after those retries. The
+functions keep their own 1 s deadline margin unscaled, so keep the scale at 10 or less.
+
+Reports: the rate-limit lower bound (for each endpoint family, the requests it needed divided by its limit per
+minute, the largest; in real seconds at the time scale), the measured time, their ratio, the 429s Okta (the
+simulator) answered, failed items, peak concurrent requests, Okta calls and Lambda invocations per user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import random
+import statistics
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench  # noqa: E402  - the Runtime API server and process helpers
+
+REPO = bench.REPO
+TOKEN = "00bulk-bench-token-not-a-secret"
+# The flows' Retry: Okta.RateLimited 12 attempts, Okta.Transient and Config.SecretUnavailable 4 (IntervalSeconds 10,
+# BackoffRate 2, MaxDelaySeconds 60, full jitter).
+FLOW_RETRY_ATTEMPTS = {"Okta.RateLimited": 12, "Okta.Transient": 4, "Config.SecretUnavailable": 4}
+STEPS = ["get-user", "suspend-user", "clear-user-sessions", "remove-user-from-group", "revoke-app-from-user",
+         "deactivate-user"]
+
+
+def seed_file(path: Path, users: int) -> list[str]:
+    logins = [f"leaver{i:05d}@acme.example" for i in range(users)]
+    seed = {
+        "org": "bulk benchmark",
+        "users": [{"login": login, "status": "ACTIVE", "sessions": 1} for login in logins],
+        "groups": [{"name": "Everyone", "type": "BUILT_IN"}]
+        + [{"name": f"Team {t}", "members": logins[t::4]} for t in range(4)]
+        + [{"name": "All staff", "members": logins}],
+        "apps": [{"label": "Slack", "name": "slack", "users": logins[::2]},
+                 {"label": "Jira", "name": "jira", "users": logins[1::2]}],
+    }
+    path.write_text(json.dumps(seed))
+    return logins
+
+
+class Pool:
+    """K sandboxes (processes) of one function, each with its own Runtime API; one invocation at a time each."""
+
+    def __init__(self, function: str, size: int, env: dict, log_dir: Path, deadline_ms: int) -> None:
+        self.function = function
+        self.idle: queue.Queue = queue.Queue()
+        self.procs = []
+        binary = REPO / "target" / "debug" / function
+        for i in range(size):
+            api = bench.RuntimeApi(function, deadline_ms)
+            log = open(log_dir / f"{function}-{i}.log", "w")  # noqa: SIM115 - closed with the process
+            proc = bench.spawn([str(binary)], env=bench.lambda_env(function, {
+                **env, "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{api.port}"}), stdout=log, stderr=log)
+            self.procs.append((proc, api))
+            self.idle.put(api)
+
+    def invoke(self, event: dict) -> tuple[str, dict]:
+        api = self.idle.get()
+        try:
+            api.session.events.put(event)
+            kind, _, _, _, body = api.session.answers.get(timeout=120)
+            return kind, json.loads(body)
+        finally:
+            self.idle.put(api)
+
+    def close(self) -> None:
+        for proc, api in self.procs:
+            bench.kill(proc)
+            api.close()
+
+
+def control(sim_url: str, path: str, body=None, method: str = "GET"):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(sim_url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        raw = response.read()
+        return json.loads(raw) if raw else None
+
+
+def offboard(pools: dict, login: str, stats: dict, lock: threading.Lock) -> str | None:
+    """One item: the offboarding flow's steps. Returns None, or the error name that failed the item."""
+    calls = 0
+    invocations = 0
+
+    def step(function: str, payload: dict) -> dict:
+        nonlocal calls, invocations
+        for attempt in range(1, max(FLOW_RETRY_ATTEMPTS.values()) + 2):
+            invocations += 1
+            kind, answer = pools[function].invoke(payload)
+            if kind == "response":
+                calls += len(answer.get("oktaRequestIds", []))
+                return answer
+            error = answer.get("errorType", "")
+            if attempt <= FLOW_RETRY_ATTEMPTS.get(error, 0):
+                with lock:
+                    stats["retried"][error] = stats["retried"].get(error, 0) + 1
+                interval = min(10 * 2 ** (attempt - 1), 60)
+                time.sleep(random.uniform(0, interval) / stats["time_scale"])
+                continue
+            raise StepFailed(error or kind)
+        raise StepFailed("unreachable")
+
+    try:
+        user = step("get-user", {"user": login, "include": ["groups", "apps"]})
+        user_id = user["user"]["id"]
+        if user["user"]["statusBefore"] == "ACTIVE":
+            step("suspend-user", {"user": user_id})
+        step("clear-user-sessions", {"user": user_id})
+        for group in user.get("groups", []):
+            if group.get("type") == "OKTA_GROUP":
+                step("remove-user-from-group", {"user": user_id, "group": group["id"]})
+        for app in user.get("apps", []):
+            if app.get("scope") == "USER":
+                step("revoke-app-from-user", {"user": user_id, "app": app["id"]})
+        step("deactivate-user", {"user": user_id})
+        after = step("get-user", {"user": user_id, "include": ["groups", "apps"]})
+        if after["user"]["statusBefore"] != "DEPROVISIONED" or after.get("apps"):
+            raise StepFailed("Offboarding.Incomplete")
+        return None
+    except StepFailed as failure:
+        return str(failure)
+    finally:
+        with lock:
+            stats["calls"].append(calls)
+            stats["invocations"].append(invocations)
+
+
+class StepFailed(Exception):
+    pass
+
+
+def run(args, background: float, share: int, log_dir: Path) -> dict:
+    seed = log_dir / "bulk-org.json"
+    logins = seed_file(seed, args.users)
+    sim_log = open(log_dir / f"okta-sim-{background}.log", "w")  # noqa: SIM115
+    sim = bench.spawn([str(REPO / "target/debug/okta-sim"), "--listen", "127.0.0.1:0", "--seed", str(seed),
+                       "--okta-limits", "--time-scale", str(args.time_scale), "--latency-ms", str(args.latency_ms),
+                       "--background-load", str(background)],
+                      env=dict(os.environ, OKTA_SIM_TOKEN=TOKEN), stdout=bench.subprocess.PIPE, stderr=sim_log,
+                      text=True)
+    line = sim.stdout.readline()
+    sim_url = line.strip().rsplit(" ", 1)[-1]
+    env = {"OKTA_ORG_URL": sim_url, "OKTA_API_TOKEN": TOKEN, "OKTA_SIM_TIME_SCALE": str(args.time_scale),
+           "OKTA_CONCURRENT_CALLERS": str(args.concurrency), "OKTA_RATE_LIMIT_SHARE": str(share),
+           "AWS_LAMBDA_LOG_FORMAT": "JSON", "RUST_LOG": "warn"}
+    deadline_ms = int(30_000 / args.time_scale)
+    pools = {f: Pool(f, args.concurrency, env, log_dir, deadline_ms) for f in STEPS}
+    try:
+        # A new clock and new counters from here.
+        control(sim_url, "/__sim/limits", {"timeScale": args.time_scale, "latencyMs": args.latency_ms,
+                                           "backgroundLoad": background}, "PUT")
+        stats = {"calls": [], "invocations": [], "retried": {}, "time_scale": args.time_scale}
+        lock = threading.Lock()
+        work: queue.Queue = queue.Queue()
+        for login in logins:
+            work.put(login)
+        failed: dict[str, int] = {}
+
+        def worker():
+            while True:
+                try:
+                    login = work.get_nowait()
+                except queue.Empty:
+                    return
+                error = offboard(pools, login, stats, lock)
+                if error:
+                    with lock:
+                        failed[error] = failed.get(error, 0) + 1
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        measured = time.monotonic() - started
+        report = control(sim_url, "/__sim/limits")
+    finally:
+        for pool in pools.values():
+            pool.close()
+        bench.kill(sim)
+    bound_minutes, binding = 0.0, ""
+    for family in report["families"]:
+        # What this stack may use: its share of the limit, and no more than the other integration leaves.
+        budget = family["limitPerMinute"] * min(share / 100, 1 - background)
+        minutes = family["admitted"] / budget if budget else 0
+        if minutes > bound_minutes:
+            bound_minutes, binding = minutes, family["family"]
+    bound = bound_minutes * 60 / args.time_scale
+    return {
+        "users": args.users, "concurrency": args.concurrency, "timeScale": args.time_scale,
+        "backgroundLoad": background, "rateLimitShare": share, "latencyMs": args.latency_ms,
+        "bindingFamily": binding, "lowerBoundSeconds": round(bound, 2), "measuredSeconds": round(measured, 2),
+        "ratio": round(measured / bound, 3) if bound else None,
+        "okta429": report["rateLimited"] + report["concurrencyLimited"],
+        "okta429Rate": report["rateLimited"], "okta429Concurrency": report["concurrencyLimited"],
+        "retriedByTheFlow": stats["retried"], "failedItems": failed,
+        "backgroundRefused": report["backgroundRefused"],
+        "peakConcurrentRequests": report["peakConcurrentRequests"],
+        "oktaCallsPerUser": {"median": statistics.median(stats["calls"]), "max": max(stats["calls"])},
+        "lambdaInvocationsPerUser": {"median": statistics.median(stats["invocations"]),
+                                     "max": max(stats["invocations"])},
+        "families": report["families"],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8, help="the bulk flow's BulkMaxConcurrency")
+    parser.add_argument("--time-scale", type=float, default=10.0, help="Okta minutes per real minute (at most 10)")
+    parser.add_argument("--latency-ms", type=int, default=5, help="real ms each Okta request takes")
+    parser.add_argument("--background", default="0:100,0.5:50",
+                        help="runs as background-load:OKTA_RATE_LIMIT_SHARE pairs, comma-separated")
+    args = parser.parse_args()
+    log_dir = bench.OUT / "logs" / "bulk"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for pair in args.background.split(","):
+        background, share = float(pair.split(":")[0]), int(pair.split(":")[1])
+        bench.log(f"bulk: {args.users} users, concurrency {args.concurrency}, background load {background}, "
+                  f"share {share} %")
+        result = run(args, background, share, log_dir)
+        bench.log(json.dumps({k: v for k, v in result.items() if k != "families"}))
+        results.append(result)
+    (bench.BENCH / "bulk-results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0 if all(not r["failedItems"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

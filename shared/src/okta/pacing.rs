@@ -1,0 +1,302 @@
+//! Pacing from Okta's rate-limit headers, so that a function slows down before Okta answers 429 rather than after.
+//!
+//! Okta's limits are org-wide, per endpoint family ("bucket") per minute, shared with every other integration of the
+//! org (okta-api-notes.md section 5). Each response says how much of its bucket is left (`X-Rate-Limit-Remaining`)
+//! and when the window ends (`X-Rate-Limit-Reset`). A process remembers the last word per bucket and, before the
+//! next request to that bucket, waits for the reset when what is left is no more than what it must leave alone:
+//! the head-room for the org's other integrations (`100 − share` percent of the limit) plus one request for each
+//! caller of this stack that may be sending at the same moment (a worker's view is at most one request of each other
+//! worker old, so that many requests are kept in reserve). Retry decisions stay in `retry.rs`; the request loop asks
+//! this module before each attempt and tells it each answer.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+
+use super::retry::rate_limit_reset;
+
+/// How much of Okta's budget this stack may use.
+#[derive(Debug, Clone)]
+pub struct PacingPolicy {
+    /// Percent of each bucket's limit this stack may use; the rest is left to the org's other integrations.
+    pub share_percent: u32,
+    /// Callers of this stack that may call Okta at the same moment (the bulk flow's concurrency and the flows'
+    /// own Maps): one request is kept in reserve for each of the others.
+    pub concurrent_callers: u32,
+    /// How much faster than ours Okta's clock runs: 1 against Okta; more only against the simulator's time-scaled
+    /// minutes (refused for any org URL other than loopback).
+    pub time_scale: f64,
+}
+
+impl Default for PacingPolicy {
+    fn default() -> Self {
+        PacingPolicy {
+            share_percent: 100,
+            concurrent_callers: 1,
+            time_scale: 1.0,
+        }
+    }
+}
+
+impl PacingPolicy {
+    /// The remaining count at or below which a bucket is left alone until it resets.
+    pub fn floor(&self, limit: u32) -> u32 {
+        let kept = u64::from(limit) * u64::from(100 - self.share_percent.min(100));
+        let kept = u32::try_from(kept.div_ceil(100)).unwrap_or(u32::MAX);
+        kept.saturating_add(self.concurrent_callers.saturating_sub(1))
+    }
+}
+
+/// Okta's endpoint families, from the published management limits (okta-api-notes.md section 5.2). The table names
+/// the paths exactly; everything it does not name falls in "most other /api/v1".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    /// `GET /api/v1/users/{idOrLogin}`.
+    GetUser,
+    /// `GET`/`POST /api/v1/users`.
+    Users,
+    /// `POST`/`PUT`/`DELETE /api/v1/users/{id}`.
+    UpdateUser,
+    /// `/api/v1/groups/{id}` only.
+    Group,
+    /// `/api/v1/groups` and its sub-paths other than `/api/v1/groups/{id}`.
+    Groups,
+    /// `/api/v1/apps/{id}` only.
+    App,
+    /// `/api/v1/apps` and all its sub-paths other than `/api/v1/apps/{id}` (assignments included).
+    Apps,
+    /// Every other `/api/v1` path (lifecycle operations, sessions, a user's groups).
+    Other,
+}
+
+impl Bucket {
+    /// The bucket of a request, from its method and (percent-encoded) path.
+    pub fn of(method: &Method, path: &str) -> Bucket {
+        let segments: Vec<&str> = path
+            .trim_start_matches('/')
+            .split('/')
+            .filter(|segment| !segment.is_empty())
+            .collect();
+        match segments.as_slice() {
+            ["api", "v1", "users"] => Bucket::Users,
+            ["api", "v1", "users", _] if method == Method::GET => Bucket::GetUser,
+            ["api", "v1", "users", _] => Bucket::UpdateUser,
+            ["api", "v1", "groups", id] if *id != "rules" => Bucket::Group,
+            ["api", "v1", "groups", ..] => Bucket::Groups,
+            ["api", "v1", "apps", _] => Bucket::App,
+            ["api", "v1", "apps", ..] => Bucket::Apps,
+            _ => Bucket::Other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    limit: u32,
+    remaining: u32,
+    resets_at: Instant,
+}
+
+/// What this process last heard of each bucket. Kept for the life of the process: a warm function starts its next
+/// invocation knowing how spent the buckets were.
+#[derive(Debug, Default)]
+pub struct Pacer {
+    windows: Mutex<HashMap<Bucket, Window>>,
+}
+
+impl Pacer {
+    /// How long to wait before sending a request to `bucket`; zero to send now. Counts the request as sent.
+    pub fn wait_before(&self, bucket: Bucket, policy: &PacingPolicy, now: Instant) -> Duration {
+        let Ok(mut windows) = self.windows.lock() else {
+            return Duration::ZERO;
+        };
+        let Some(window) = windows.get_mut(&bucket) else {
+            return Duration::ZERO;
+        };
+        if now >= window.resets_at {
+            windows.remove(&bucket);
+            return Duration::ZERO;
+        }
+        if window.remaining <= policy.floor(window.limit) {
+            return window.resets_at - now;
+        }
+        window.remaining -= 1;
+        Duration::ZERO
+    }
+
+    /// Records a response's rate-limit headers for `bucket`. A concurrency 429 (`X-Rate-Limit-Limit: 0`) says
+    /// nothing about the bucket and is ignored here (`retry.rs` handles it).
+    pub fn observe(&self, bucket: Bucket, headers: &HeaderMap, policy: &PacingPolicy) {
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.split(',').next())
+                .and_then(|value| value.trim().parse::<u32>().ok())
+        };
+        let (Some(limit), Some(remaining)) = (
+            number("x-rate-limit-limit"),
+            number("x-rate-limit-remaining"),
+        ) else {
+            return;
+        };
+        if limit == 0 {
+            return;
+        }
+        let system_now = SystemTime::now();
+        let Some(reset) = rate_limit_reset(headers, system_now, policy.time_scale) else {
+            return;
+        };
+        let resets_at = Instant::now() + reset.duration_since(system_now).unwrap_or_default();
+        if let Ok(mut windows) = self.windows.lock() {
+            let window = windows.entry(bucket).or_insert(Window {
+                limit,
+                remaining,
+                resets_at,
+            });
+            // Answers can arrive out of order: within one window the lowest count is the latest word.
+            if resets_at > window.resets_at + Duration::from_millis(500)
+                || remaining < window.remaining
+            {
+                *window = Window {
+                    limit,
+                    remaining,
+                    resets_at,
+                };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn requests_fall_in_okta_published_buckets() {
+        let cases = [
+            (Method::GET, "/api/v1/users/00u1", Bucket::GetUser),
+            (Method::GET, "/api/v1/users", Bucket::Users),
+            (Method::POST, "/api/v1/users/00u1", Bucket::UpdateUser),
+            (
+                Method::POST,
+                "/api/v1/users/00u1/lifecycle/suspend",
+                Bucket::Other,
+            ),
+            (Method::DELETE, "/api/v1/users/00u1/sessions", Bucket::Other),
+            (Method::GET, "/api/v1/users/00u1/groups", Bucket::Other),
+            (Method::GET, "/api/v1/groups", Bucket::Groups),
+            (Method::GET, "/api/v1/groups/rules", Bucket::Groups),
+            (Method::GET, "/api/v1/groups/00g1", Bucket::Group),
+            (
+                Method::PUT,
+                "/api/v1/groups/00g1/users/00u1",
+                Bucket::Groups,
+            ),
+            (Method::GET, "/api/v1/apps", Bucket::Apps),
+            (Method::GET, "/api/v1/apps/0oa1", Bucket::App),
+            (Method::DELETE, "/api/v1/apps/0oa1/users/00u1", Bucket::Apps),
+        ];
+        for (method, path, bucket) in cases {
+            assert_eq!(Bucket::of(&method, path), bucket, "{method} {path}");
+        }
+    }
+
+    fn headers(limit: u32, remaining: u32, reset_in: u64) -> HeaderMap {
+        let now = SystemTime::now();
+        let epoch = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-rate-limit-limit", HeaderValue::from(limit));
+        headers.insert("x-rate-limit-remaining", HeaderValue::from(remaining));
+        headers.insert("x-rate-limit-reset", HeaderValue::from(epoch + reset_in));
+        headers.insert(
+            "date",
+            HeaderValue::from_str(&httpdate::fmt_http_date(now)).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn a_bucket_is_left_alone_at_its_floor_until_it_resets() {
+        let policy = PacingPolicy {
+            share_percent: 80,
+            concurrent_callers: 5,
+            time_scale: 1.0,
+        };
+        // 20 % of 100 kept for others, plus one for each of this stack's 4 other callers.
+        assert_eq!(policy.floor(100), 24);
+        let pacer = Pacer::default();
+        let now = Instant::now();
+        assert_eq!(
+            pacer.wait_before(Bucket::Apps, &policy, now),
+            Duration::ZERO
+        );
+        pacer.observe(Bucket::Apps, &headers(100, 26, 30), &policy);
+        let now = Instant::now();
+        assert_eq!(
+            pacer.wait_before(Bucket::Apps, &policy, now),
+            Duration::ZERO
+        );
+        assert_eq!(
+            pacer.wait_before(Bucket::Apps, &policy, now),
+            Duration::ZERO
+        );
+        let wait = pacer.wait_before(Bucket::Apps, &policy, now);
+        assert!(
+            wait > Duration::from_secs(29) && wait <= Duration::from_secs(31),
+            "{wait:?}"
+        );
+        // Another bucket is not slowed by this one.
+        assert_eq!(
+            pacer.wait_before(Bucket::Other, &policy, now),
+            Duration::ZERO
+        );
+        // After the reset, requests go again.
+        assert_eq!(
+            pacer.wait_before(Bucket::Apps, &policy, now + Duration::from_secs(32)),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn a_concurrency_429_and_a_stale_answer_do_not_move_the_window() {
+        let policy = PacingPolicy::default();
+        let pacer = Pacer::default();
+        pacer.observe(Bucket::Other, &headers(0, 0, 1), &policy);
+        assert_eq!(
+            pacer.wait_before(Bucket::Other, &policy, Instant::now()),
+            Duration::ZERO
+        );
+        pacer.observe(Bucket::Other, &headers(10, 1, 30), &policy);
+        pacer.observe(Bucket::Other, &headers(10, 5, 30), &policy);
+        // The one request left goes; the next waits for the reset.
+        assert_eq!(
+            pacer.wait_before(Bucket::Other, &policy, Instant::now()),
+            Duration::ZERO
+        );
+        assert!(
+            pacer.wait_before(Bucket::Other, &policy, Instant::now()) > Duration::from_secs(20)
+        );
+    }
+
+    #[test]
+    fn a_time_scaled_clock_shortens_the_wait() {
+        let policy = PacingPolicy {
+            time_scale: 20.0,
+            ..PacingPolicy::default()
+        };
+        let pacer = Pacer::default();
+        pacer.observe(Bucket::Other, &headers(10, 0, 59), &policy);
+        let wait = pacer.wait_before(Bucket::Other, &policy, Instant::now());
+        // (59 + 1) s of Okta's clock at 20× is 3 s of ours.
+        assert!(
+            wait > Duration::from_millis(2800) && wait <= Duration::from_secs(3),
+            "{wait:?}"
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! Okta's limits as a shared budget: several function processes (one client each, as Lambda runs them) against the
+//! simulator enforcing Okta's limits on a fast clock. They must finish without a single 429, no faster than the
+//! bucket allows, and a request the pacer holds back past the deadline must never reach Okta.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use okta_lifecycle::config::OktaConfig;
+use okta_lifecycle::connection::Connection;
+use okta_lifecycle::okta::OktaClient;
+use okta_lifecycle::okta::pacing::PacingPolicy;
+use okta_lifecycle::okta::retry::RetryPolicy;
+use okta_lifecycle::{Action, ErrorKind};
+use okta_lifecycle_tests::{TOKEN, run_within, start_sim, test_policy};
+use okta_sim::{Family, LimitsConfig, Seed, Simulator};
+use serde_json::json;
+
+/// Okta's minute lasts one of our seconds.
+const TIME_SCALE: f64 = 60.0;
+/// The bucket of `GET /api/v1/users/{id}`, shrunk so that a test crosses several windows quickly.
+const LIMIT: u32 = 40;
+const WORKERS: u32 = 6;
+
+fn worker_client(sim: &Simulator) -> OktaClient {
+    let config = OktaConfig::new(&sim.url(), TOKEN.to_owned().into(), &[]).unwrap();
+    let policy = RetryPolicy {
+        pacing: PacingPolicy {
+            share_percent: 100,
+            concurrent_callers: WORKERS,
+            time_scale: TIME_SCALE,
+        },
+        ..test_policy()
+    };
+    OktaClient::with_policy(Connection::fixed(config), policy).unwrap()
+}
+
+async fn org(background_load: f64) -> (Simulator, Vec<String>) {
+    let mut seed = Seed::empty();
+    let users: Vec<String> = (0..30)
+        .map(|i| seed.user(&format!("user{i}@acme.example"), "ACTIVE"))
+        .collect();
+    let sim = start_sim(seed).await;
+    sim.set_okta_limits(Some(LimitsConfig {
+        time_scale: TIME_SCALE,
+        background_load,
+        latency_ms: 2,
+        overrides: [(Family::GetUser.name().to_string(), LIMIT)].into(),
+        ..LimitsConfig::default()
+    }));
+    (sim, users)
+}
+
+/// `requests` reads of users by id spread over `WORKERS` processes; returns the elapsed time.
+async fn read_users(sim: &Simulator, users: &[String], requests: usize) -> Duration {
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..WORKERS as usize {
+        let client = worker_client(sim);
+        let mine: Vec<String> = users
+            .iter()
+            .cycle()
+            .skip(worker)
+            .step_by(WORKERS as usize)
+            .take(requests / WORKERS as usize)
+            .cloned()
+            .collect();
+        tasks.spawn(async move {
+            for user in mine {
+                run_within(
+                    &client,
+                    Action::GetUser,
+                    json!({ "user": user }),
+                    Duration::from_secs(20),
+                )
+                .await
+                .expect("no item fails");
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    started.elapsed()
+}
+
+fn report(sim: &Simulator) -> serde_json::Value {
+    sim.okta_limits_report().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_share_a_bucket_without_a_429_and_no_faster_than_it_allows() {
+    let (sim, users) = org(0.0).await;
+    let requests = 132;
+    let elapsed = read_users(&sim, &users, requests).await;
+    let report = report(&sim);
+    assert_eq!(report["rateLimited"], 0, "{report}");
+    assert_eq!(report["concurrencyLimited"], 0, "{report}");
+    assert!(report["peakConcurrentRequests"].as_u64().unwrap() <= u64::from(WORKERS));
+    // 132 requests at 40 a window need at least three full windows after the first (three seconds here).
+    assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
+    // ... and, with the reset's one-second margin on Okta's clock, not much more than four windows.
+    assert!(elapsed < Duration::from_secs(6), "{elapsed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_integration_using_half_the_budget_fails_no_item() {
+    let (sim, users) = org(0.5).await;
+    // Every read must succeed (`read_users` panics otherwise): a 429 is absorbed by waiting for the reset.
+    read_users(&sim, &users, 60).await;
+    let report = report(&sim);
+    // The other integration's requests are invisible until the next answer, so a 429 can still happen when it
+    // takes the last requests of a window between a worker's look and its send; it stays rare.
+    assert!(report["rateLimited"].as_u64().unwrap() <= 3, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_held_back_past_the_deadline_never_reaches_okta() {
+    let (sim, users) = org(0.0).await;
+    let client = worker_client(&sim);
+    for user in users.iter().cycle().take((LIMIT - WORKERS + 1) as usize) {
+        run_within(
+            &client,
+            Action::GetUser,
+            json!({"user": user}),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    }
+    let sent = sim.total_calls();
+    // The bucket is down to the reserve kept for the other workers; the next read would wait past this deadline.
+    let error = run_within(
+        &client,
+        Action::GetUser,
+        json!({"user": users[0]}),
+        Duration::from_millis(300),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::OktaRateLimited);
+    assert!(error.retry_at.is_some());
+    assert_eq!(sim.total_calls(), sent, "the held-back request was sent");
+    assert_eq!(report(&sim)["rateLimited"], 0);
+}
