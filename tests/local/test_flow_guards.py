@@ -73,7 +73,7 @@ def test_onboarding_from_an_access_profile(clean):
     env = clean
     profiles = json.loads((env.template.parent / "infra" / "access-profiles.json").read_text())
     jane = "jane.doe@acme.example"
-    status, out = run(env, "onboarding", ev(user=jane, accessProfile="engineering", sendEmail=False))
+    status, out = run(env, "onboarding", ev(user=jane, accessProfile="engineering"))
     assert status == "SUCCEEDED", out
     st = env.sim_state()
     assert env.sim.groups_of(jane, st) == {"Everyone", *profiles["engineering"]["groups"]}

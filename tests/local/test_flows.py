@@ -71,7 +71,7 @@ def test_onboarding_history_holds_no_link_or_password(fresh):
     """A flow asking Okta not to email (sendEmail: false) would put the activation link and the reset link into
     the execution history, readable for 90 days: the functions refuse, even with OKTA_ALLOW_CREDENTIAL_RETURN on."""
     env = fresh
-    execution = env.start_flow("onboarding", {**ONBOARD_JANE, "sendEmail": False, "password": "reset"})
+    execution = env.start_flow("onboarding", event({**ONBOARD_JANE, "sendEmail": False, "password": "reset"}))
     status, out = env.wait(execution)
     history = json.dumps(env.history(execution), default=str)
     for key in CREDENTIAL_KEYS:
@@ -213,7 +213,9 @@ def test_offboarding_300_apps_and_300_groups_fits_the_state_limit(env, tmp_path)
     leaver = "big.leaver@acme.example"
     seed = {
         "users": [{"login": leaver, "status": "ACTIVE"}],
-        "groups": [{"name": f"Team {n:03}", "members": [leaver]} for n in range(300)],
+        # The harness's OKTA_PROTECTED_GROUPS names Break Glass: an org without it is a configuration error.
+        "groups": [{"name": f"Team {n:03}", "members": [leaver]} for n in range(300)]
+        + [{"name": "Break Glass", "members": []}],
         "apps": [{"label": f"App {n:03}", "name": "bookmark", "users": [leaver]} for n in range(300)],
     }
     big = tmp_path / "big-org.json"
@@ -222,7 +224,7 @@ def test_offboarding_300_apps_and_300_groups_fits_the_state_limit(env, tmp_path)
     env.sim.seed = big
     env.sim.restart()
     try:
-        execution = env.start_flow("offboarding", {"user": leaver})
+        execution = env.start_flow("offboarding", event({"user": leaver}))
         status, out = env.wait(execution, 1800)
         assert status == "SUCCEEDED", str(out)[:2000]
         assert sum(1 for g in out["groups"] if g["outcome"] == "changed") == 300
