@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 
 use okta_lifecycle::Action;
+use okta_lifecycle::guard::Guardrails;
 use okta_lifecycle_tests::{Form, client_with, repo_path, run, sample_org, start_sim};
 use okta_sim::ROUTES;
 use serde_json::Value;
@@ -67,7 +68,11 @@ async fn each_function_asks_for_exactly_the_scopes_its_requests_need() {
     let mut failures = Vec::new();
     for action in Action::ALL {
         let sim = start_sim(sample_org()).await;
-        let client = client_with(&sim, Form::ServiceAppDpop);
+        // Guarded as deployed, with a protected group named (resolved by name once per container).
+        let client = client_with(&sim, Form::ServiceAppDpop).with_guardrails(Guardrails {
+            protected_groups: vec!["Break Glass".to_owned()],
+            ..Guardrails::default()
+        });
         for input in inputs(action) {
             // Refusals (not applicable, not found) are expected for many pairs; the requests are what count.
             let _ = run(&client, action, input).await;

@@ -83,14 +83,19 @@ impl Action {
             | Action::ResetPassword
             | Action::SuspendUser
             | Action::UnsuspendUser
-            | Action::UnlockUser => &["okta.users.manage", "okta.roles.read"],
+            // The guardrails read role assignments (okta.roles.read) and resolve OKTA_PROTECTED_GROUPS given by
+            // name once per container (okta.groups.read) before any change.
+            | Action::UnlockUser => &["okta.users.manage", "okta.groups.read", "okta.roles.read"],
             Action::GetUser => &["okta.users.read", "okta.groups.read", "okta.apps.read"],
             Action::AddUserToGroup | Action::RemoveUserFromGroup => {
                 &["okta.users.read", "okta.groups.manage", "okta.roles.read"]
             }
-            Action::AssignAppToUser | Action::RevokeAppFromUser => {
-                &["okta.users.read", "okta.apps.manage", "okta.roles.read"]
-            }
+            Action::AssignAppToUser | Action::RevokeAppFromUser => &[
+                "okta.users.read",
+                "okta.groups.read",
+                "okta.apps.manage",
+                "okta.roles.read",
+            ],
         }
     }
 
