@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from localaws import LocalAws  # noqa: E402
+from localaws import REPO, LocalAws  # noqa: E402
 
 NEW_HIRE = {
     "user": "jane.doe@acme.example",
@@ -106,8 +106,14 @@ def check(state: dict, onboarding: tuple[str, dict], offboarding: tuple[str, dic
         members = next((g.get("members", []) for g in groups if g.get("name") == name), [])
         if jane["id"] not in members:
             problems.append(f"jane is not in {name}")
+    # Offboarding keeps the groups an active group rule fills (a removal would put sam on the rule's exception list);
+    # the sample org's rules are read from the seed, not from the flow's own report.
+    seed = json.loads((REPO / "tests" / "okta-sim" / "sample-org.json").read_text())
+    rule_managed = {name for rule in seed.get("groupRules", []) if rule.get("status", "ACTIVE") == "ACTIVE"
+                    for name in rule.get("groups", [])}
     for group in groups:
-        if group.get("type") == "OKTA_GROUP" and sam["id"] in group.get("members", []):
+        if (group.get("type") == "OKTA_GROUP" and sam["id"] in group.get("members", [])
+                and group.get("name") not in rule_managed):
             problems.append(f"sam is still in {group.get('name')}")
     return problems
 
