@@ -282,11 +282,14 @@ fn fuzz_run() {
         if let Err(why) = result {
             failed += 1;
             if failures.len() < 20 {
-                failures.push(format!(
+                let failure = format!(
                     "FUZZ_SEED={event_seed} FUZZ_EVENTS=1 ({} {shape:?}): {why}\nevent: {}",
                     action.name(),
                     truncated(&generated.text, 1000)
-                ));
+                );
+                // Printed at once too: a long run's first failure is worth reading before the run ends.
+                eprintln!("fuzz failure: {failure}");
+                failures.push(failure);
             }
         }
         if ran.is_multiple_of(100_000) {

@@ -2,6 +2,7 @@
 //! only its own fields, so that a typo is an `Input.Invalid` naming the field instead of being silently ignored.
 
 use serde_json::{Map, Value};
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use super::Action;
 use crate::error::{Error, Result};
@@ -13,6 +14,19 @@ const MAX_NAME_LEN: usize = 1024;
 const MAX_APP_USER_NAME_LEN: usize = 100;
 /// Upper bound on an app profile's JSON size.
 const MAX_PROFILE_BYTES: usize = 16 * 1024;
+
+/// Invisible characters that make two different names look alike, or reorder the text of a log line or a console
+/// (bidi overrides and isolates, zero-width spaces, byte-order marks, line and paragraph separators): in an event
+/// naming whom to change they are a forgery or a paste accident, never needed. Zero-width joiner and non-joiner are
+/// kept: Persian, Indic scripts and emoji sequences need them (as RFC 8264's identifier class allows).
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c.general_category(),
+        GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    ) && !matches!(c, '\u{200C}' | '\u{200D}')
+}
 
 /// The JSON type a field must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +187,15 @@ impl Input {
             if trimmed.chars().any(char::is_control) {
                 return Err(Error::input(name, "contains control characters"));
             }
+            if let Some(invisible) = trimmed.chars().find(|c| is_invisible_format(*c)) {
+                return Err(Error::input(
+                    name,
+                    format!(
+                        "contains the invisible character U+{:04X}; type the name without it",
+                        u32::from(invisible)
+                    ),
+                ));
+            }
             Ok(Some(trimmed.to_owned()))
         };
         let flag = |name: &str| object.get(name).and_then(Value::as_bool);
@@ -319,6 +342,47 @@ mod tests {
         let error =
             Input::parse(Action::SuspendUser, &json!({"user": "a", "group": "Sales"})).unwrap_err();
         assert_eq!(error.field.as_deref(), Some("group"));
+    }
+
+    #[test]
+    fn invisible_characters_are_refused_naming_field_and_code_point() {
+        let cases = [
+            ("user", "pat\u{202E}moc.elpmaxe@", "U+202E"),
+            ("user", "\u{200B}pat@example.com", "U+200B"),
+            ("user", "pat@example.com\u{FEFF}", "U+FEFF"),
+            ("requestedBy", "hr\u{2066}admin\u{2069}", "U+2066"),
+            ("executionId", "run\u{2028}forged line", "U+2028"),
+        ];
+        for (field, value, code_point) in cases {
+            let error = Input::parse(Action::SuspendUser, &json!({"user": "a@b.c", field: value}))
+                .unwrap_err();
+            assert_eq!(error.field.as_deref(), Some(field), "{value:?}");
+            assert!(error.message.contains(code_point), "{}", error.message);
+            assert!(!error.message.contains(value), "echoes the input");
+        }
+        let error = Input::parse(
+            Action::AddUserToGroup,
+            &json!({"user": "a@b.c", "group": "Admins\u{200E}"}),
+        )
+        .unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("group"));
+    }
+
+    #[test]
+    fn joiners_that_scripts_and_emoji_need_are_kept() {
+        for group in [
+            "\u{0645}\u{06CC}\u{200C}\u{062E}\u{0648}\u{0627}\u{0647}\u{0645}",
+            "Team \u{1F469}\u{200D}\u{1F4BB}",
+            "Ventes Île-de-France",
+            "営業部",
+        ] {
+            let input = Input::parse(
+                Action::AddUserToGroup,
+                &json!({"user": "a@b.c", "group": group}),
+            )
+            .unwrap();
+            assert_eq!(input.group.as_deref(), Some(group));
+        }
     }
 
     #[test]
