@@ -291,7 +291,7 @@ fn fuzz_run() {
         ran += 1;
         let result = runtime.block_on(check(&sim, &client, &logs, &generated));
         *outcomes
-            .entry(result.as_ref().map_or("failure", |outcome| *outcome))
+            .entry(result.clone().unwrap_or_else(|_| "failure".to_owned()))
             .or_insert(0u64) += 1;
         if let Err(why) = result {
             failed += 1;
