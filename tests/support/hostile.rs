@@ -626,10 +626,31 @@ pub async fn check(
     logs: &Capture,
     generated: &Generated,
 ) -> std::result::Result<String, String> {
+    check_within(sim, client, logs, generated, None).await
+}
+
+/// `check` with the Lambda deadline `budget` from now (`None`: the handler's default budget, as for a context
+/// without a deadline).
+pub async fn check_within(
+    sim: &Simulator,
+    client: &OktaClient,
+    logs: &Capture,
+    generated: &Generated,
+    budget: Option<std::time::Duration>,
+) -> std::result::Result<String, String> {
     sim.reset_counters();
     logs.take();
     let action = generated.action;
-    let event = LambdaEvent::new(Event::from_json(&generated.text), Context::default());
+    let mut context = Context::default();
+    if let Some(budget) = budget {
+        let deadline = std::time::SystemTime::now() + budget;
+        context.deadline = deadline
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+            });
+    }
+    let event = LambdaEvent::new(Event::from_json(&generated.text), context);
     let result = lambda::handle(action, Ok(client), event).await;
     let requests = sim.requests();
     let log = logs.take();
