@@ -143,3 +143,59 @@ async fn a_request_held_back_past_the_deadline_never_reaches_okta() {
     assert_eq!(sim.total_calls(), sent, "the held-back request was sent");
     assert_eq!(report(&sim)["rateLimited"], 0);
 }
+
+/// Fairness: each worker's calls have a deadline much shorter than Okta's window (as a Lambda's 30 s against Okta's
+/// minute). Were the bucket spent in the first moments of each window, every call that came later would have to
+/// wait for the reset, past its deadline, and give up (`Okta.RateLimited`), window after window: an item could lose
+/// that race every time. Spread over the window, every call gets its turn within its deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_with_a_deadline_shorter_than_the_window_all_get_their_turn() {
+    let (sim, users) = org(0.0).await;
+    let gave_up = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..WORKERS as usize {
+        let client = worker_client(&sim);
+        let gave_up = gave_up.clone();
+        let mine: Vec<String> = users
+            .iter()
+            .cycle()
+            .skip(worker)
+            .step_by(WORKERS as usize)
+            .take(20)
+            .cloned()
+            .collect();
+        tasks.spawn(async move {
+            for user in mine {
+                // test_policy keeps 200 ms of margin and 200 ms for the request: waits of up to 300 ms fit, a
+                // third of the one-second window.
+                loop {
+                    match run_within(
+                        &client,
+                        Action::GetUser,
+                        json!({ "user": user }),
+                        Duration::from_millis(700),
+                    )
+                    .await
+                    {
+                        Ok(_) => break,
+                        Err(error) if error.kind == ErrorKind::OktaRateLimited => {
+                            gave_up.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        Err(error) => panic!("{error:?}"),
+                    }
+                }
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let report = report(&sim);
+    assert_eq!(report["rateLimited"], 0, "{report}");
+    assert_eq!(
+        gave_up.load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "calls gave up waiting for their turn"
+    );
+}

@@ -3,11 +3,19 @@
 //! Okta's limits are org-wide, per endpoint family ("bucket") per minute, shared with every other integration of the
 //! org (okta-api-notes.md section 5). Each response says how much of its bucket is left (`X-Rate-Limit-Remaining`)
 //! and when the window ends (`X-Rate-Limit-Reset`). A process remembers the last word per bucket and, before the
-//! next request to that bucket, waits for the reset when what is left is no more than what it must leave alone:
-//! the head-room for the org's other integrations (`100 − share` percent of the limit) plus one request for each
-//! caller of this stack that may be sending at the same moment (a worker's view is at most one request of each other
-//! worker old, so that many requests are kept in reserve). Retry decisions stay in `retry.rs`; the request loop asks
-//! this module before each attempt and tells it each answer.
+//! next request to that bucket:
+//! - keeps a reserve alone: what the org's other integrations may still use this window at an even pace
+//!   (`100 − share` percent of the limit, in proportion to the time left to the reset) plus one request for each
+//!   other caller of this stack that may be sending at the same moment (a worker's view is at most one request of
+//!   each other worker old);
+//! - spreads what is above the reserve over the time left to the reset, among the callers of this stack that are
+//!   sending (estimated from how much the bucket fell between two of this process's answers, at most the
+//!   configured number). Without it the callers spend a window in its first seconds and every caller that comes
+//!   later waits for the reset, or gives up when the reset is past its deadline: an item can lose that race after
+//!   every reset. Spread, each caller gets its turn every few seconds, whenever it comes.
+//!
+//! Retry decisions stay in `retry.rs`; the request loop asks this module before each attempt and tells it each
+//! answer.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -24,7 +32,8 @@ pub struct PacingPolicy {
     /// Percent of each bucket's limit this stack may use; the rest is left to the org's other integrations.
     pub share_percent: u32,
     /// Callers of this stack that may call Okta at the same moment (the bulk flow's concurrency and the flows'
-    /// own Maps): one request is kept in reserve for each of the others.
+    /// own Maps): one request is kept in reserve for each of the others, and the budget is spread among at most
+    /// this many.
     pub concurrent_callers: u32,
     /// How much faster than ours Okta's clock runs: 1 against Okta; more only against the simulator's time-scaled
     /// minutes (refused for any org URL other than loopback).
@@ -42,11 +51,22 @@ impl Default for PacingPolicy {
 }
 
 impl PacingPolicy {
-    /// The remaining count at or below which a bucket is left alone until it resets.
-    pub fn floor(&self, limit: u32) -> u32 {
-        let kept = u64::from(limit) * u64::from(100 - self.share_percent.min(100));
-        let kept = u32::try_from(kept.div_ceil(100)).unwrap_or(u32::MAX);
+    /// Okta's rate-limit window (one minute of Okta's clock), in ours.
+    pub fn window(&self) -> Duration {
+        Duration::from_secs(60).div_f64(self.time_scale.max(1.0))
+    }
+
+    /// The remaining count at or below which a bucket is left alone, `time_left` before its reset: the part of the
+    /// other integrations' share they may still use at an even pace, plus one request per other caller of ours.
+    pub fn reserve(&self, limit: u32, time_left: Duration) -> u32 {
+        let others = f64::from(limit) * f64::from(100 - self.share_percent.min(100)) / 100.0;
+        let fraction = (time_left.as_secs_f64() / self.window().as_secs_f64()).min(1.0);
+        let kept = (others * fraction).ceil() as u32;
         kept.saturating_add(self.concurrent_callers.saturating_sub(1))
+    }
+
+    fn callers(&self) -> f64 {
+        f64::from(self.concurrent_callers.max(1))
     }
 }
 
@@ -96,8 +116,16 @@ impl Bucket {
 #[derive(Debug, Clone, Copy)]
 struct Window {
     limit: u32,
+    /// The last answer's count less the requests this process sent since.
     remaining: u32,
     resets_at: Instant,
+    /// The last answer's count and the requests this process sent after it: how much the bucket fell between two
+    /// answers, per request of ours, is how many callers are sending.
+    answered: u32,
+    sent_since_answer: u32,
+    /// Callers sending in this window, estimated; the configured number until two answers tell.
+    callers: Option<f64>,
+    last_sent: Option<Instant>,
 }
 
 /// What this process last heard of each bucket. Kept for the life of the process: a warm function starts its next
@@ -108,7 +136,8 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// How long to wait before sending a request to `bucket`; zero to send now. Counts the request as sent.
+    /// How long to wait before sending a request to `bucket`; zero to send now (the request is then counted as
+    /// sent). After a wait, ask again.
     pub fn wait_before(&self, bucket: Bucket, policy: &PacingPolicy, now: Instant) -> Duration {
         let Ok(mut windows) = self.windows.lock() else {
             return Duration::ZERO;
@@ -120,10 +149,31 @@ impl Pacer {
             windows.remove(&bucket);
             return Duration::ZERO;
         }
-        if window.remaining <= policy.floor(window.limit) {
-            return window.resets_at - now;
+        let time_left = window.resets_at - now;
+        let reserve = policy.reserve(window.limit, time_left);
+        if window.remaining <= reserve {
+            // The others' part of the reserve shrinks as the window passes; ours only at the reset.
+            let short = f64::from(reserve - window.remaining + 1);
+            let others_per_window =
+                f64::from(window.limit) * f64::from(100 - policy.share_percent.min(100)) / 100.0;
+            let until_enough = if others_per_window > 0.0 {
+                policy.window().mul_f64(short / others_per_window)
+            } else {
+                time_left
+            };
+            return until_enough.min(time_left).max(Duration::from_millis(1));
+        }
+        let above = f64::from(window.remaining - reserve);
+        let callers = window.callers.unwrap_or_else(|| policy.callers());
+        let interval = time_left.mul_f64(callers / above).min(time_left);
+        if let Some(last) = window.last_sent
+            && now < last + interval
+        {
+            return last + interval - now;
         }
         window.remaining -= 1;
+        window.sent_since_answer += 1;
+        window.last_sent = Some(now);
         Duration::ZERO
     }
 
@@ -150,23 +200,33 @@ impl Pacer {
         let Some(reset) = rate_limit_reset(headers, system_now, policy.time_scale) else {
             return;
         };
-        let resets_at = Instant::now() + reset.duration_since(system_now).unwrap_or_default();
-        if let Ok(mut windows) = self.windows.lock() {
-            let window = windows.entry(bucket).or_insert(Window {
-                limit,
-                remaining,
-                resets_at,
-            });
+        let now = Instant::now();
+        let resets_at = now + reset.duration_since(system_now).unwrap_or_default();
+        let Ok(mut windows) = self.windows.lock() else {
+            return;
+        };
+        let fresh = Window {
+            limit,
+            remaining,
+            resets_at,
+            answered: remaining,
+            sent_since_answer: 0,
+            callers: None,
+            last_sent: Some(now),
+        };
+        let window = windows.entry(bucket).or_insert(fresh);
+        if resets_at > window.resets_at + Duration::from_millis(500) {
+            *window = fresh;
+        } else if remaining <= window.remaining {
             // Answers can arrive out of order: within one window the lowest count is the latest word.
-            if resets_at > window.resets_at + Duration::from_millis(500)
-                || remaining < window.remaining
-            {
-                *window = Window {
-                    limit,
-                    remaining,
-                    resets_at,
-                };
+            if window.sent_since_answer > 0 && remaining < window.answered {
+                let fell = f64::from(window.answered - remaining);
+                let per_request = fell / f64::from(window.sent_since_answer);
+                window.callers = Some(per_request.clamp(1.0, policy.callers()));
             }
+            window.remaining = remaining;
+            window.answered = remaining;
+            window.sent_since_answer = 0;
         }
     }
 }
@@ -222,31 +282,40 @@ mod tests {
     }
 
     #[test]
-    fn a_bucket_is_left_alone_at_its_floor_until_it_resets() {
+    fn the_reserve_keeps_the_others_share_of_the_time_left_and_one_request_per_other_caller() {
         let policy = PacingPolicy {
             share_percent: 80,
             concurrent_callers: 5,
             time_scale: 1.0,
         };
-        // 20 % of 100 kept for others, plus one for each of this stack's 4 other callers.
-        assert_eq!(policy.floor(100), 24);
+        // 20 % of 100 for the others' whole minute, plus one for each of this stack's 4 other callers.
+        assert_eq!(policy.reserve(100, Duration::from_secs(60)), 24);
+        assert_eq!(policy.reserve(100, Duration::from_secs(90)), 24);
+        // Half the minute left: the others may still use half their share at an even pace.
+        assert_eq!(policy.reserve(100, Duration::from_secs(30)), 14);
+        assert_eq!(policy.reserve(100, Duration::ZERO), 4);
+        let all = PacingPolicy {
+            concurrent_callers: 5,
+            ..PacingPolicy::default()
+        };
+        assert_eq!(all.reserve(100, Duration::from_secs(60)), 4);
+    }
+
+    #[test]
+    fn a_bucket_is_left_alone_at_its_reserve_until_it_resets() {
+        let policy = PacingPolicy {
+            share_percent: 100,
+            concurrent_callers: 5,
+            time_scale: 1.0,
+        };
         let pacer = Pacer::default();
         let now = Instant::now();
         assert_eq!(
             pacer.wait_before(Bucket::Apps, &policy, now),
             Duration::ZERO
         );
-        pacer.observe(Bucket::Apps, &headers(100, 26, 30), &policy);
-        let now = Instant::now();
-        assert_eq!(
-            pacer.wait_before(Bucket::Apps, &policy, now),
-            Duration::ZERO
-        );
-        assert_eq!(
-            pacer.wait_before(Bucket::Apps, &policy, now),
-            Duration::ZERO
-        );
-        let wait = pacer.wait_before(Bucket::Apps, &policy, now);
+        pacer.observe(Bucket::Apps, &headers(100, 4, 30), &policy);
+        let wait = pacer.wait_before(Bucket::Apps, &policy, Instant::now());
         assert!(
             wait > Duration::from_secs(29) && wait <= Duration::from_secs(31),
             "{wait:?}"
@@ -264,6 +333,62 @@ mod tests {
     }
 
     #[test]
+    fn what_is_above_the_reserve_is_spread_over_the_time_left_among_the_callers() {
+        let policy = PacingPolicy {
+            share_percent: 100,
+            concurrent_callers: 4,
+            time_scale: 1.0,
+        };
+        let pacer = Pacer::default();
+        // 43 left, 3 kept for the other callers: 40 for 4 callers over 40 s, one request of ours every 4 s.
+        pacer.observe(Bucket::Apps, &headers(100, 43, 39), &policy);
+        let answered = Instant::now();
+        let wait = pacer.wait_before(Bucket::Apps, &policy, answered);
+        assert!(
+            wait > Duration::from_millis(3800) && wait <= Duration::from_millis(4100),
+            "{wait:?}"
+        );
+        // Its turn comes: it goes, and the next one waits again.
+        assert_eq!(
+            pacer.wait_before(Bucket::Apps, &policy, answered + wait),
+            Duration::ZERO
+        );
+        assert!(pacer.wait_before(Bucket::Apps, &policy, answered + wait) > Duration::from_secs(3));
+        // The bucket fell by one, our own request: this process is the only caller, and gets the whole spread.
+        pacer.observe(Bucket::Apps, &headers(100, 42, 35), &policy);
+        let wait = pacer.wait_before(Bucket::Apps, &policy, answered + wait);
+        // 39 above the reserve over the 36 s left.
+        assert!(
+            wait > Duration::from_millis(850) && wait <= Duration::from_millis(950),
+            "{wait:?}"
+        );
+    }
+
+    #[test]
+    fn callers_are_counted_from_how_fast_the_bucket_falls() {
+        let policy = PacingPolicy {
+            share_percent: 100,
+            concurrent_callers: 8,
+            time_scale: 1.0,
+        };
+        let pacer = Pacer::default();
+        pacer.observe(Bucket::Apps, &headers(100, 90, 59), &policy);
+        let later = Instant::now() + Duration::from_secs(10);
+        assert_eq!(
+            pacer.wait_before(Bucket::Apps, &policy, later),
+            Duration::ZERO
+        );
+        // Five requests of others besides ours: six callers, not the eight configured.
+        pacer.observe(Bucket::Apps, &headers(100, 84, 49), &policy);
+        let wait = pacer.wait_before(Bucket::Apps, &policy, later);
+        // (84 − 7) above the reserve for 6 callers over the 50 s left after our request: one every 3.9 s.
+        assert!(
+            wait > Duration::from_millis(3750) && wait <= Duration::from_millis(4000),
+            "{wait:?}"
+        );
+    }
+
+    #[test]
     fn a_concurrency_429_and_a_stale_answer_do_not_move_the_window() {
         let policy = PacingPolicy::default();
         let pacer = Pacer::default();
@@ -274,14 +399,13 @@ mod tests {
         );
         pacer.observe(Bucket::Other, &headers(10, 1, 30), &policy);
         pacer.observe(Bucket::Other, &headers(10, 5, 30), &policy);
-        // The one request left goes; the next waits for the reset.
-        assert_eq!(
-            pacer.wait_before(Bucket::Other, &policy, Instant::now()),
-            Duration::ZERO
-        );
-        assert!(
-            pacer.wait_before(Bucket::Other, &policy, Instant::now()) > Duration::from_secs(20)
-        );
+        // The one request left is spread over the 31 s to the reset (5 left would be one every 6 s) ...
+        let now = Instant::now();
+        let wait = pacer.wait_before(Bucket::Other, &policy, now);
+        assert!(wait > Duration::from_secs(29), "{wait:?}");
+        // ... so half-way there it still waits (with 5 it would have gone after 16 s / 5).
+        let wait = pacer.wait_before(Bucket::Other, &policy, now + Duration::from_secs(15));
+        assert!(!wait.is_zero());
     }
 
     #[test]
