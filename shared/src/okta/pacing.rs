@@ -8,11 +8,12 @@
 //!   (`100 − share` percent of the limit, in proportion to the time left to the reset) plus one request for each
 //!   other caller of this stack that may be sending at the same moment (a worker's view is at most one request of
 //!   each other worker old);
-//! - spreads what is above the reserve over the time left to the reset, among the callers of this stack that are
-//!   sending (estimated from how much the bucket fell between two of this process's answers, at most the
-//!   configured number). Without it the callers spend a window in its first seconds and every caller that comes
-//!   later waits for the reset, or gives up when the reset is past its deadline: an item can lose that race after
-//!   every reset. Spread, each caller gets its turn every few seconds, whenever it comes.
+//! - keeps an even pace: the bucket may fall no faster than the whole limit spread over Okta's minute would make it
+//!   (give or take one request per caller), so what is left is spread over the time to the reset. Without it the
+//!   callers spend a window in its first seconds and every caller that comes later waits for the reset, or gives
+//!   up when the reset is past its deadline: an item can lose that race after every reset. At an even pace a
+//!   caller waits a fraction of a second for the line to pass, whenever it comes. When the org's other
+//!   integrations use their share at an even pace too, this stack's part of the line is its share.
 //!
 //! Retry decisions stay in `retry.rs`; the request loop asks this module before each attempt and tells it each
 //! answer.
@@ -65,9 +66,6 @@ impl PacingPolicy {
         kept.saturating_add(self.concurrent_callers.saturating_sub(1))
     }
 
-    fn callers(&self) -> f64 {
-        f64::from(self.concurrent_callers.max(1))
-    }
 }
 
 /// Okta's endpoint families, from the published management limits (okta-api-notes.md section 5.2). The table names
@@ -119,13 +117,6 @@ struct Window {
     /// The last answer's count less the requests this process sent since.
     remaining: u32,
     resets_at: Instant,
-    /// The last answer's count and the requests this process sent after it: how much the bucket fell between two
-    /// answers, per request of ours, is how many callers are sending.
-    answered: u32,
-    sent_since_answer: u32,
-    /// Callers sending in this window, estimated; the configured number until two answers tell.
-    callers: Option<f64>,
-    last_sent: Option<Instant>,
 }
 
 /// What this process last heard of each bucket. Kept for the life of the process: a warm function starts its next
@@ -163,17 +154,20 @@ impl Pacer {
             };
             return until_enough.min(time_left).max(Duration::from_millis(1));
         }
-        let above = f64::from(window.remaining - reserve);
-        let callers = window.callers.unwrap_or_else(|| policy.callers());
-        let interval = time_left.mul_f64(callers / above).min(time_left);
-        if let Some(last) = window.last_sent
-            && now < last + interval
-        {
-            return last + interval - now;
+        // Even pace: the bucket falls no faster than the whole limit over the window would make it (each caller at
+        // most one request ahead), so what is left is spread over the time to the reset.
+        let window_length = policy.window().as_secs_f64();
+        let per_second = f64::from(window.limit) / window_length;
+        // The line ends the window at our callers' reserve, where the rule above takes over.
+        let kept = f64::from(policy.concurrent_callers.saturating_sub(1));
+        let per_second = (f64::from(window.limit) - kept).max(0.0) / window_length;
+        let line = kept + per_second * time_left.as_secs_f64();
+        let left = f64::from(window.remaining);
+        if left < line {
+            let wait = Duration::from_secs_f64((line - left) / per_second.max(f64::MIN_POSITIVE));
+            return wait.min(time_left).max(Duration::from_millis(1));
         }
         window.remaining -= 1;
-        window.sent_since_answer += 1;
-        window.last_sent = Some(now);
         Duration::ZERO
     }
 
@@ -209,24 +203,11 @@ impl Pacer {
             limit,
             remaining,
             resets_at,
-            answered: remaining,
-            sent_since_answer: 0,
-            callers: None,
-            last_sent: Some(now),
         };
         let window = windows.entry(bucket).or_insert(fresh);
-        if resets_at > window.resets_at + Duration::from_millis(500) {
+        // Answers can arrive out of order: within one window the lowest count is the latest word.
+        if resets_at > window.resets_at + Duration::from_millis(500) || remaining < window.remaining {
             *window = fresh;
-        } else if remaining <= window.remaining {
-            // Answers can arrive out of order: within one window the lowest count is the latest word.
-            if window.sent_since_answer > 0 && remaining < window.answered {
-                let fell = f64::from(window.answered - remaining);
-                let per_request = fell / f64::from(window.sent_since_answer);
-                window.callers = Some(per_request.clamp(1.0, policy.callers()));
-            }
-            window.remaining = remaining;
-            window.answered = remaining;
-            window.sent_since_answer = 0;
         }
     }
 }
@@ -333,57 +314,46 @@ mod tests {
     }
 
     #[test]
-    fn what_is_above_the_reserve_is_spread_over_the_time_left_among_the_callers() {
+    fn the_bucket_falls_at_an_even_pace_over_the_window() {
         let policy = PacingPolicy {
             share_percent: 100,
             concurrent_callers: 4,
             time_scale: 1.0,
         };
         let pacer = Pacer::default();
-        // 43 left, 3 kept for the other callers: 40 for 4 callers over 40 s, one request of ours every 4 s.
-        pacer.observe(Bucket::Apps, &headers(100, 43, 39), &policy);
-        let answered = Instant::now();
-        let wait = pacer.wait_before(Bucket::Apps, &policy, answered);
+        // 90 left with 40 s to go: the even-pace line is at 100 × 40/60 ≈ 66.7, and each of 4 callers may be one
+        // request ahead of it: 27 requests go at once, the next waits for the line.
+        pacer.observe(Bucket::Apps, &headers(100, 90, 39), &policy);
+        let now = Instant::now();
+        for sent in 0..27 {
+            assert_eq!(
+                pacer.wait_before(Bucket::Apps, &policy, now),
+                Duration::ZERO,
+                "{sent}"
+            );
+        }
+        let wait = pacer.wait_before(Bucket::Apps, &policy, now);
+        // 63 left: the line must fall from 66.7 to 66, 0.4 s at 100 a minute.
         assert!(
-            wait > Duration::from_millis(3800) && wait <= Duration::from_millis(4100),
+            wait > Duration::from_millis(300) && wait <= Duration::from_millis(500),
             "{wait:?}"
         );
-        // Its turn comes: it goes, and the next one waits again.
+        // Then one request every 0.6 s, the limit's pace.
         assert_eq!(
-            pacer.wait_before(Bucket::Apps, &policy, answered + wait),
+            pacer.wait_before(Bucket::Apps, &policy, now + wait),
             Duration::ZERO
         );
-        assert!(pacer.wait_before(Bucket::Apps, &policy, answered + wait) > Duration::from_secs(3));
-        // The bucket fell by one, our own request: this process is the only caller, and gets the whole spread.
-        pacer.observe(Bucket::Apps, &headers(100, 42, 35), &policy);
-        let wait = pacer.wait_before(Bucket::Apps, &policy, answered + wait);
-        // 39 above the reserve over the 36 s left.
+        let next = pacer.wait_before(Bucket::Apps, &policy, now + wait);
         assert!(
-            wait > Duration::from_millis(850) && wait <= Duration::from_millis(950),
-            "{wait:?}"
+            next > Duration::from_millis(550) && next <= Duration::from_millis(650),
+            "{next:?}"
         );
-    }
-
-    #[test]
-    fn callers_are_counted_from_how_fast_the_bucket_falls() {
-        let policy = PacingPolicy {
-            share_percent: 100,
-            concurrent_callers: 8,
-            time_scale: 1.0,
-        };
-        let pacer = Pacer::default();
-        pacer.observe(Bucket::Apps, &headers(100, 90, 59), &policy);
-        let later = Instant::now() + Duration::from_secs(10);
-        assert_eq!(
-            pacer.wait_before(Bucket::Apps, &policy, later),
-            Duration::ZERO
-        );
-        // Five requests of others besides ours: six callers, not the eight configured.
-        pacer.observe(Bucket::Apps, &headers(100, 84, 49), &policy);
-        let wait = pacer.wait_before(Bucket::Apps, &policy, later);
-        // (84 − 7) above the reserve for 6 callers over the 50 s left after our request: one every 3.9 s.
+        // An answer showing others took more moves the wait accordingly.
+        pacer.observe(Bucket::Apps, &headers(100, 50, 39), &policy);
+        let wait = pacer.wait_before(Bucket::Apps, &policy, Instant::now());
+        // 49 + 4 = 53 against 66.7: 8.2 s for the line to get there.
         assert!(
-            wait > Duration::from_millis(3750) && wait <= Duration::from_millis(4000),
+            wait > Duration::from_millis(8000) && wait <= Duration::from_millis(8400),
             "{wait:?}"
         );
     }
@@ -399,13 +369,13 @@ mod tests {
         );
         pacer.observe(Bucket::Other, &headers(10, 1, 30), &policy);
         pacer.observe(Bucket::Other, &headers(10, 5, 30), &policy);
-        // The one request left is spread over the 31 s to the reset (5 left would be one every 6 s) ...
-        let now = Instant::now();
-        let wait = pacer.wait_before(Bucket::Other, &policy, now);
-        assert!(wait > Duration::from_secs(29), "{wait:?}");
-        // ... so half-way there it still waits (with 5 it would have gone after 16 s / 5).
-        let wait = pacer.wait_before(Bucket::Other, &policy, now + Duration::from_secs(15));
-        assert!(!wait.is_zero());
+        // The one request left waits for the even-pace line (10 × 31/60 ≈ 5.2) to come down to it: 25 s; with the
+        // stale 5 it would be 1 s.
+        let wait = pacer.wait_before(Bucket::Other, &policy, Instant::now());
+        assert!(
+            wait > Duration::from_secs(24) && wait <= Duration::from_secs(26),
+            "{wait:?}"
+        );
     }
 
     #[test]
