@@ -9,7 +9,8 @@
 //!   other caller of this stack that may be sending at the same moment (a worker's view is at most one request of
 //!   each other worker old);
 //! - keeps an even pace: the bucket may fall no faster than the whole limit spread over Okta's minute would make it
-//!   (give or take one request per caller), so what is left is spread over the time to the reset. Without it the
+//!   (a line from the limit at the window's start down to our callers' reserve at its reset), so what is left is
+//!   spread over the time to the reset. Without it the
 //!   callers spend a window in its first seconds and every caller that comes later waits for the reset, or gives
 //!   up when the reset is past its deadline: an item can lose that race after every reset. At an even pace a
 //!   caller waits a fraction of a second for the line to pass, whenever it comes. When the org's other
@@ -65,7 +66,6 @@ impl PacingPolicy {
         let kept = (others * fraction).ceil() as u32;
         kept.saturating_add(self.concurrent_callers.saturating_sub(1))
     }
-
 }
 
 /// Okta's endpoint families, from the published management limits (okta-api-notes.md section 5.2). The table names
@@ -154,8 +154,8 @@ impl Pacer {
             };
             return until_enough.min(time_left).max(Duration::from_millis(1));
         }
-        // Even pace: the bucket falls no faster than the whole limit over the window would make it (each caller at
-        // most one request ahead), so what is left is spread over the time to the reset.
+        // Even pace: the bucket falls no faster than the whole limit over the window would make it, so what is
+        // left is spread over the time to the reset.
         let window_length = policy.window().as_secs_f64();
         let per_second = f64::from(window.limit) / window_length;
         // The line ends the window at our callers' reserve, where the rule above takes over.
@@ -206,7 +206,8 @@ impl Pacer {
         };
         let window = windows.entry(bucket).or_insert(fresh);
         // Answers can arrive out of order: within one window the lowest count is the latest word.
-        if resets_at > window.resets_at + Duration::from_millis(500) || remaining < window.remaining {
+        if resets_at > window.resets_at + Duration::from_millis(500) || remaining < window.remaining
+        {
             *window = fresh;
         }
     }
