@@ -157,7 +157,6 @@ impl Pacer {
         // Even pace: the bucket falls no faster than the whole limit over the window would make it, so what is
         // left is spread over the time to the reset.
         let window_length = policy.window().as_secs_f64();
-        let per_second = f64::from(window.limit) / window_length;
         // The line ends the window at our callers' reserve, where the rule above takes over.
         let kept = f64::from(policy.concurrent_callers.saturating_sub(1));
         let per_second = (f64::from(window.limit) - kept).max(0.0) / window_length;
