@@ -321,11 +321,11 @@ mod tests {
             time_scale: 1.0,
         };
         let pacer = Pacer::default();
-        // 90 left with 40 s to go: the even-pace line is at 100 × 40/60 ≈ 66.7, and each of 4 callers may be one
-        // request ahead of it: 27 requests go at once, the next waits for the line.
+        // 90 left with 40 s to go: the even-pace line, from 100 at the window's start to the 3 kept for the other
+        // callers at its reset, is at 3 + 97 × 40/60 ≈ 67.7: 23 requests go at once, the next waits for the line.
         pacer.observe(Bucket::Apps, &headers(100, 90, 39), &policy);
         let now = Instant::now();
-        for sent in 0..27 {
+        for sent in 0..23 {
             assert_eq!(
                 pacer.wait_before(Bucket::Apps, &policy, now),
                 Duration::ZERO,
@@ -333,17 +333,18 @@ mod tests {
             );
         }
         let wait = pacer.wait_before(Bucket::Apps, &policy, now);
-        // 63 left: the line must fall from 66.7 to 66, 0.4 s at 100 a minute.
+        // 67 left: the line must fall from 67.7 to 67, 0.4 s at 97 a minute.
         assert!(
             wait > Duration::from_millis(300) && wait <= Duration::from_millis(500),
             "{wait:?}"
         );
-        // Then one request every 0.6 s, the limit's pace.
+        // Then one request every 0.62 s, the line's pace.
+        let turn = now + wait + Duration::from_millis(1);
         assert_eq!(
-            pacer.wait_before(Bucket::Apps, &policy, now + wait),
+            pacer.wait_before(Bucket::Apps, &policy, turn),
             Duration::ZERO
         );
-        let next = pacer.wait_before(Bucket::Apps, &policy, now + wait);
+        let next = pacer.wait_before(Bucket::Apps, &policy, turn);
         assert!(
             next > Duration::from_millis(550) && next <= Duration::from_millis(650),
             "{next:?}"
@@ -351,9 +352,9 @@ mod tests {
         // An answer showing others took more moves the wait accordingly.
         pacer.observe(Bucket::Apps, &headers(100, 50, 39), &policy);
         let wait = pacer.wait_before(Bucket::Apps, &policy, Instant::now());
-        // 49 + 4 = 53 against 66.7: 8.2 s for the line to get there.
+        // 50 against 67.7: 10.9 s for the line to get there.
         assert!(
-            wait > Duration::from_millis(8000) && wait <= Duration::from_millis(8400),
+            wait > Duration::from_millis(10700) && wait <= Duration::from_millis(11100),
             "{wait:?}"
         );
     }
