@@ -1,14 +1,19 @@
 """Bulk offboarding at Okta's rate limits: N users offboarded by the real function binaries, at the bulk flow's
 concurrency, against the simulator enforcing Okta's published limits on a fast clock (see bench/README.md, "Bulk").
 
-Each of K workers plays one item of the bulk flow's Distributed Map running the offboarding flow: get-user (groups
-and apps), suspend-user, clear-user-sessions, remove-user-from-group per group, revoke-app-from-user per direct app,
-deactivate-user, get-user again (the verification). Every step is a Lambda invocation of the real binary through a
-Lambda Runtime API served here (one process per sandbox, K sandboxes per function). Time runs `--time-scale` times
-faster for everything: Okta's minute, the functions' 30 s deadline (the template's Timeout) and the flow's Retry on
-the retryable names (Okta.RateLimited, Okta.Transient: IntervalSeconds 10, BackoffRate 2, MaxDelaySeconds 60, full
-jitter; MaxAttempts 12 for Okta.RateLimited, 4 for the others, as in infra/offboarding.asl.json). An item fails when a step fails after those retries. The
-functions keep their own 1 s deadline margin unscaled, so keep the scale at 10 or less.
+Each of K workers plays one item of the bulk flow's Distributed Map running the offboarding flow, state by state as
+infra/offboarding.asl.json has them: ResolveUser (get-user), Runbook/GetUser (get-user with groups and apps),
+SuspendUser, ClearUserSessions, RemoveUserFromGroup per group, RevokeAppFromUser per direct app, DeactivateUser,
+Verify (get-user again). Every step is a Lambda invocation of the real binary through a Lambda Runtime API served
+here (one process per sandbox, K sandboxes per function). A failed step is retried as its state's Retry says, read
+from the ASL file: the first retrier naming the error, its own attempt count, MaxAttempts retries after the first
+attempt, IntervalSeconds × BackoffRate^(n−1) capped at MaxDelaySeconds, full jitter (uniformly 0 to that). An item
+fails when a step fails after those retries.
+
+Time runs `--time-scale` times faster for Okta's minute, the flows' Retry intervals and the part of the functions'
+deadline (the template's Timeout) that pacing may spend waiting; the 2 s that are real work on any clock (the
+functions' 1 s deadline margin and the 1 s they keep for the request itself, retry.rs `fits_before_request`) are
+not scaled. So a function may wait as large a part of Okta's window as a real one (28 s of 60).
 
 Reports: the rate-limit lower bound (for each endpoint family, the requests it needed divided by its limit per
 minute, the largest; in real seconds at the time scale), the measured time, their ratio, the 429s Okta (the
@@ -34,11 +39,69 @@ import bench  # noqa: E402  - the Runtime API server and process helpers
 
 REPO = bench.REPO
 TOKEN = "00bulk-bench-token-not-a-secret"
-# The flows' Retry: Okta.RateLimited 12 attempts, Okta.Transient and Config.SecretUnavailable 4 (IntervalSeconds 10,
-# BackoffRate 2, MaxDelaySeconds 60, full jitter).
-FLOW_RETRY_ATTEMPTS = {"Okta.RateLimited": 12, "Okta.Transient": 4, "Config.SecretUnavailable": 4}
-STEPS = ["get-user", "suspend-user", "clear-user-sessions", "remove-user-from-group", "revoke-app-from-user",
-         "deactivate-user"]
+FLOW = REPO / "infra" / "offboarding.asl.json"
+# The benchmark's steps: the offboarding flow's Lambda states, by their path in the ASL file, and their function.
+STATES = {
+    "ResolveUser": "get-user", "Runbook/GetUser": "get-user", "Runbook/SuspendUser": "suspend-user",
+    "Runbook/ClearUserSessions": "clear-user-sessions",
+    "Runbook/RemoveGroups/RemoveUserFromGroup": "remove-user-from-group",
+    "Runbook/RevokeApps/RevokeAppFromUser": "revoke-app-from-user", "Runbook/DeactivateUser": "deactivate-user",
+    "Runbook/Verify": "get-user",
+}
+STEPS = sorted(set(STATES.values()))
+# Real time in a function's deadline: the deadline margin and the time kept for the request (shared/src/okta).
+REAL_DEADLINE_SECONDS = 2.0
+
+
+def flow_retries(path: Path = FLOW) -> dict[str, list[dict]]:
+    """Each Lambda state's Retry list, by its path (Map and Parallel states nest)."""
+    found: dict[str, list[dict]] = {}
+
+    def walk(states: dict, prefix: str) -> None:
+        for name, state in states.items():
+            if state.get("Type") == "Task":
+                found[prefix + name] = state.get("Retry", [])
+            for key in ("ItemProcessor", "Iterator"):
+                if key in state:
+                    walk(state[key]["States"], prefix + name + "/")
+            for branch in state.get("Branches", []):
+                walk(branch["States"], prefix + name + "/")
+
+    walk(json.loads(path.read_text())["States"], "")
+    missing = set(STATES) - set(found)
+    if missing:
+        raise SystemExit(f"{path}: no state {sorted(missing)}; update STATES in bench/bulk.py")
+    return found
+
+
+def retry_delay(retriers: list[dict], error: str, counts: dict[int, int]) -> float | None:
+    """Seconds Step Functions waits before the next attempt after `error`, or None when the state fails."""
+    for index, retrier in enumerate(retriers):
+        if error in retrier["ErrorEquals"] or "States.ALL" in retrier["ErrorEquals"]:
+            done = counts.get(index, 0)
+            if done >= retrier.get("MaxAttempts", 3):
+                return None
+            counts[index] = done + 1
+            delay = retrier.get("IntervalSeconds", 1) * retrier.get("BackoffRate", 2.0) ** done
+            if "MaxDelaySeconds" in retrier:
+                delay = min(delay, retrier["MaxDelaySeconds"])
+            if retrier.get("JitterStrategy") == "FULL":
+                delay = random.uniform(0, delay)
+            return delay
+    return None
+
+
+def function_timeout(template: Path = REPO / "template.yaml") -> float:
+    """The functions' Timeout from the template's Globals (the one line `    Timeout: N` under Function)."""
+    in_globals = False
+    for line in template.read_text().splitlines():
+        if line.startswith("Globals:"):
+            in_globals = True
+        elif in_globals and line.startswith("    Timeout:"):
+            return float(line.split(":", 1)[1])
+        elif in_globals and line and not line.startswith(" ") and not line.startswith("#"):
+            break
+    raise SystemExit("template.yaml: no Globals Function Timeout")
 
 
 def seed_file(path: Path, users: int) -> list[str]:
@@ -101,38 +164,38 @@ def offboard(pools: dict, login: str, stats: dict, lock: threading.Lock) -> str 
     calls = 0
     invocations = 0
 
-    def step(function: str, payload: dict) -> dict:
+    def step(state: str, payload: dict) -> dict:
         nonlocal calls, invocations
-        for attempt in range(1, max(FLOW_RETRY_ATTEMPTS.values()) + 2):
+        counts: dict[int, int] = {}
+        while True:
             invocations += 1
-            kind, answer = pools[function].invoke(payload)
+            kind, answer = pools[STATES[state]].invoke(payload)
             if kind == "response":
                 calls += len(answer.get("oktaRequestIds", []))
                 return answer
-            error = answer.get("errorType", "")
-            if attempt <= FLOW_RETRY_ATTEMPTS.get(error, 0):
-                with lock:
-                    stats["retried"][error] = stats["retried"].get(error, 0) + 1
-                interval = min(10 * 2 ** (attempt - 1), 60)
-                time.sleep(random.uniform(0, interval) / stats["time_scale"])
-                continue
-            raise StepFailed(error or kind)
-        raise StepFailed("unreachable")
+            error = answer.get("errorType", "") or kind
+            delay = retry_delay(stats["retries"][state], error, counts)
+            if delay is None:
+                raise StepFailed(error)
+            with lock:
+                stats["retried"][error] = stats["retried"].get(error, 0) + 1
+            time.sleep(delay / stats["time_scale"])
 
     try:
-        user = step("get-user", {"user": login, "include": ["groups", "apps"]})
-        user_id = user["user"]["id"]
+        resolved = step("ResolveUser", {"user": login})
+        user_id = resolved["user"]["id"]
+        user = step("Runbook/GetUser", {"user": user_id, "include": ["groups", "apps"]})
         if user["user"]["statusBefore"] == "ACTIVE":
-            step("suspend-user", {"user": user_id})
-        step("clear-user-sessions", {"user": user_id})
+            step("Runbook/SuspendUser", {"user": user_id})
+        step("Runbook/ClearUserSessions", {"user": user_id})
         for group in user.get("groups", []):
             if group.get("type") == "OKTA_GROUP":
-                step("remove-user-from-group", {"user": user_id, "group": group["id"]})
+                step("Runbook/RemoveGroups/RemoveUserFromGroup", {"user": user_id, "group": group["id"]})
         for app in user.get("apps", []):
             if app.get("scope") == "USER":
-                step("revoke-app-from-user", {"user": user_id, "app": app["id"]})
-        step("deactivate-user", {"user": user_id})
-        after = step("get-user", {"user": user_id, "include": ["groups", "apps"]})
+                step("Runbook/RevokeApps/RevokeAppFromUser", {"user": user_id, "app": app["id"]})
+        step("Runbook/DeactivateUser", {"user": user_id})
+        after = step("Runbook/Verify", {"user": user_id, "include": ["groups", "apps"]})
         if after["user"]["statusBefore"] != "DEPROVISIONED" or after.get("apps"):
             raise StepFailed("Offboarding.Incomplete")
         return None
@@ -162,13 +225,15 @@ def run(args, background: float, share: int, log_dir: Path) -> dict:
     env = {"OKTA_ORG_URL": sim_url, "OKTA_API_TOKEN": TOKEN, "OKTA_SIM_TIME_SCALE": str(args.time_scale),
            "OKTA_CONCURRENT_CALLERS": str(args.concurrency), "OKTA_RATE_LIMIT_SHARE": str(share),
            "AWS_LAMBDA_LOG_FORMAT": "JSON", "RUST_LOG": "warn"}
-    deadline_ms = int(30_000 / args.time_scale)
+    timeout = function_timeout()
+    deadline_ms = int(1000 * (REAL_DEADLINE_SECONDS + (timeout - REAL_DEADLINE_SECONDS) / args.time_scale))
     pools = {f: Pool(f, args.concurrency, env, log_dir, deadline_ms) for f in STEPS}
     try:
         # A new clock and new counters from here.
         control(sim_url, "/__sim/limits", {"timeScale": args.time_scale, "latencyMs": args.latency_ms,
                                            "backgroundLoad": background}, "PUT")
-        stats = {"calls": [], "invocations": [], "retried": {}, "time_scale": args.time_scale}
+        stats = {"calls": [], "invocations": [], "retried": {}, "time_scale": args.time_scale,
+                 "retries": flow_retries()}
         lock = threading.Lock()
         work: queue.Queue = queue.Queue()
         for login in logins:
@@ -209,6 +274,7 @@ def run(args, background: float, share: int, log_dir: Path) -> dict:
     return {
         "users": args.users, "concurrency": args.concurrency, "timeScale": args.time_scale,
         "backgroundLoad": background, "rateLimitShare": share, "latencyMs": args.latency_ms,
+        "functionDeadlineMs": deadline_ms,
         "bindingFamily": binding, "lowerBoundSeconds": round(bound, 2), "measuredSeconds": round(measured, 2),
         "ratio": round(measured / bound, 3) if bound else None,
         "okta429": report["rateLimited"] + report["concurrencyLimited"],
@@ -227,7 +293,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8, help="the bulk flow's BulkMaxConcurrency")
-    parser.add_argument("--time-scale", type=float, default=10.0, help="Okta minutes per real minute (at most 10)")
+    parser.add_argument("--time-scale", type=float, default=10.0, help="Okta minutes per real minute (the real 2 s of each function deadline are not scaled)")
     parser.add_argument("--latency-ms", type=int, default=5, help="real ms each Okta request takes")
     parser.add_argument("--background", default="0:100,0.5:50",
                         help="runs as background-load:OKTA_RATE_LIMIT_SHARE pairs, comma-separated")

@@ -7,8 +7,9 @@ What moto 5.2.5 cannot run, and how it is covered instead:
 - Starting a child execution: every states:startExecution task (optimized, .sync, .sync:2 and aws-sdk:sfn) fails
   in moto with States.Runtime "'StateMachineArn'" (tried by hand; the same definition is valid for asl-validator,
   cfn-lint and SAM). So the items here use a flow name the bulk flow refuses itself, which exercises the reader,
-  the routing, the counters, the summary and the result writer without a child; the four flows themselves run in
-  test_flows.py, and bench/bulk.py runs the offboarding steps per user over thousands of users.
+  the routing, the counters, the summary and the result writer without a child; test_bulk_children.py renders each
+  child's start request with the Task's own Parameters and starts the real flow with it, and reads a real child
+  output through the outcome states; bench/bulk.py runs the offboarding steps per user over thousands of users.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 //! retries within the caller's deadline, maps Okta's errors and records `X-Okta-Request-Id`.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -106,6 +107,7 @@ impl OktaClient {
             deadline,
             scopes,
             request_ids: Mutex::new(Vec::new()),
+            waited_for_rate_limits: AtomicBool::new(false),
             memo: Memo::default(),
         }
     }
@@ -122,6 +124,9 @@ pub struct Session<'a> {
     deadline: Instant,
     scopes: Scopes,
     request_ids: Mutex<Vec<String>>,
+    /// Whether this invocation has waited for Okta's rate limits (pacing or a 429): when its time then runs out,
+    /// the rate limits took it, and the caller is told so (`Okta.RateLimited`), not that Okta failed.
+    waited_for_rate_limits: AtomicBool,
     /// What the guardrails resolved, for the action to reuse.
     pub(crate) memo: Memo,
 }
@@ -311,6 +316,14 @@ impl Session<'_> {
                 .deadline
                 .checked_duration_since(now + policy.deadline_margin)
             else {
+                if self.waited_for_rate_limits.load(Ordering::Relaxed) {
+                    let mut error = Error::new(
+                        ErrorKind::OktaRateLimited,
+                        "this invocation's time went to waiting for Okta's rate limits; none is left to call Okta",
+                    );
+                    error.retry_at = Some(SystemTime::now());
+                    return Err(error);
+                }
                 return Err(Error::new(
                     ErrorKind::OktaTransient,
                     "no time left before the deadline to call Okta",
@@ -319,7 +332,7 @@ impl Session<'_> {
             let bucket = Bucket::of(&method, url.path());
             let pause = self.client.pacer.wait_before(bucket, &policy.pacing, now);
             if !pause.is_zero() {
-                if !policy.fits(now, pause, self.deadline) {
+                if !policy.fits_before_request(now, pause, self.deadline) {
                     // Not sent: the bucket is spent down to what this stack must leave; the caller waits instead.
                     let mut error = Error::new(
                         ErrorKind::OktaRateLimited,
@@ -333,6 +346,7 @@ impl Session<'_> {
                     wait_ms = pause.as_millis() as u64,
                     "pacing Okta calls"
                 );
+                self.waited_for_rate_limits.store(true, Ordering::Relaxed);
                 tokio::time::sleep(pause).await;
                 attempt -= 1;
                 continue;
@@ -495,8 +509,16 @@ impl Session<'_> {
             (Failure::RateLimited, None) => return false,
             _ => policy.backoff(attempt),
         };
-        if !policy.fits(Instant::now(), wait, self.deadline) {
+        let fits = if failure == Failure::RateLimited {
+            policy.fits_before_request(Instant::now(), wait, self.deadline)
+        } else {
+            policy.fits(Instant::now(), wait, self.deadline)
+        };
+        if !fits {
             return false;
+        }
+        if failure == Failure::RateLimited {
+            self.waited_for_rate_limits.store(true, Ordering::Relaxed);
         }
         tracing::debug!(
             attempt,

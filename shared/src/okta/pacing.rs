@@ -3,11 +3,21 @@
 //! Okta's limits are org-wide, per endpoint family ("bucket") per minute, shared with every other integration of the
 //! org (okta-api-notes.md section 5). Each response says how much of its bucket is left (`X-Rate-Limit-Remaining`)
 //! and when the window ends (`X-Rate-Limit-Reset`). A process remembers the last word per bucket and, before the
-//! next request to that bucket, waits for the reset when what is left is no more than what it must leave alone:
-//! the head-room for the org's other integrations (`100 − share` percent of the limit) plus one request for each
-//! caller of this stack that may be sending at the same moment (a worker's view is at most one request of each other
-//! worker old, so that many requests are kept in reserve). Retry decisions stay in `retry.rs`; the request loop asks
-//! this module before each attempt and tells it each answer.
+//! next request to that bucket:
+//! - keeps a reserve alone: what the org's other integrations may still use this window at an even pace
+//!   (`100 − share` percent of the limit, in proportion to the time left to the reset) plus one request for each
+//!   other caller of this stack that may be sending at the same moment (a worker's view is at most one request of
+//!   each other worker old);
+//! - keeps an even pace: the bucket may fall no faster than the whole limit spread over Okta's minute would make it
+//!   (a line from the limit at the window's start down to our callers' reserve at its reset), so what is left is
+//!   spread over the time to the reset. Without it the
+//!   callers spend a window in its first seconds and every caller that comes later waits for the reset, or gives
+//!   up when the reset is past its deadline: an item can lose that race after every reset. At an even pace a
+//!   caller waits a fraction of a second for the line to pass, whenever it comes. When the org's other
+//!   integrations use their share at an even pace too, this stack's part of the line is its share.
+//!
+//! Retry decisions stay in `retry.rs`; the request loop asks this module before each attempt and tells it each
+//! answer.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -24,7 +34,8 @@ pub struct PacingPolicy {
     /// Percent of each bucket's limit this stack may use; the rest is left to the org's other integrations.
     pub share_percent: u32,
     /// Callers of this stack that may call Okta at the same moment (the bulk flow's concurrency and the flows'
-    /// own Maps): one request is kept in reserve for each of the others.
+    /// own Maps): one request is kept in reserve for each of the others, and the budget is spread among at most
+    /// this many.
     pub concurrent_callers: u32,
     /// How much faster than ours Okta's clock runs: 1 against Okta; more only against the simulator's time-scaled
     /// minutes (refused for any org URL other than loopback).
@@ -42,10 +53,17 @@ impl Default for PacingPolicy {
 }
 
 impl PacingPolicy {
-    /// The remaining count at or below which a bucket is left alone until it resets.
-    pub fn floor(&self, limit: u32) -> u32 {
-        let kept = u64::from(limit) * u64::from(100 - self.share_percent.min(100));
-        let kept = u32::try_from(kept.div_ceil(100)).unwrap_or(u32::MAX);
+    /// Okta's rate-limit window (one minute of Okta's clock), in ours.
+    pub fn window(&self) -> Duration {
+        Duration::from_secs(60).div_f64(self.time_scale.max(1.0))
+    }
+
+    /// The remaining count at or below which a bucket is left alone, `time_left` before its reset: the part of the
+    /// other integrations' share they may still use at an even pace, plus one request per other caller of ours.
+    pub fn reserve(&self, limit: u32, time_left: Duration) -> u32 {
+        let others = f64::from(limit) * f64::from(100 - self.share_percent.min(100)) / 100.0;
+        let fraction = (time_left.as_secs_f64() / self.window().as_secs_f64()).min(1.0);
+        let kept = (others * fraction).ceil() as u32;
         kept.saturating_add(self.concurrent_callers.saturating_sub(1))
     }
 }
@@ -96,6 +114,7 @@ impl Bucket {
 #[derive(Debug, Clone, Copy)]
 struct Window {
     limit: u32,
+    /// The last answer's count less the requests this process sent since.
     remaining: u32,
     resets_at: Instant,
 }
@@ -108,7 +127,8 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// How long to wait before sending a request to `bucket`; zero to send now. Counts the request as sent.
+    /// How long to wait before sending a request to `bucket`; zero to send now (the request is then counted as
+    /// sent). After a wait, ask again.
     pub fn wait_before(&self, bucket: Bucket, policy: &PacingPolicy, now: Instant) -> Duration {
         let Ok(mut windows) = self.windows.lock() else {
             return Duration::ZERO;
@@ -120,8 +140,31 @@ impl Pacer {
             windows.remove(&bucket);
             return Duration::ZERO;
         }
-        if window.remaining <= policy.floor(window.limit) {
-            return window.resets_at - now;
+        let time_left = window.resets_at - now;
+        let reserve = policy.reserve(window.limit, time_left);
+        if window.remaining <= reserve {
+            // The others' part of the reserve shrinks as the window passes; ours only at the reset.
+            let short = f64::from(reserve - window.remaining + 1);
+            let others_per_window =
+                f64::from(window.limit) * f64::from(100 - policy.share_percent.min(100)) / 100.0;
+            let until_enough = if others_per_window > 0.0 {
+                policy.window().mul_f64(short / others_per_window)
+            } else {
+                time_left
+            };
+            return until_enough.min(time_left).max(Duration::from_millis(1));
+        }
+        // Even pace: the bucket falls no faster than the whole limit over the window would make it, so what is
+        // left is spread over the time to the reset.
+        let window_length = policy.window().as_secs_f64();
+        // The line ends the window at our callers' reserve, where the rule above takes over.
+        let kept = f64::from(policy.concurrent_callers.saturating_sub(1));
+        let per_second = (f64::from(window.limit) - kept).max(0.0) / window_length;
+        let line = kept + per_second * time_left.as_secs_f64();
+        let left = f64::from(window.remaining);
+        if left < line {
+            let wait = Duration::from_secs_f64((line - left) / per_second.max(f64::MIN_POSITIVE));
+            return wait.min(time_left).max(Duration::from_millis(1));
         }
         window.remaining -= 1;
         Duration::ZERO
@@ -150,23 +193,21 @@ impl Pacer {
         let Some(reset) = rate_limit_reset(headers, system_now, policy.time_scale) else {
             return;
         };
-        let resets_at = Instant::now() + reset.duration_since(system_now).unwrap_or_default();
-        if let Ok(mut windows) = self.windows.lock() {
-            let window = windows.entry(bucket).or_insert(Window {
-                limit,
-                remaining,
-                resets_at,
-            });
-            // Answers can arrive out of order: within one window the lowest count is the latest word.
-            if resets_at > window.resets_at + Duration::from_millis(500)
-                || remaining < window.remaining
-            {
-                *window = Window {
-                    limit,
-                    remaining,
-                    resets_at,
-                };
-            }
+        let now = Instant::now();
+        let resets_at = now + reset.duration_since(system_now).unwrap_or_default();
+        let Ok(mut windows) = self.windows.lock() else {
+            return;
+        };
+        let fresh = Window {
+            limit,
+            remaining,
+            resets_at,
+        };
+        let window = windows.entry(bucket).or_insert(fresh);
+        // Answers can arrive out of order: within one window the lowest count is the latest word.
+        if resets_at > window.resets_at + Duration::from_millis(500) || remaining < window.remaining
+        {
+            *window = fresh;
         }
     }
 }
@@ -222,31 +263,40 @@ mod tests {
     }
 
     #[test]
-    fn a_bucket_is_left_alone_at_its_floor_until_it_resets() {
+    fn the_reserve_keeps_the_others_share_of_the_time_left_and_one_request_per_other_caller() {
         let policy = PacingPolicy {
             share_percent: 80,
             concurrent_callers: 5,
             time_scale: 1.0,
         };
-        // 20 % of 100 kept for others, plus one for each of this stack's 4 other callers.
-        assert_eq!(policy.floor(100), 24);
+        // 20 % of 100 for the others' whole minute, plus one for each of this stack's 4 other callers.
+        assert_eq!(policy.reserve(100, Duration::from_secs(60)), 24);
+        assert_eq!(policy.reserve(100, Duration::from_secs(90)), 24);
+        // Half the minute left: the others may still use half their share at an even pace.
+        assert_eq!(policy.reserve(100, Duration::from_secs(30)), 14);
+        assert_eq!(policy.reserve(100, Duration::ZERO), 4);
+        let all = PacingPolicy {
+            concurrent_callers: 5,
+            ..PacingPolicy::default()
+        };
+        assert_eq!(all.reserve(100, Duration::from_secs(60)), 4);
+    }
+
+    #[test]
+    fn a_bucket_is_left_alone_at_its_reserve_until_it_resets() {
+        let policy = PacingPolicy {
+            share_percent: 100,
+            concurrent_callers: 5,
+            time_scale: 1.0,
+        };
         let pacer = Pacer::default();
         let now = Instant::now();
         assert_eq!(
             pacer.wait_before(Bucket::Apps, &policy, now),
             Duration::ZERO
         );
-        pacer.observe(Bucket::Apps, &headers(100, 26, 30), &policy);
-        let now = Instant::now();
-        assert_eq!(
-            pacer.wait_before(Bucket::Apps, &policy, now),
-            Duration::ZERO
-        );
-        assert_eq!(
-            pacer.wait_before(Bucket::Apps, &policy, now),
-            Duration::ZERO
-        );
-        let wait = pacer.wait_before(Bucket::Apps, &policy, now);
+        pacer.observe(Bucket::Apps, &headers(100, 4, 30), &policy);
+        let wait = pacer.wait_before(Bucket::Apps, &policy, Instant::now());
         assert!(
             wait > Duration::from_secs(29) && wait <= Duration::from_secs(31),
             "{wait:?}"
@@ -264,6 +314,52 @@ mod tests {
     }
 
     #[test]
+    fn the_bucket_falls_at_an_even_pace_over_the_window() {
+        let policy = PacingPolicy {
+            share_percent: 100,
+            concurrent_callers: 4,
+            time_scale: 1.0,
+        };
+        let pacer = Pacer::default();
+        // 90 left with 40 s to go: the even-pace line, from 100 at the window's start to the 3 kept for the other
+        // callers at its reset, is at 3 + 97 × 40/60 ≈ 67.7: 23 requests go at once, the next waits for the line.
+        pacer.observe(Bucket::Apps, &headers(100, 90, 39), &policy);
+        let now = Instant::now();
+        for sent in 0..23 {
+            assert_eq!(
+                pacer.wait_before(Bucket::Apps, &policy, now),
+                Duration::ZERO,
+                "{sent}"
+            );
+        }
+        let wait = pacer.wait_before(Bucket::Apps, &policy, now);
+        // 67 left: the line must fall from 67.7 to 67, 0.4 s at 97 a minute.
+        assert!(
+            wait > Duration::from_millis(300) && wait <= Duration::from_millis(500),
+            "{wait:?}"
+        );
+        // Then one request every 0.62 s, the line's pace.
+        let turn = now + wait + Duration::from_millis(1);
+        assert_eq!(
+            pacer.wait_before(Bucket::Apps, &policy, turn),
+            Duration::ZERO
+        );
+        let next = pacer.wait_before(Bucket::Apps, &policy, turn);
+        assert!(
+            next > Duration::from_millis(550) && next <= Duration::from_millis(650),
+            "{next:?}"
+        );
+        // An answer showing others took more moves the wait accordingly.
+        pacer.observe(Bucket::Apps, &headers(100, 50, 39), &policy);
+        let wait = pacer.wait_before(Bucket::Apps, &policy, Instant::now());
+        // 50 against 67.7: 10.9 s for the line to get there.
+        assert!(
+            wait > Duration::from_millis(10700) && wait <= Duration::from_millis(11100),
+            "{wait:?}"
+        );
+    }
+
+    #[test]
     fn a_concurrency_429_and_a_stale_answer_do_not_move_the_window() {
         let policy = PacingPolicy::default();
         let pacer = Pacer::default();
@@ -274,13 +370,12 @@ mod tests {
         );
         pacer.observe(Bucket::Other, &headers(10, 1, 30), &policy);
         pacer.observe(Bucket::Other, &headers(10, 5, 30), &policy);
-        // The one request left goes; the next waits for the reset.
-        assert_eq!(
-            pacer.wait_before(Bucket::Other, &policy, Instant::now()),
-            Duration::ZERO
-        );
+        // The one request left waits for the even-pace line (10 × 31/60 ≈ 5.2) to come down to it: 25 s; with the
+        // stale 5 it would be 1 s.
+        let wait = pacer.wait_before(Bucket::Other, &policy, Instant::now());
         assert!(
-            pacer.wait_before(Bucket::Other, &policy, Instant::now()) > Duration::from_secs(20)
+            wait > Duration::from_secs(24) && wait <= Duration::from_secs(26),
+            "{wait:?}"
         );
     }
 

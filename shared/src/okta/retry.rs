@@ -135,6 +135,13 @@ impl RetryPolicy {
     pub fn fits(&self, now: Instant, wait: Duration, deadline: Instant) -> bool {
         now + wait + self.deadline_margin < deadline
     }
+
+    /// Whether a wait before sending a request leaves, besides the margin, time for the request itself (as long
+    /// again as the margin): a wait that ends just before the margin would send a request bound to time out, and
+    /// the invocation would fail `Okta.Transient` when the rate limits were what took its time.
+    pub fn fits_before_request(&self, now: Instant, wait: Duration, deadline: Instant) -> bool {
+        now + wait + self.deadline_margin * 2 < deadline
+    }
 }
 
 #[cfg(test)]
