@@ -828,7 +828,7 @@ def main() -> int:
     results["sm_probe"] = {
         mode: {field.replace("_us", "_ms"): summary([run[field] / 1000 for run in runs_of_mode])
                for field in ("load_us", "client_new_us", "first_get_secret_value_us", "second_get_secret_value_us",
-                             "to_first_secret_us")}
+                             "new_connection_get_secret_value_us", "to_first_secret_us")}
         for mode, runs_of_mode in sm_probe_runs.items() if runs_of_mode
     }
     if timed_out:
@@ -919,8 +919,11 @@ def verdict(results: dict, available: list[str]) -> dict:
 
     # Secrets Manager: the secret's first answer against the variables' in the same run, per connection form.
     project = results.get("sm_probe", {}).get("project", {})
-    rtt = (project.get("second_get_secret_value_ms") or {}).get("median")
+    # A cold start's GetSecretValue opens a connection: the round trip is the call on a new connection with the rest
+    # of the process warm; the same-connection figure is kept for reference.
+    rtt = (project.get("new_connection_get_secret_value_ms") or {}).get("median")
     out["get_secret_value_round_trip_ms"] = rtt
+    out["get_secret_value_keep_alive_ms"] = (project.get("second_get_secret_value_ms") or {}).get("median")
     secret_goal = {}
     for form, env_variant, secret_variant in (("API token", "env", "secret"),
                                               ("service app", "oauth", "oauth-secret")):
@@ -1043,7 +1046,7 @@ def render_markdown(results: dict, available: list[str]) -> str:
                  f"{'n/a' if biggest is None else f'{biggest:.2f}'} MB | {yes(out['binary_met'])} |")
     rtt = out.get("get_secret_value_round_trip_ms")
     for key, goal in out.get("secret_goal", {}).items():
-        lines.append(f"| Secrets Manager first answer ≤ variables' + one GetSecretValue + "
+        lines.append(f"| Secrets Manager first answer ≤ variables' + one GetSecretValue (new connection) + "
                      f"{TARGETS['secret_extra_ms']:.0f} ms ({key}) | {fmt_ms(goal['secret_ms'])} ms vs "
                      f"{fmt_ms(goal['env_ms'])} + {fmt_ms(rtt)} + {TARGETS['secret_extra_ms']:.0f} = "
                      f"{fmt_ms(goal['budget_ms'])} ms (extra {goal['extra_ms']:+.2f} ms) | {yes(goal['met'])} |")
@@ -1070,13 +1073,13 @@ def render_markdown(results: dict, available: list[str]) -> str:
                      "secret rows; medians in ms): the SDK's defaults as the functions had them, each lever alone, "
                      "and the functions' set-up now.")
         lines.append("")
-        lines.append("| Mode | Config load | Client::new | First GetSecretValue | Second GetSecretValue "
-                     "| Start to first secret |")
-        lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+        lines.append("| Mode | Config load | Client::new | First GetSecretValue | Second (same connection) "
+                     "| On a new connection | Start to first secret |")
+        lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for mode, fields in results["sm_probe"].items():
             cells = [fmt_ms((fields.get(name) or {}).get("median")) for name in
                      ("load_ms", "client_new_ms", "first_get_secret_value_ms", "second_get_secret_value_ms",
-                      "to_first_secret_ms")]
+                      "new_connection_get_secret_value_ms", "to_first_secret_ms")]
             lines.append(f"| {mode} | " + " | ".join(cells) + " |")
         lines.append("")
     notes = []

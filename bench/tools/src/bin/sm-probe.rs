@@ -1,6 +1,7 @@
 //! Where the Secrets Manager path's cold start goes: one fresh process per measurement (bench.py starts it with
 //! Lambda's environment, `OKTA_SECRET_ID` and `AWS_ENDPOINT_URL`), timing the SDK's set-up, its first
-//! GetSecretValue (connection, credentials, TLS roots, endpoint rules) and a second one (the round trip alone).
+//! GetSecretValue (connection, credentials, TLS roots, endpoint rules), a second one (the round trip alone, on the
+//! same connection) and a third through a new HTTP client (a new connection, everything else warm).
 //!
 //!   sm-probe sdk-defaults   aws_config::load_defaults, as the functions did before
 //!   sm-probe project        okta_lifecycle::connection::aws_sdk::config, what the functions do now
@@ -56,7 +57,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await?;
     let second_done = Instant::now();
-    if first.secret_string().is_none() || second.secret_string().is_none() {
+    // The same call on a new connection, with everything else in the process already warm: the part of a cold
+    // read that no set-up can save (moto accepts each connection on a new thread; Secrets Manager adds TLS).
+    let fresh = aws_sdk_secretsmanager::Client::new(&aws_sdk::config().await);
+    let fresh_started = Instant::now();
+    let third = fresh
+        .get_secret_value()
+        .secret_id(&secret_id)
+        .send()
+        .await?;
+    let fresh_done = Instant::now();
+    if first.secret_string().is_none()
+        || second.secret_string().is_none()
+        || third.secret_string().is_none()
+    {
         return Err("the secret has no SecretString".into());
     }
     let us = |from: Instant, to: Instant| to.duration_since(from).as_secs_f64() * 1e6;
@@ -67,6 +81,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "first_get_secret_value_us": us(built, first_done),
         "second_get_secret_value_us": us(first_done, second_done),
         "to_first_secret_us": us(started, first_done),
+        "new_connection_get_secret_value_us": us(fresh_started, fresh_done),
     });
     // The probe's output is its result: stdout is the channel bench.py reads.
     #[allow(clippy::print_stdout)]
