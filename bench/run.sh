@@ -86,6 +86,8 @@ if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
   # A stale binary from an older build must not be measured as if it were this source's.
   BENCH_BUILD_FAILED=$(grep -oP 'could not compile `\K[^`]+' "$BENCH/out/cargo-build.log" | sort -u | paste -sd, - || true)
   export BENCH_BUILD_FAILED
+  # bench/tools: the cold-start floor and the probes (apart: their features must not reach the functions').
+  cargo build --release -p bench-tools 2>>"$BENCH/out/cargo-build.log" || log "bench-tools release build failed"
   cargo build --release -p okta-sim 2>>"$BENCH/out/cargo-build.log" || log "okta-sim release build failed"
   log "build step took $(( $(date +%s) - build_started )) s"
 fi

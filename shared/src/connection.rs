@@ -12,6 +12,8 @@ use tokio::sync::Mutex;
 use crate::config::{ConnectionSource, OktaConfig, Settings};
 use crate::error::{Error, ErrorKind, Result};
 
+pub mod aws_sdk;
+
 #[derive(Debug)]
 pub struct Connection {
     source: Source,
@@ -41,7 +43,7 @@ impl Connection {
         match &settings.source {
             ConnectionSource::Environment(config) => Connection::fixed(config.clone()),
             ConnectionSource::SecretsManager { secret_id, ttl } => {
-                let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                let aws = aws_sdk::config().await;
                 Connection::secrets_manager(
                     aws_sdk_secretsmanager::Client::new(&aws),
                     secret_id.clone(),

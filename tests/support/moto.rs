@@ -49,7 +49,9 @@ impl Moto {
 
     /// A Secrets Manager client for this server, configured the way the functions configure theirs.
     pub async fn secrets_client(&self) -> aws_sdk_secretsmanager::Client {
+        // The functions' HTTPS client (Mozilla's roots, the SDK's connector), so that these tests cover it.
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(okta_lifecycle::connection::aws_sdk::http_client())
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
                 "testing", "testing", None, None, "tests",

@@ -188,6 +188,17 @@ pub struct AccessToken {
     expires_at: Instant,
 }
 
+impl AccessToken {
+    /// A token as if Okta had just issued it (the proof micro-benchmark, bench/tools, makes one).
+    pub fn new(value: SecretString, dpop_bound: bool, lifetime: Duration) -> AccessToken {
+        AccessToken {
+            value,
+            dpop_bound,
+            expires_at: Instant::now() + lifetime,
+        }
+    }
+}
+
 impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessToken")

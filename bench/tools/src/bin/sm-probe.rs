@@ -1,0 +1,92 @@
+//! Where the Secrets Manager path's cold start goes: one fresh process per measurement (bench.py starts it with
+//! Lambda's environment, `OKTA_SECRET_ID` and `AWS_ENDPOINT_URL`), timing the SDK's set-up, its first
+//! GetSecretValue (connection, credentials, TLS roots, endpoint rules), a second one (the round trip alone, on the
+//! same connection) and a third through a new HTTP client (a new connection, everything else warm).
+//!
+//!   sm-probe sdk-defaults   aws_config::load_defaults, as the functions did before
+//!   sm-probe project        okta_lifecycle::connection::aws_sdk::config, what the functions do now
+//!   sm-probe roots-only     load_defaults' chains with the project's HTTPS client (Mozilla's roots)
+//!   sm-probe chains-only    the environment's credential and region providers with the SDK's default client
+//!
+//! Prints one JSON line of microseconds.
+
+use std::time::Instant;
+
+use aws_config::BehaviorVersion;
+use aws_config::environment::{
+    EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
+};
+use okta_lifecycle::connection::aws_sdk;
+use serde_json::json;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let secret_id = std::env::var("OKTA_SECRET_ID")?;
+    let config = match mode.as_str() {
+        "sdk-defaults" => aws_config::load_defaults(BehaviorVersion::latest()).await,
+        "project" => aws_sdk::config().await,
+        "roots-only" => {
+            aws_config::defaults(BehaviorVersion::latest())
+                .http_client(aws_sdk::http_client())
+                .load()
+                .await
+        }
+        "chains-only" => {
+            aws_config::defaults(BehaviorVersion::latest())
+                .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+                .region(EnvironmentVariableRegionProvider::new())
+                .load()
+                .await
+        }
+        other => return Err(format!("unknown mode {other:?}").into()),
+    };
+    let loaded = Instant::now();
+    let client = aws_sdk_secretsmanager::Client::new(&config);
+    let built = Instant::now();
+    let first = client
+        .get_secret_value()
+        .secret_id(&secret_id)
+        .send()
+        .await?;
+    let first_done = Instant::now();
+    let second = client
+        .get_secret_value()
+        .secret_id(&secret_id)
+        .send()
+        .await?;
+    let second_done = Instant::now();
+    // The same call on a new connection, with everything else in the process already warm: the part of a cold
+    // read that no set-up can save (moto accepts each connection on a new thread; Secrets Manager adds TLS).
+    let fresh = aws_sdk_secretsmanager::Client::new(&aws_sdk::config().await);
+    let fresh_started = Instant::now();
+    let third = fresh
+        .get_secret_value()
+        .secret_id(&secret_id)
+        .send()
+        .await?;
+    let fresh_done = Instant::now();
+    if first.secret_string().is_none()
+        || second.secret_string().is_none()
+        || third.secret_string().is_none()
+    {
+        return Err("the secret has no SecretString".into());
+    }
+    let us = |from: Instant, to: Instant| to.duration_since(from).as_secs_f64() * 1e6;
+    let line = json!({
+        "mode": mode,
+        "load_us": us(started, loaded),
+        "client_new_us": us(loaded, built),
+        "first_get_secret_value_us": us(built, first_done),
+        "second_get_secret_value_us": us(first_done, second_done),
+        "to_first_secret_us": us(started, first_done),
+        "new_connection_get_secret_value_us": us(fresh_started, fresh_done),
+    });
+    // The probe's output is its result: stdout is the channel bench.py reads.
+    #[allow(clippy::print_stdout)]
+    {
+        println!("{line}");
+    }
+    Ok(())
+}
