@@ -10,7 +10,8 @@
 //!   each other worker old);
 //! - keeps an even pace: the bucket may fall no faster than the whole limit spread over Okta's minute would make it
 //!   (a line from the limit at the window's start down to our callers' reserve at its reset), so what is left is
-//!   spread over the time to the reset. Without it the
+//!   spread over the time to the reset; a tenth of the limit may run ahead of the line, so that one invocation's
+//!   few requests in a quiet org are not slowed. Without it the
 //!   callers spend a window in its first seconds and every caller that comes later waits for the reset, or gives
 //!   up when the reset is past its deadline: an item can lose that race after every reset. At an even pace a
 //!   caller waits a fraction of a second for the line to pass, whenever it comes. When the org's other
@@ -160,7 +161,11 @@ impl Pacer {
         // The line ends the window at our callers' reserve, where the rule above takes over.
         let kept = f64::from(policy.concurrent_callers.saturating_sub(1));
         let per_second = (f64::from(window.limit) - kept).max(0.0) / window_length;
-        let line = kept + per_second * time_left.as_secs_f64();
+        // A tenth of the limit may run ahead of the line: one invocation's few requests in a quiet org go at once
+        // (at the line alone, every request but the first would wait 0.1 s for a bucket of 600 a minute, 0.6 s for
+        // the apps' 100), while callers arriving together still cannot spend the window in its first seconds.
+        let burst = f64::from(window.limit.div_ceil(10));
+        let line = kept + per_second * time_left.as_secs_f64() - burst;
         let left = f64::from(window.remaining);
         if left < line {
             let wait = Duration::from_secs_f64((line - left) / per_second.max(f64::MIN_POSITIVE));
@@ -322,10 +327,11 @@ mod tests {
         };
         let pacer = Pacer::default();
         // 90 left with 40 s to go: the even-pace line, from 100 at the window's start to the 3 kept for the other
-        // callers at its reset, is at 3 + 97 × 40/60 ≈ 67.7: 23 requests go at once, the next waits for the line.
+        // callers at its reset, is at 3 + 97 × 40/60 ≈ 67.7, and a tenth of the limit (10) may run ahead of it:
+        // 33 requests go at once, the next waits for the line.
         pacer.observe(Bucket::Apps, &headers(100, 90, 39), &policy);
         let now = Instant::now();
-        for sent in 0..23 {
+        for sent in 0..33 {
             assert_eq!(
                 pacer.wait_before(Bucket::Apps, &policy, now),
                 Duration::ZERO,
@@ -333,7 +339,7 @@ mod tests {
             );
         }
         let wait = pacer.wait_before(Bucket::Apps, &policy, now);
-        // 67 left: the line must fall from 67.7 to 67, 0.4 s at 97 a minute.
+        // 57 left: the line must fall from 57.7 to 57, 0.4 s at 97 a minute.
         assert!(
             wait > Duration::from_millis(300) && wait <= Duration::from_millis(500),
             "{wait:?}"
@@ -352,11 +358,32 @@ mod tests {
         // An answer showing others took more moves the wait accordingly.
         pacer.observe(Bucket::Apps, &headers(100, 50, 39), &policy);
         let wait = pacer.wait_before(Bucket::Apps, &policy, Instant::now());
-        // 50 against 67.7: 10.9 s for the line to get there.
+        // 50 against 57.7: 4.8 s for the line to get there.
         assert!(
-            wait > Duration::from_millis(10700) && wait <= Duration::from_millis(11100),
+            wait > Duration::from_millis(4600) && wait <= Duration::from_millis(4900),
             "{wait:?}"
         );
+    }
+
+    #[test]
+    fn an_invocation_in_a_quiet_org_is_not_slowed() {
+        let policy = PacingPolicy::default();
+        let pacer = Pacer::default();
+        // The first answer of a fresh window of the apps' 100 a minute: the line is still at the limit.
+        pacer.observe(Bucket::Apps, &headers(100, 99, 59), &policy);
+        let now = Instant::now();
+        for sent in 0..9 {
+            assert_eq!(
+                pacer.wait_before(Bucket::Apps, &policy, now),
+                Duration::ZERO,
+                "{sent}"
+            );
+        }
+        // Past the burst (a tenth of the limit ahead of the line, which has fallen about 1 by now), the even pace.
+        let more = (0..5)
+            .take_while(|_| pacer.wait_before(Bucket::Apps, &policy, now).is_zero())
+            .count();
+        assert!(more <= 2, "{more} more requests went at once");
     }
 
     #[test]
@@ -370,11 +397,11 @@ mod tests {
         );
         pacer.observe(Bucket::Other, &headers(10, 1, 30), &policy);
         pacer.observe(Bucket::Other, &headers(10, 5, 30), &policy);
-        // The one request left waits for the even-pace line (10 × 31/60 ≈ 5.2) to come down to it: 25 s; with the
-        // stale 5 it would be 1 s.
+        // The one request left waits for the even-pace line (10 × 31/60 ≈ 5.2, less the burst of 1) to come down
+        // to it: 19 s; with the stale 5 it would go at once.
         let wait = pacer.wait_before(Bucket::Other, &policy, Instant::now());
         assert!(
-            wait > Duration::from_secs(24) && wait <= Duration::from_secs(26),
+            wait > Duration::from_secs(18) && wait <= Duration::from_secs(20),
             "{wait:?}"
         );
     }

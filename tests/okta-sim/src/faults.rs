@@ -146,9 +146,11 @@ pub struct RecordedRequest {
     pub route: Option<String>,
 }
 
-/// What the unconfigured bucket reports in `X-Rate-Limit-Limit` (the old published per-minute
-/// limit of the busiest user endpoints); it is never enforced.
-pub const DEFAULT_REPORTED_LIMIT: u32 = 600;
+/// What the unconfigured bucket reports in `X-Rate-Limit-Limit`: unconfigured, nothing is enforced, and the
+/// headers say so with a bucket no test run can spend. (It used to report Okta's 600 with a Remaining that never ran
+/// dry: a client that paces on the headers, as ours does, then slowed down for a limit that did not exist.) Tests
+/// of rate limits configure a bucket: per route, global, or Okta's published limits (`okta_limits.rs`).
+pub const DEFAULT_REPORTED_LIMIT: u32 = 10_000_000;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RateDecision {
