@@ -797,6 +797,19 @@ def _parameter_defaults(text: str) -> dict[str, str]:
 # reads a JSON array; the JSONL reader itself is AWS's, configured by the template parameter BulkInputType.
 LOCAL_SUBSTITUTIONS = {"BulkInputType": "JSON"}
 
+# What the template creates for the bulk flow, under the names the state machine's substitutions give them.
+BULK_BUCKET = "okta-lifecycle-bulkbucket"
+BULK_TABLE = "okta-lifecycle-BulkCountsTable"
+
+
+def create_bulk_resources(env: "LocalAws") -> None:
+    """The bulk flow's input/results bucket and counts table (the template's BulkBucket and BulkCountsTable)."""
+    env.client("s3").create_bucket(Bucket=BULK_BUCKET)
+    env.client("dynamodb").create_table(
+        TableName=BULK_TABLE, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "run", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "run", "KeyType": "HASH"}])
+
 
 def _sub(text: str) -> str:
     return (text.replace("${AWS::StackName}", STACK).replace("${AWS::Region}", REGION)

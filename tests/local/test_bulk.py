@@ -20,11 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from localaws import REPO, LocalAws
+from localaws import BULK_BUCKET, REPO, LocalAws, create_bulk_resources
 
 USERS = 24
-BUCKET = "okta-lifecycle-bulkbucket"
-TABLE = "okta-lifecycle-BulkCountsTable"
+BUCKET = BULK_BUCKET
 
 
 def bulk_seed(tmp: Path) -> Path:
@@ -45,11 +44,7 @@ def bulk(tmp_path_factory):
     with LocalAws(seed=bulk_seed(tmp_path_factory.mktemp("bulk"))) as env:
         if "bulk" not in env.state_machines:
             pytest.skip("no bulk state machine")
-        env.client("s3").create_bucket(Bucket=BUCKET)
-        env.client("dynamodb").create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "run", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "run", "KeyType": "HASH"}])
+        create_bulk_resources(env)
         yield env
 
 

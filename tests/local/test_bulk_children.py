@@ -24,17 +24,20 @@ import pytest
 
 from localaws import (
     ACCOUNT,
+    BULK_BUCKET,
+    BULK_TABLE,
     LOCAL_SUBSTITUTIONS,
     REPO,
     STACK,
     LocalAws,
+    create_bulk_resources,
     definition_substitutions,
     render_definition,
 )
 
 BULK = REPO / "infra" / "bulk.asl.json"
-BUCKET = "okta-lifecycle-bulkbucket"
-TABLE = "okta-lifecycle-BulkCountsTable"
+BUCKET = BULK_BUCKET
+TABLE = BULK_TABLE
 START = "arn:aws:states:::states:startExecution.sync:2"
 USERS = [f"child{i}@acme.example" for i in range(4)]
 
@@ -108,11 +111,7 @@ def env(tmp_path_factory):
     with LocalAws(seed=org(tmp_path_factory.mktemp("children"))) as env:
         if "bulk" not in env.state_machines:
             pytest.skip("no bulk state machine")
-        env.client("s3").create_bucket(Bucket=BUCKET)
-        env.client("dynamodb").create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "run", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "run", "KeyType": "HASH"}])
+        create_bulk_resources(env)
         yield env
 
 
