@@ -797,6 +797,24 @@ def _parameter_defaults(text: str) -> dict[str, str]:
 # reads a JSON array; the JSONL reader itself is AWS's, configured by the template parameter BulkInputType.
 LOCAL_SUBSTITUTIONS = {"BulkInputType": "JSON"}
 
+def outcomes(report: Any) -> list[str]:
+    """Every `outcome` anywhere in a flow's report (what the bulk flow's `$..outcome` reads too)."""
+    found: list[str] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            if isinstance(v.get("outcome"), str):
+                found.append(v["outcome"])
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(report)
+    return found
+
+
 # What the template creates for the bulk flow, under the names the state machine's substitutions give them.
 BULK_BUCKET = "okta-lifecycle-bulkbucket"
 BULK_TABLE = "okta-lifecycle-BulkCountsTable"

@@ -32,6 +32,7 @@ from localaws import (
     LocalAws,
     create_bulk_resources,
     definition_substitutions,
+    outcomes,
     render_definition,
 )
 
@@ -187,19 +188,7 @@ def test_each_item_starts_its_flow_with_its_event_id_requester_and_the_batch_dry
 
 def outcome_of(report) -> str:
     """What the bulk flow's FindOutcomes/Classify/Outcome states should conclude, from every `outcome` field."""
-    found = []
-
-    def walk(value):
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                if key == "outcome" and isinstance(inner, str):
-                    found.append(inner)
-                walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner)
-
-    walk(report)
+    found = outcomes(report)
     return "changed" if "changed" in found else "unchanged" if "unchanged" in found else "skipped"
 
 

@@ -9,6 +9,8 @@ import uuid
 
 import pytest
 
+from localaws import outcomes
+
 SAM = "sam.leaver@acme.example"
 # Event times as HR systems and EventBridge send them: UTC, ISO 8601.
 T1, T2, T3 = "2026-06-01T09:00:00Z", "2026-06-02T09:00:00Z", "2026-06-03T09:00:00Z"
@@ -252,21 +254,3 @@ def test_every_flow_start_needs_an_event_id(clean, flow):
     assert status == "FAILED" and res["error"] == "Input.Invalid", res
     assert "eventId" in res["cause"]
     assert env.sim.requests() == [] and env.sim.calls()["mutating"] == 0
-
-
-def outcomes(report) -> list[str]:
-    found: list[str] = []
-
-    def walk(v):
-        if isinstance(v, dict):
-            if isinstance(v.get("outcome"), str):
-                found.append(v["outcome"])
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-
-    walk(report)
-    return found
-

@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from localaws import outcomes
+
 SAM, JANE = "sam.leaver@acme.example", "jane.doe@acme.example"
 ONBOARD_JANE = {"user": JANE, "groups": ["Engineering", "VPN Users"],
                 "apps": ["Slack", {"app": "AWS", "userName": "jane"}], "sendEmail": True}
@@ -28,24 +30,6 @@ def event(inp: dict, **more) -> dict:
 def _need_flows(env):
     if not env.state_machines:
         pytest.skip("no state machines (template.yaml / infra/*.asl.json missing)")
-
-
-def outcomes(report: dict) -> list[str]:
-    """Every `outcome` anywhere in a flow's report."""
-    found: list[str] = []
-
-    def walk(v):
-        if isinstance(v, dict):
-            if isinstance(v.get("outcome"), str):
-                found.append(v["outcome"])
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-
-    walk(report)
-    return found
 
 
 def test_onboarding(fresh):
