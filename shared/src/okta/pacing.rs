@@ -16,6 +16,10 @@
 //!   up when the reset is past its deadline: an item can lose that race after every reset. At an even pace a
 //!   caller waits a fraction of a second for the line to pass, whenever it comes. When the org's other
 //!   integrations use their share at an even pace too, this stack's part of the line is its share.
+//! - reads its last word as of now: the others may have used their share at an even pace since that answer, so a
+//!   view a few seconds old counts that much less. Without it, a process that has not called the bucket for a while
+//!   (a function with many warm sandboxes has many) sees room that the others have since taken, and each such
+//!   process sends one request past the reserve.
 //!
 //! Retry decisions stay in `retry.rs`; the request loop asks this module before each attempt and tells it each
 //! answer.
@@ -62,10 +66,15 @@ impl PacingPolicy {
     /// The remaining count at or below which a bucket is left alone, `time_left` before its reset: the part of the
     /// other integrations' share they may still use at an even pace, plus one request per other caller of ours.
     pub fn reserve(&self, limit: u32, time_left: Duration) -> u32 {
-        let others = f64::from(limit) * f64::from(100 - self.share_percent.min(100)) / 100.0;
+        let others = self.others_per_window(limit);
         let fraction = (time_left.as_secs_f64() / self.window().as_secs_f64()).min(1.0);
         let kept = (others * fraction).ceil() as u32;
         kept.saturating_add(self.concurrent_callers.saturating_sub(1))
+    }
+
+    /// What the org's other integrations may use of a bucket of `limit` in one window.
+    fn others_per_window(&self, limit: u32) -> f64 {
+        f64::from(limit) * f64::from(100 - self.share_percent.min(100)) / 100.0
     }
 }
 
@@ -118,6 +127,8 @@ struct Window {
     /// The last answer's count less the requests this process sent since.
     remaining: u32,
     resets_at: Instant,
+    /// When that answer came.
+    observed_at: Instant,
 }
 
 /// What this process last heard of each bucket. Kept for the life of the process: a warm function starts its next
@@ -142,22 +153,21 @@ impl Pacer {
             return Duration::ZERO;
         }
         let time_left = window.resets_at - now;
+        let window_length = policy.window().as_secs_f64();
+        // The others may have used their share at an even pace since the answer.
+        let since_answer = now
+            .saturating_duration_since(window.observed_at)
+            .as_secs_f64();
+        let others_since = policy.others_per_window(window.limit) * since_answer / window_length;
+        let left = f64::from(window.remaining) - others_since;
         let reserve = policy.reserve(window.limit, time_left);
-        if window.remaining <= reserve {
-            // The others' part of the reserve shrinks as the window passes; ours only at the reset.
-            let short = f64::from(reserve - window.remaining + 1);
-            let others_per_window =
-                f64::from(window.limit) * f64::from(100 - policy.share_percent.min(100)) / 100.0;
-            let until_enough = if others_per_window > 0.0 {
-                policy.window().mul_f64(short / others_per_window)
-            } else {
-                time_left
-            };
-            return until_enough.min(time_left).max(Duration::from_millis(1));
+        if left <= f64::from(reserve) {
+            // The others' part of the reserve shrinks as the window passes, but so does what we may assume is left:
+            // only a new answer or the reset frees the bucket.
+            return time_left.max(Duration::from_millis(1));
         }
         // Even pace: the bucket falls no faster than the whole limit over the window would make it, so what is
         // left is spread over the time to the reset.
-        let window_length = policy.window().as_secs_f64();
         // The line ends the window at our callers' reserve, where the rule above takes over.
         let kept = f64::from(policy.concurrent_callers.saturating_sub(1));
         let per_second = (f64::from(window.limit) - kept).max(0.0) / window_length;
@@ -166,7 +176,6 @@ impl Pacer {
         // the apps' 100), while callers arriving together still cannot spend the window in its first seconds.
         let burst = f64::from(window.limit.div_ceil(10));
         let line = kept + per_second * time_left.as_secs_f64() - burst;
-        let left = f64::from(window.remaining);
         if left < line {
             let wait = Duration::from_secs_f64((line - left) / per_second.max(f64::MIN_POSITIVE));
             return wait.min(time_left).max(Duration::from_millis(1));
@@ -207,10 +216,12 @@ impl Pacer {
             limit,
             remaining,
             resets_at,
+            observed_at: now,
         };
         let window = windows.entry(bucket).or_insert(fresh);
         // Answers can arrive out of order: within one window the lowest count is the latest word.
-        if resets_at > window.resets_at + Duration::from_millis(500) || remaining < window.remaining
+        if resets_at > window.resets_at + Duration::from_millis(500)
+            || remaining <= window.remaining
         {
             *window = fresh;
         }
@@ -315,6 +326,30 @@ mod tests {
         assert_eq!(
             pacer.wait_before(Bucket::Apps, &policy, now + Duration::from_secs(32)),
             Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn an_old_answer_counts_the_others_use_since() {
+        let policy = PacingPolicy {
+            share_percent: 50,
+            concurrent_callers: 1,
+            time_scale: 1.0,
+        };
+        let pacer = Pacer::default();
+        // 10 left with 10 s to go; 5 s later the others may have used 50 × 5/60 ≈ 4.2 of it at their even pace,
+        // and their reserve for the last 5 s is ⌈4.2⌉ = 5: about 5.8 is left, so one request goes, not five.
+        pacer.observe(Bucket::Apps, &headers(100, 10, 9), &policy);
+        let later = Instant::now() + Duration::from_secs(5);
+        assert_eq!(
+            pacer.wait_before(Bucket::Apps, &policy, later),
+            Duration::ZERO
+        );
+        // Then nothing frees the bucket but a new answer or the reset.
+        let wait = pacer.wait_before(Bucket::Apps, &policy, later);
+        assert!(
+            wait > Duration::from_millis(4500) && wait <= Duration::from_millis(5100),
+            "{wait:?}"
         );
     }
 
