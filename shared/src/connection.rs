@@ -1,6 +1,7 @@
 //! The Okta connection, read lazily from Secrets Manager and cached across invocations.
 //!
-//! Lazily, so that a Secrets Manager hiccup is a typed, retryable error of one invocation and not an init crash.
+//! Lazily, so that a Secrets Manager hiccup is a typed, retryable error of one invocation and not an init crash
+//! (a function starts the first read beside the runtime's first wait for an event: `OktaClient::prepare`).
 //! Cached with a TTL, and re-read once when Okta answers 401, which is what a rotated token looks like.
 
 use std::sync::Arc;

@@ -111,6 +111,68 @@ async fn the_token_is_cached_across_invocations_and_renewed_once_after_a_401() {
 }
 
 #[tokio::test]
+async fn a_prepared_client_has_its_token_before_the_first_invocation() {
+    let sim = start_sim(sample_org()).await;
+    let client = client_with(&sim, Form::ServiceAppDpop);
+    // What a function does while the runtime waits for its first event.
+    client.prepare(Action::SuspendUser.scopes()).await;
+    assert_eq!(sim.tokens_issued(), 1);
+    assert!(
+        api_requests(&sim.requests()).is_empty(),
+        "preparing calls no API"
+    );
+    run(
+        &client,
+        Action::SuspendUser,
+        json!({"user": "sam.leaver@acme.example"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        sim.tokens_issued(),
+        1,
+        "the invocation used the prepared token"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_preparation_is_tried_again_and_reported_by_the_invocation() {
+    let sim = start_sim(sample_org()).await;
+    // The RSA key is registered, but not under the EC key's kid: the token request is refused.
+    let config = OktaConfig::service_app(
+        &sim.url(),
+        DPOP_CLIENT_ID,
+        service_app_key("rsa").into(),
+        Some("sim-ec-1"),
+        &[],
+    )
+    .unwrap();
+    let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
+    client.prepare(Action::SuspendUser.scopes()).await;
+    let token_requests = |sim: &okta_sim::Simulator| {
+        sim.requests()
+            .iter()
+            .filter(|request| request.path == TOKEN_PATH)
+            .count()
+    };
+    let after_prepare = token_requests(&sim);
+    assert!(after_prepare > 0);
+    let error = run(
+        &client,
+        Action::SuspendUser,
+        json!({"user": "sam.leaver@acme.example"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::OktaUnauthorized, "{error}");
+    assert!(
+        token_requests(&sim) > after_prepare,
+        "the invocation asked again"
+    );
+    assert!(api_requests(&sim.requests()).is_empty());
+}
+
+#[tokio::test]
 async fn a_token_that_keeps_failing_is_okta_unauthorized_after_one_renewal() {
     let sim = start_sim(sample_org()).await;
     sim.set_token_lifetime(0);

@@ -66,6 +66,33 @@ async fn secrets_manager_cache_rotation_and_errors() {
         .await
         .expect("the cached connection is used within its TTL");
 
+    // Prepared while the runtime waits for the first event: the secret is read then, not by the invocation.
+    secrets
+        .create_secret()
+        .name("okta/prepared")
+        .secret_string(secret_json(&sim, TOKEN))
+        .send()
+        .await
+        .unwrap();
+    let client = client_for_secret(&moto, "okta/prepared").await;
+    sim.reset_counters();
+    client.prepare(Action::GetUser.scopes()).await;
+    assert_eq!(
+        sim.total_calls(),
+        0,
+        "preparing an API token calls no Okta API"
+    );
+    secrets
+        .delete_secret()
+        .secret_id("okta/prepared")
+        .force_delete_without_recovery(true)
+        .send()
+        .await
+        .unwrap();
+    run(&client, Action::GetUser, get_user.clone())
+        .await
+        .expect("the invocation uses the secret read while preparing");
+
     // A rotated token: the cached one gets 401, the secret is read again once, and the call succeeds.
     secrets
         .create_secret()

@@ -27,13 +27,20 @@ pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
     // A bad setting does not crash the init (an anonymous failure): every invocation reports Config.Invalid.
     let client = client_from_env().await;
     let client = &client;
+    // The secret and a service app's token are fetched while the runtime asks for the first event.
+    let prepare = async move {
+        if let Ok(client) = client {
+            client.prepare(action.scopes()).await;
+        }
+    };
     // The payload is read as an `Event`, never by the runtime's deserialiser, so that every payload gets a named
     // answer. Boxed: the handler's future is deep enough that nesting it unboxed in the runtime's overflows rustc's
     // layout query depth in the function crates.
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
+    let serve = lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         Box::pin(handle(action, client.as_ref(), event))
-    }))
-    .await
+    }));
+    let ((), served) = tokio::join!(prepare, serve);
+    served
 }
 
 /// The Okta client described by the environment. Nothing is fetched yet: the secret is read on first use.

@@ -115,6 +115,27 @@ impl OktaClient {
     pub fn connection(&self) -> &Connection {
         &self.connection
     }
+
+    /// What the first invocation would otherwise do first: read the connection (the secret) and, for a service app,
+    /// get the token for `scopes`. A function calls it while the runtime waits for that invocation, so that these
+    /// round trips overlap the runtime's start (and, when Lambda starts a container ahead of its first event, all
+    /// of the wait). Both are cached as the invocation's own would be. A failure is only logged: the invocation
+    /// tries again and reports it in its own terms.
+    pub async fn prepare(&self, scopes: Scopes) {
+        let prepared = async {
+            let config = self.connection.get().await?;
+            if let Credentials::ServiceApp(app) = &config.credentials {
+                let timeout = self.policy.request_timeout;
+                self.tokens
+                    .token(&self.http, &config, app, scopes, timeout)
+                    .await?;
+            }
+            Ok::<(), Error>(())
+        };
+        if let Err(error) = prepared.await {
+            tracing::info!(error = %error.kind, "the connection is not ready; the first invocation tries again");
+        }
+    }
 }
 
 /// The Okta calls of one invocation.
