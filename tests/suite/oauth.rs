@@ -32,6 +32,20 @@ fn api_requests(requests: &[RecordedRequest]) -> Vec<&RecordedRequest> {
         .collect()
 }
 
+/// The RSA key is registered, but not under the EC key's kid: the assertion's signature does not verify, and every
+/// token request is refused (`invalid_client`).
+fn client_signing_with_the_wrong_key(sim: &okta_sim::Simulator) -> OktaClient {
+    let config = OktaConfig::service_app(
+        &sim.url(),
+        DPOP_CLIENT_ID,
+        service_app_key("rsa").into(),
+        Some("sim-ec-1"),
+        &[],
+    )
+    .unwrap();
+    OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap()
+}
+
 #[tokio::test]
 async fn every_form_runs_an_action_with_its_own_authorization() {
     for form in Form::ALL {
@@ -138,16 +152,7 @@ async fn a_prepared_client_has_its_token_before_the_first_invocation() {
 #[tokio::test]
 async fn a_failed_preparation_is_tried_again_and_reported_by_the_invocation() {
     let sim = start_sim(sample_org()).await;
-    // The RSA key is registered, but not under the EC key's kid: the token request is refused.
-    let config = OktaConfig::service_app(
-        &sim.url(),
-        DPOP_CLIENT_ID,
-        service_app_key("rsa").into(),
-        Some("sim-ec-1"),
-        &[],
-    )
-    .unwrap();
-    let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
+    let client = client_signing_with_the_wrong_key(&sim);
     client.prepare(Action::SuspendUser.scopes()).await;
     let token_requests = |sim: &okta_sim::Simulator| {
         sim.requests()
@@ -203,16 +208,7 @@ async fn a_rotated_nonce_is_answered_again() {
 #[tokio::test]
 async fn a_token_request_refused_never_reaches_the_api() {
     let sim = start_sim(sample_org()).await;
-    // The RSA key is registered, but not under the EC key's kid: the signature does not verify.
-    let config = OktaConfig::service_app(
-        &sim.url(),
-        DPOP_CLIENT_ID,
-        service_app_key("rsa").into(),
-        Some("sim-ec-1"),
-        &[],
-    )
-    .unwrap();
-    let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
+    let client = client_signing_with_the_wrong_key(&sim);
     let error = run(
         &client,
         Action::SuspendUser,

@@ -25,6 +25,20 @@ fn secret_json(sim: &Simulator, token: &str) -> String {
     json!({"orgUrl": sim.url(), "apiToken": token}).to_string()
 }
 
+async fn create_secret(
+    secrets: &aws_sdk_secretsmanager::Client,
+    name: &str,
+    value: impl Into<String>,
+) {
+    secrets
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn client_for_secret(moto: &Moto, secret_id: &str) -> OktaClient {
     let connection = Connection::secrets_manager(
         moto.secrets_client().await,
@@ -44,13 +58,7 @@ async fn secrets_manager_cache_rotation_and_errors() {
     let get_user = json!({"user": "rotating@acme.example"});
 
     // Read through the SDK, then served from the cache.
-    secrets
-        .create_secret()
-        .name("okta/good")
-        .secret_string(secret_json(&sim, TOKEN))
-        .send()
-        .await
-        .unwrap();
+    create_secret(&secrets, "okta/good", secret_json(&sim, TOKEN)).await;
     let client = client_for_secret(&moto, "okta/good").await;
     run(&client, Action::GetUser, get_user.clone())
         .await
@@ -67,13 +75,7 @@ async fn secrets_manager_cache_rotation_and_errors() {
         .expect("the cached connection is used within its TTL");
 
     // Prepared while the runtime waits for the first event: the secret is read then, not by the invocation.
-    secrets
-        .create_secret()
-        .name("okta/prepared")
-        .secret_string(secret_json(&sim, TOKEN))
-        .send()
-        .await
-        .unwrap();
+    create_secret(&secrets, "okta/prepared", secret_json(&sim, TOKEN)).await;
     let client = client_for_secret(&moto, "okta/prepared").await;
     sim.reset_counters();
     client.prepare(Action::GetUser.scopes()).await;
@@ -94,13 +96,7 @@ async fn secrets_manager_cache_rotation_and_errors() {
         .expect("the invocation uses the secret read while preparing");
 
     // A rotated token: the cached one gets 401, the secret is read again once, and the call succeeds.
-    secrets
-        .create_secret()
-        .name("okta/rotated")
-        .secret_string(secret_json(&sim, "old-token"))
-        .send()
-        .await
-        .unwrap();
+    create_secret(&secrets, "okta/rotated", secret_json(&sim, "old-token")).await;
     let client = client_for_secret(&moto, "okta/rotated").await;
     client.connection().get().await.unwrap();
     secrets
@@ -123,13 +119,7 @@ async fn secrets_manager_cache_rotation_and_errors() {
     assert_eq!(statuses, vec![401, 200], "one 401, a re-read, one success");
 
     // Still wrong after the re-read: Okta.Unauthorized after exactly two calls.
-    secrets
-        .create_secret()
-        .name("okta/wrong")
-        .secret_string(secret_json(&sim, "wrong-token"))
-        .send()
-        .await
-        .unwrap();
+    create_secret(&secrets, "okta/wrong", secret_json(&sim, "wrong-token")).await;
     let client = client_for_secret(&moto, "okta/wrong").await;
     sim.reset_counters();
     let error = run(&client, Action::GetUser, get_user.clone())
@@ -145,13 +135,12 @@ async fn secrets_manager_cache_rotation_and_errors() {
         .unwrap_err();
     assert_eq!(error.kind, ErrorKind::ConfigInvalid, "{error}");
     assert!(error.message.contains("okta/missing"));
-    secrets
-        .create_secret()
-        .name("okta/malformed")
-        .secret_string(r#"{"orgUrl": "https://acme.okta.com", "apiTokn": "SECRET-VALUE-123"}"#)
-        .send()
-        .await
-        .unwrap();
+    create_secret(
+        &secrets,
+        "okta/malformed",
+        r#"{"orgUrl": "https://acme.okta.com", "apiTokn": "SECRET-VALUE-123"}"#,
+    )
+    .await;
     let client = client_for_secret(&moto, "okta/malformed").await;
     let error = run(&client, Action::GetUser, get_user.clone())
         .await
@@ -210,13 +199,7 @@ async fn the_token_owner_is_read_again_with_a_new_secret() {
     let moto = Moto::start();
     let secrets = moto.secrets_client().await;
     let sim = org().await;
-    secrets
-        .create_secret()
-        .name("okta/owner")
-        .secret_string(secret_json(&sim, TOKEN))
-        .send()
-        .await
-        .unwrap();
+    create_secret(&secrets, "okta/owner", secret_json(&sim, TOKEN)).await;
     let client = client_for_secret(&moto, "okta/owner").await;
     let me_reads = || {
         sim.requests()
@@ -250,13 +233,7 @@ async fn a_service_app_secret_and_its_rotated_key() {
             .to_string()
     };
     // The old key, no longer registered under this kid.
-    secrets
-        .create_secret()
-        .name("okta/app")
-        .secret_string(secret("rsa", "sim-ec-1"))
-        .send()
-        .await
-        .unwrap();
+    create_secret(&secrets, "okta/app", secret("rsa", "sim-ec-1")).await;
     let client = client_for_secret(&moto, "okta/app").await;
     client.connection().get().await.unwrap();
     secrets
