@@ -162,6 +162,33 @@ struct Window {
     background_admitted: u32,
 }
 
+impl Window {
+    fn starting(start: f64) -> Window {
+        Window {
+            start,
+            ours: 0,
+            background_due: 0,
+            background_admitted: 0,
+        }
+    }
+
+    /// The other integration's requests due by `at` (it sends at a steady pace): each gets in only while the bucket
+    /// has room. Returns how many were refused.
+    fn background_until(&mut self, at: f64, limit: u32, background: f64) -> u64 {
+        let due = (f64::from(limit) * background * (at - self.start) / 60.0).floor() as u32;
+        let mut refused = 0;
+        while self.background_due < due {
+            self.background_due += 1;
+            if self.ours + self.background_admitted < limit {
+                self.background_admitted += 1;
+            } else {
+                refused += 1;
+            }
+        }
+        refused
+    }
+}
+
 impl OktaLimits {
     pub fn new(config: LimitsConfig) -> OktaLimits {
         OktaLimits {
@@ -218,30 +245,24 @@ impl OktaLimits {
         let family = Family::of(method, route);
         let limit = self.limit(family);
         let background = self.config.background_load.clamp(0.0, 1.0);
-        let window = self.windows.entry(family).or_insert(Window {
-            start: now,
-            ours: 0,
-            background_due: 0,
-            background_admitted: 0,
-        });
+        let window = self
+            .windows
+            .entry(family)
+            .or_insert_with(|| Window::starting(now));
         if now >= window.start + 60.0 {
-            *window = Window {
-                start: now,
-                ours: 0,
-                background_due: 0,
-                background_admitted: 0,
-            };
-        }
-        // The other integration sends at a steady pace; each of its requests gets in only while the bucket has room.
-        let due = (f64::from(limit) * background * (now - window.start) / 60.0).floor() as u32;
-        while window.background_due < due {
-            window.background_due += 1;
-            if window.ours + window.background_admitted < limit {
-                window.background_admitted += 1;
+            // The other integration kept sending until the window's end, whether or not we called meanwhile.
+            self.background_refused +=
+                window.background_until(window.start + 60.0, limit, background);
+            // Beside a steady other integration, windows follow each other minute by minute; alone, our next
+            // request opens one.
+            let start = if background > 0.0 {
+                window.start + 60.0 * ((now - window.start) / 60.0).floor()
             } else {
-                self.background_refused += 1;
-            }
+                now
+            };
+            *window = Window::starting(start);
         }
+        self.background_refused += window.background_until(now, limit, background);
         let used = window.ours + window.background_admitted;
         let reset = (window.start + 60.0).ceil() as u64;
         if used >= limit {
@@ -366,5 +387,28 @@ mod tests {
         let later = limits.admit("GET", "/api/v1/apps");
         limits.finish();
         assert!((50..=86).contains(&later.remaining), "{}", later.remaining);
+    }
+
+    #[test]
+    fn the_background_sends_to_the_end_of_the_window_even_when_we_do_not() {
+        let mut limits = OktaLimits::new(LimitsConfig {
+            time_scale: 120.0,
+            background_load: 0.5,
+            ..LimitsConfig::default()
+        });
+        // We take 60 of the apps' 100 at once, then fall silent past the window's end (60 s of the simulator's
+        // clock is 500 ms of ours): of the other integration's 50, the last 10 found the bucket spent.
+        for _ in 0..60 {
+            assert!(!limits.admit("GET", "/api/v1/apps").limited);
+            limits.finish();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(530));
+        let next = limits.admit("GET", "/api/v1/apps");
+        limits.finish();
+        assert!(!next.limited);
+        assert_eq!(limits.background_refused, 10);
+        // The next window began where the last one ended, not at this request: the other integration has used it
+        // for the 30 ms past the end (3.6 s of the simulator's clock, 3 requests) or more if this thread woke late.
+        assert!(next.remaining <= 100 - 1 - 3, "{}", next.remaining);
     }
 }
