@@ -124,11 +124,21 @@ impl Bucket {
 #[derive(Debug, Clone, Copy)]
 struct Window {
     limit: u32,
-    /// The last answer's count less the requests this process sent since.
-    remaining: u32,
+    /// The last answer's count less the requests this process sent since; none for a window that began at the
+    /// reset of a spent one and has not answered yet.
+    remaining: Option<u32>,
     resets_at: Instant,
     /// When that answer came.
     observed_at: Instant,
+}
+
+impl Window {
+    /// What the org's other integrations may have used of the bucket between the answer and `at`, at the even pace
+    /// of their share: an answer a few seconds old counts that much less.
+    fn others_since(&self, policy: &PacingPolicy, at: Instant) -> f64 {
+        let since = at.saturating_duration_since(self.observed_at).as_secs_f64();
+        policy.others_per_window(self.limit) * since / policy.window().as_secs_f64()
+    }
 }
 
 /// What this process last heard of each bucket. Kept for the life of the process: a warm function starts its next
@@ -148,39 +158,52 @@ impl Pacer {
         let Some(window) = windows.get_mut(&bucket) else {
             return Duration::ZERO;
         };
-        if now >= window.resets_at {
-            windows.remove(&bucket);
-            return Duration::ZERO;
-        }
-        let time_left = window.resets_at - now;
         let window_length = policy.window().as_secs_f64();
-        // The others may have used their share at an even pace since the answer.
-        let since_answer = now
-            .saturating_duration_since(window.observed_at)
-            .as_secs_f64();
-        let others_since = policy.others_per_window(window.limit) * since_answer / window_length;
-        let left = f64::from(window.remaining) - others_since;
-        let reserve = policy.reserve(window.limit, time_left);
-        if left <= f64::from(reserve) {
-            // The others' part of the reserve shrinks as the window passes, but so does what we may assume is left:
-            // only a new answer or the reset frees the bucket.
-            return time_left.max(Duration::from_millis(1));
-        }
-        // Even pace: the bucket falls no faster than the whole limit over the window would make it, so what is
-        // left is spread over the time to the reset.
-        // The line ends the window at our callers' reserve, where the rule above takes over.
+        // The line ends the window at our callers' reserve, where the floor takes over.
         let kept = f64::from(policy.concurrent_callers.saturating_sub(1));
-        let per_second = (f64::from(window.limit) - kept).max(0.0) / window_length;
         // A tenth of the limit may run ahead of the line: one invocation's few requests in a quiet org go at once
         // (at the line alone, every request but the first would wait 0.1 s for a bucket of 600 a minute, 0.6 s for
         // the apps' 100), while callers arriving together still cannot spend the window in its first seconds.
         let burst = f64::from(window.limit.div_ceil(10));
+        if now >= window.resets_at {
+            // Okta's windows follow each other. When this one ended spent (at its floor, give or take the burst),
+            // the bulk work that spent it is likely spending the next one too, which began at this reset: until it
+            // answers, the process assumes it as spent as the even pace and the reserve allow. Otherwise a process
+            // that last called in the previous window would send whatever the time, past the others' reserve.
+            // A quiet bucket, or one not called for a whole window, is forgotten: the next request goes at once.
+            let next_reset = window.resets_at + policy.window();
+            let spent = window.remaining.is_some_and(|remaining| {
+                f64::from(remaining) - window.others_since(policy, window.resets_at) <= kept + burst
+            });
+            if !spent || now >= next_reset {
+                windows.remove(&bucket);
+                return Duration::ZERO;
+            }
+            window.resets_at = next_reset;
+            window.remaining = None;
+        }
+        let time_left = window.resets_at - now;
+        let reserve = f64::from(policy.reserve(window.limit, time_left));
+        // Even pace: the bucket falls no faster than the whole limit over the window would make it, so what is
+        // left is spread over the time to the reset.
+        let per_second = (f64::from(window.limit) - kept).max(0.0) / window_length;
         let line = kept + per_second * time_left.as_secs_f64() - burst;
+        let left = match window.remaining {
+            Some(remaining) => f64::from(remaining) - window.others_since(policy, now),
+            None => line.max(reserve),
+        };
+        if left <= reserve {
+            // The others' part of the reserve shrinks as the window passes, but so does what we may assume is left:
+            // only a new answer or the reset frees the bucket.
+            return time_left.max(Duration::from_millis(1));
+        }
         if left < line {
             let wait = Duration::from_secs_f64((line - left) / per_second.max(f64::MIN_POSITIVE));
             return wait.min(time_left).max(Duration::from_millis(1));
         }
-        window.remaining -= 1;
+        window.remaining = window
+            .remaining
+            .map(|remaining| remaining.saturating_sub(1));
         Duration::ZERO
     }
 
@@ -214,14 +237,14 @@ impl Pacer {
         };
         let fresh = Window {
             limit,
-            remaining,
+            remaining: Some(remaining),
             resets_at,
             observed_at: now,
         };
         let window = windows.entry(bucket).or_insert(fresh);
         // Answers can arrive out of order: within one window the lowest count is the latest word.
         if resets_at > window.resets_at + Duration::from_millis(500)
-            || remaining <= window.remaining
+            || window.remaining.is_none_or(|known| remaining <= known)
         {
             *window = fresh;
         }
@@ -350,6 +373,37 @@ mod tests {
         assert!(
             wait > Duration::from_millis(4500) && wait <= Duration::from_millis(5100),
             "{wait:?}"
+        );
+    }
+
+    #[test]
+    fn a_window_that_ended_spent_is_followed_by_one_as_spent_until_it_answers() {
+        let policy = PacingPolicy {
+            share_percent: 50,
+            concurrent_callers: 1,
+            time_scale: 1.0,
+        };
+        let pacer = Pacer::default();
+        // 1 left with 10 s to go: the window ends spent.
+        pacer.observe(Bucket::Apps, &headers(100, 1, 9), &policy);
+        let reset = Instant::now() + Duration::from_secs(10);
+        // Early in the next window the even pace has room: the request goes, unanswered as the window is.
+        assert_eq!(
+            pacer.wait_before(Bucket::Apps, &policy, reset + Duration::from_secs(1)),
+            Duration::ZERO
+        );
+        // Near its end the bucket may be down to the others' reserve: wait for the reset, or an answer.
+        let late = reset + Duration::from_secs(55);
+        let wait = pacer.wait_before(Bucket::Apps, &policy, late);
+        assert!(
+            wait > Duration::from_millis(4500) && wait <= Duration::from_millis(5100),
+            "{wait:?}"
+        );
+        // A bucket that ended its window with room to spare is forgotten at the reset.
+        pacer.observe(Bucket::Other, &headers(100, 90, 9), &policy);
+        assert_eq!(
+            pacer.wait_before(Bucket::Other, &policy, late),
+            Duration::ZERO
         );
     }
 
