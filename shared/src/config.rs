@@ -358,6 +358,9 @@ pub struct Settings {
     pub guardrails: Guardrails,
     /// `OKTA_RATE_LIMIT_SHARE`, `OKTA_CONCURRENT_CALLERS` and, against the simulator only, `OKTA_SIM_TIME_SCALE`.
     pub pacing: PacingPolicy,
+    /// `OKTA_RATE_LIMIT_TABLE`: the DynamoDB table where the stack's processes share what they heard of Okta's
+    /// rate limits (`okta/rate_limit_table.rs`); without it each process paces on its own view.
+    pub rate_limit_table: Option<String>,
 }
 
 /// Default time a secret stays cached: long enough to spare Secrets Manager, short enough for a rotation.
@@ -423,11 +426,30 @@ impl Settings {
             )?)
         };
         let pacing = pacing_from(&non_empty, &source)?;
+        let rate_limit_table = non_empty("OKTA_RATE_LIMIT_TABLE")
+            .map(|name| {
+                let name = name.trim().to_owned();
+                // DynamoDB's rule for table names.
+                let valid = (3..=255).contains(&name.len())
+                    && name
+                        .bytes()
+                        .all(|byte| byte.is_ascii_alphanumeric() || b"_.-".contains(&byte));
+                if valid {
+                    Ok(name)
+                } else {
+                    Err(Error::config(
+                        "OKTA_RATE_LIMIT_TABLE",
+                        "must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _, - and .)",
+                    ))
+                }
+            })
+            .transpose()?;
         Ok(Settings {
             source,
             allowed_custom_domains,
             guardrails: Guardrails::from_lookup(&lookup)?,
             pacing,
+            rate_limit_table,
         })
     }
 }

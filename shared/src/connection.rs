@@ -39,12 +39,16 @@ struct Cached {
 }
 
 impl Connection {
-    /// A connection from the settings. The Secrets Manager client is only built when the settings name a secret.
-    pub async fn from_settings(settings: &Settings) -> Self {
+    /// A connection from the settings. The Secrets Manager client is only built when the settings name a secret,
+    /// on `aws` (the process's SDK configuration) when given.
+    pub async fn from_settings(settings: &Settings, aws: Option<&aws_config::SdkConfig>) -> Self {
         match &settings.source {
             ConnectionSource::Environment(config) => Connection::fixed(config.clone()),
             ConnectionSource::SecretsManager { secret_id, ttl } => {
-                let aws = aws_sdk::config().await;
+                let aws = match aws {
+                    Some(aws) => aws.clone(),
+                    None => aws_sdk::config().await,
+                };
                 Connection::secrets_manager(
                     aws_sdk_secretsmanager::Client::new(&aws),
                     secret_id.clone(),

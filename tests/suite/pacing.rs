@@ -4,14 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use okta_lifecycle::config::OktaConfig;
 use okta_lifecycle::connection::Connection;
 use okta_lifecycle::okta::OktaClient;
-use okta_lifecycle::okta::pacing::PacingPolicy;
+use okta_lifecycle::okta::pacing::{Bucket, Heard, PacingPolicy};
+use okta_lifecycle::okta::rate_limit_table::RateLimitTable;
 use okta_lifecycle::okta::retry::RetryPolicy;
 use okta_lifecycle::{Action, ErrorKind};
+use okta_lifecycle_tests::moto::Moto;
 use okta_lifecycle_tests::{TOKEN, run_within, start_sim, test_policy};
 use okta_sim::{Family, LimitsConfig, Seed, Simulator};
 use serde_json::json;
@@ -21,8 +23,18 @@ const TIME_SCALE: f64 = 60.0;
 /// The bucket of `GET /api/v1/users/{id}`, shrunk so that a test crosses several windows quickly.
 const LIMIT: u32 = 40;
 const WORKERS: u32 = 6;
+const TABLE: &str = "okta-rate-limits";
 
 fn worker_client(sim: &Simulator, share_percent: u32) -> OktaClient {
+    worker_client_sharing(sim, share_percent, None)
+}
+
+/// A worker's client; with `table`, it shares what it hears of Okta's rate limits with the stack's other processes.
+fn worker_client_sharing(
+    sim: &Simulator,
+    share_percent: u32,
+    table: Option<RateLimitTable>,
+) -> OktaClient {
     let config = OktaConfig::new(&sim.url(), TOKEN.to_owned().into(), &[]).unwrap();
     let policy = RetryPolicy {
         pacing: PacingPolicy {
@@ -32,7 +44,11 @@ fn worker_client(sim: &Simulator, share_percent: u32) -> OktaClient {
         },
         ..test_policy()
     };
-    OktaClient::with_policy(Connection::fixed(config), policy).unwrap()
+    let client = OktaClient::with_policy(Connection::fixed(config), policy).unwrap();
+    match table {
+        Some(table) => client.with_rate_limit_table(table),
+        None => client,
+    }
 }
 
 async fn org(background_load: f64) -> (Simulator, Vec<String>) {
@@ -51,12 +67,43 @@ async fn org(background_load: f64) -> (Simulator, Vec<String>) {
     (sim, users)
 }
 
-/// `requests` reads of users by id spread over `WORKERS` processes; returns the elapsed time.
-async fn read_users(sim: &Simulator, users: &[String], requests: usize, share: u32) -> Duration {
+/// `requests` reads of users by id spread over `WORKERS` callers at a time; returns the elapsed time. Each caller
+/// takes its turns on `processes` processes of its own in rotation, as a bulk item's steps land on the warm sandboxes
+/// of several functions: a process sits idle, its last answer growing old, while the others spend the bucket.
+async fn read_users(
+    sim: &Simulator,
+    users: &[String],
+    requests: usize,
+    share: u32,
+    processes: usize,
+) -> Duration {
+    read_users_sharing(sim, users, requests, share, processes, None).await
+}
+
+/// The same, each process sharing what it hears through the rate-limit table in `moto`.
+async fn read_users_sharing(
+    sim: &Simulator,
+    users: &[String],
+    requests: usize,
+    share: u32,
+    processes: usize,
+    moto: Option<&Moto>,
+) -> Duration {
+    let mut clients_of_workers = Vec::new();
+    for _ in 0..WORKERS {
+        let mut clients = Vec::new();
+        for _ in 0..processes {
+            let table = match moto {
+                Some(moto) => Some(moto.rate_limit_table_client(TABLE).await),
+                None => None,
+            };
+            clients.push(worker_client_sharing(sim, share, table));
+        }
+        clients_of_workers.push(clients);
+    }
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for worker in 0..WORKERS as usize {
-        let client = worker_client(sim, share);
+    for (worker, clients) in clients_of_workers.into_iter().enumerate() {
         let mine: Vec<String> = users
             .iter()
             .cycle()
@@ -66,9 +113,9 @@ async fn read_users(sim: &Simulator, users: &[String], requests: usize, share: u
             .cloned()
             .collect();
         tasks.spawn(async move {
-            for user in mine {
+            for (turn, user) in mine.into_iter().enumerate() {
                 run_within(
-                    &client,
+                    &clients[turn % clients.len()],
                     Action::GetUser,
                     json!({ "user": user }),
                     Duration::from_secs(20),
@@ -92,7 +139,7 @@ fn report(sim: &Simulator) -> serde_json::Value {
 async fn workers_share_a_bucket_without_a_429_and_no_faster_than_it_allows() {
     let (sim, users) = org(0.0).await;
     let requests = 132;
-    let elapsed = read_users(&sim, &users, requests, 100).await;
+    let elapsed = read_users(&sim, &users, requests, 100, 1).await;
     let report = report(&sim);
     assert_eq!(report["rateLimited"], 0, "{report}");
     assert_eq!(report["concurrencyLimited"], 0, "{report}");
@@ -108,7 +155,7 @@ async fn another_integration_using_half_the_budget_fails_no_item() {
     let (sim, users) = org(0.5).await;
     // Every read must succeed (`read_users` panics otherwise): a 429 is absorbed by waiting for the reset.
     // This stack's share is set to leave the other integration its half.
-    read_users(&sim, &users, 60, 50).await;
+    read_users(&sim, &users, 60, 50, 1).await;
     let report = report(&sim);
     // The other integration never finds the bucket spent: each worker counts the others' even pace since its last
     // answer, and keeps one request for each other worker that may send at the same moment. (Before workers counted
@@ -116,6 +163,26 @@ async fn another_integration_using_half_the_budget_fails_no_item() {
     assert_eq!(report["backgroundRefused"], 0, "{report}");
     // Its requests are invisible until the next answer, so a 429 could still come when it takes the last requests of
     // a window between a worker's look and its send: at most about one per worker.
+    assert!(
+        report["rateLimited"].as_u64().unwrap() <= u64::from(WORKERS),
+        "{report}"
+    );
+}
+
+/// A bulk run's steps land on the warm sandboxes of several functions: more processes than callers at a time, most of
+/// them idle while the others spend the bucket. A process waking with an answer a few seconds old, or none of this
+/// window, must not take its own view as the bucket's state: it reads what the stack's other processes heard from the
+/// rate-limit table (moto's DynamoDB). Without the table, this run refused the other integration about 35 requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_processes_read_the_stacks_latest_word_and_leave_the_other_integration_its_half() {
+    let moto = Moto::start();
+    moto.rate_limit_table(TABLE).await;
+    let (sim, users) = org(0.5).await;
+    let elapsed = read_users_sharing(&sim, &users, 120, 50, 3, Some(&moto)).await;
+    let report = report(&sim);
+    assert_eq!(report["backgroundRefused"], 0, "{report}");
+    // Half of 40 a window is 20: 120 requests need six windows (seconds here). Not much slower for being careful.
+    assert!(elapsed < Duration::from_secs(9), "{elapsed:?}");
     assert!(
         report["rateLimited"].as_u64().unwrap() <= u64::from(WORKERS),
         "{report}"
@@ -206,4 +273,48 @@ async fn calls_with_a_deadline_shorter_than_the_window_all_get_their_turn() {
         0,
         "calls gave up waiting for their turn"
     );
+}
+
+/// The table keeps the latest word of each bucket whatever order the processes write in: within a window the lowest
+/// count, a later window over an earlier one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_table_keeps_the_latest_word_of_each_bucket() {
+    let moto = Moto::start();
+    let table = moto.rate_limit_table(TABLE).await;
+    let org = "acme.okta.com";
+    const SAME_WINDOW: Duration = Duration::from_secs(15);
+    // The table keeps milliseconds.
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    let now = UNIX_EPOCH + Duration::from_millis(since_epoch.as_millis() as u64);
+    let heard = |remaining: u32, resets_in: u64| Heard {
+        limit: 100,
+        remaining,
+        resets_at: now + Duration::from_secs(resets_in),
+        heard_at: now,
+    };
+    assert_eq!(table.read(org).await, Some(vec![]));
+    table
+        .publish(org, Bucket::Apps, heard(40, 30), SAME_WINDOW)
+        .await;
+    // An answer that arrives late (a higher count in the same window) does not overwrite.
+    table
+        .publish(org, Bucket::Apps, heard(55, 30), SAME_WINDOW)
+        .await;
+    table
+        .publish(org, Bucket::Other, heard(90, 30), SAME_WINDOW)
+        .await;
+    let read = table.read(org).await.unwrap();
+    assert!(read.contains(&(Bucket::Apps, heard(40, 30))), "{read:?}");
+    assert!(read.contains(&(Bucket::Other, heard(90, 30))), "{read:?}");
+    // A later window replaces the spent one; an earlier one cannot come back.
+    table
+        .publish(org, Bucket::Apps, heard(99, 90), SAME_WINDOW)
+        .await;
+    table
+        .publish(org, Bucket::Apps, heard(10, 30), SAME_WINDOW)
+        .await;
+    let read = table.read(org).await.unwrap();
+    assert!(read.contains(&(Bucket::Apps, heard(99, 90))), "{read:?}");
+    // Another org's buckets are its own.
+    assert_eq!(table.read("other.okta.com").await, Some(vec![]));
 }

@@ -1,9 +1,15 @@
-//! A real local AWS API (moto's server, from PyPI) on a loopback port, for the Secrets Manager tests.
+//! A real local AWS API (moto's server, from PyPI) on a loopback port, for the Secrets Manager and
+//! rate-limit table tests.
 //! The SDK gets dummy credentials, a region and `AWS_EC2_METADATA_DISABLED`, so it never leaves this machine.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use okta_lifecycle::okta::rate_limit_table::RateLimitTable;
 
 #[derive(Debug)]
 pub struct Moto {
@@ -47,10 +53,10 @@ impl Moto {
         Moto { child, endpoint }
     }
 
-    /// A Secrets Manager client for this server, configured the way the functions configure theirs.
-    pub async fn secrets_client(&self) -> aws_sdk_secretsmanager::Client {
-        // The functions' HTTPS client (Mozilla's roots, the SDK's connector), so that these tests cover it.
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    /// The SDK configuration for this server, as the functions build theirs: their HTTPS client (Mozilla's roots,
+    /// the SDK's connector), so that these tests cover it.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
             .http_client(okta_lifecycle::connection::aws_sdk::http_client())
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
@@ -58,8 +64,46 @@ impl Moto {
             ))
             .endpoint_url(&self.endpoint)
             .load()
-            .await;
-        aws_sdk_secretsmanager::Client::new(&config)
+            .await
+    }
+
+    /// A Secrets Manager client for this server.
+    pub async fn secrets_client(&self) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.sdk_config().await)
+    }
+
+    /// Creates the rate-limit table as the template declares it (key `org`, on demand) and returns a client of it
+    /// as the functions build theirs.
+    pub async fn rate_limit_table(&self, name: &str) -> RateLimitTable {
+        let config = self.sdk_config().await;
+        let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+        dynamodb
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("org")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("org")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        RateLimitTable::from_config(&config, name.to_owned())
+    }
+
+    /// Another process's client of the rate-limit table `name`.
+    pub async fn rate_limit_table_client(&self, name: &str) -> RateLimitTable {
+        RateLimitTable::from_config(&self.sdk_config().await, name.to_owned())
     }
 }
 

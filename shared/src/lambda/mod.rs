@@ -11,10 +11,11 @@ use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::Value;
 
 use crate::actions::{Action, Input, Output};
-use crate::config::Settings;
-use crate::connection::Connection;
+use crate::config::{ConnectionSource, Settings};
+use crate::connection::{Connection, aws_sdk};
 use crate::error::{Error, Result};
 use crate::okta::client::DEFAULT_BUDGET;
+use crate::okta::rate_limit_table::RateLimitTable;
 use crate::okta::retry::RetryPolicy;
 use crate::okta::{OktaClient, Session};
 
@@ -50,10 +51,20 @@ pub async fn client_from_env() -> Result<OktaClient> {
         pacing: settings.pacing.clone(),
         ..RetryPolicy::default()
     };
-    Ok(
-        OktaClient::with_policy(Connection::from_settings(&settings).await, policy)?
-            .with_guardrails(settings.guardrails),
-    )
+    let uses_aws = matches!(settings.source, ConnectionSource::SecretsManager { .. })
+        || settings.rate_limit_table.is_some();
+    let aws = if uses_aws {
+        Some(aws_sdk::config().await)
+    } else {
+        None
+    };
+    let connection = Connection::from_settings(&settings, aws.as_ref()).await;
+    let mut client =
+        OktaClient::with_policy(connection, policy)?.with_guardrails(settings.guardrails);
+    if let (Some(table), Some(aws)) = (settings.rate_limit_table, &aws) {
+        client = client.with_rate_limit_table(RateLimitTable::from_config(aws, table));
+    }
+    Ok(client)
 }
 
 /// The shared execution path: the guardrails, then the action. Every caller, the functions' handler and the

@@ -17,6 +17,7 @@ use super::memo::Memo;
 use super::oauth::{AccessToken, Authorization, Scopes, TokenSource};
 use super::pacing::{Bucket, Pacer};
 use super::pagination::{next_link, same_origin};
+use super::rate_limit_table::RateLimitTable;
 use super::retry::{
     Delivery, Failure, RetryPolicy, classify_status, classify_transport, rate_limit_reset,
     status_may_have_committed, transport_may_have_committed,
@@ -39,6 +40,8 @@ pub struct OktaClient {
     /// The service app's access tokens and DPoP key, kept across invocations (unused with an API token).
     tokens: TokenSource,
     pacer: Pacer,
+    /// Where the stack's processes share what they heard of Okta's rate limits; none: this process's view alone.
+    rate_limit_table: Option<RateLimitTable>,
     rules: super::rules::RuleCache,
 }
 
@@ -84,8 +87,16 @@ impl OktaClient {
             guard: Guard::default(),
             tokens: TokenSource::default(),
             pacer: Pacer::default(),
+            rate_limit_table: None,
             rules: super::rules::RuleCache::default(),
         })
+    }
+
+    /// Paces with what the stack's other processes heard of Okta's rate limits, shared through `table`.
+    #[must_use]
+    pub fn with_rate_limit_table(mut self, table: RateLimitTable) -> Self {
+        self.rate_limit_table = Some(table);
+        self
     }
 
     /// The deployment's guardrails (the default: no protected groups, no allow-lists, no credential return).
@@ -317,6 +328,27 @@ impl Session<'_> {
         .await
     }
 
+    /// Before a request to `bucket` of `org`: when this process's view of it is old, what the stack's other
+    /// processes last heard (one read of the rate-limit table brings every bucket).
+    async fn hear_from_the_stack(&self, org: &str, bucket: Bucket) {
+        let pacer = &self.client.pacer;
+        let Some(table) = &self.client.rate_limit_table else {
+            return;
+        };
+        if !pacer.needs_news(bucket, &self.client.policy.pacing, Instant::now()) {
+            return;
+        }
+        let policy = &self.client.policy.pacing;
+        let heard = table.read(org).await;
+        let now = Instant::now();
+        for (other, news) in heard.iter().flatten() {
+            pacer.hear(*other, Some(*news), policy, now);
+        }
+        if heard.is_none_or(|heard| heard.iter().all(|(other, _)| *other != bucket)) {
+            pacer.hear(bucket, None, policy, now);
+        }
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -332,6 +364,8 @@ impl Session<'_> {
             attempt += 1;
             let config = self.client.connection.get().await?;
             let url = build_url(&config, target)?;
+            let bucket = Bucket::of(&method, url.path());
+            self.hear_from_the_stack(url.authority(), bucket).await;
             let now = Instant::now();
             let Some(remaining) = self
                 .deadline
@@ -350,7 +384,6 @@ impl Session<'_> {
                     "no time left before the deadline to call Okta",
                 ));
             };
-            let bucket = Bucket::of(&method, url.path());
             let pause = self.client.pacer.wait_before(bucket, &policy.pacing, now);
             if !pause.is_zero() {
                 if !policy.fits_before_request(now, pause, self.deadline) {
@@ -396,6 +429,7 @@ impl Session<'_> {
             };
             // The token request may have used part of the time.
             let timeout = timeout.min(self.deadline.saturating_duration_since(Instant::now()));
+            let org = url.authority().to_owned();
             let request = self.request(
                 authorization,
                 method.clone(),
@@ -409,14 +443,23 @@ impl Session<'_> {
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
-                    self.client.pacer.observe(bucket, &headers, &policy.pacing);
+                    let heard = self.client.pacer.observe(bucket, &headers, &policy.pacing);
                     let request_id = header_str(&headers, "x-okta-request-id");
                     if let Some(id) = &request_id
                         && let Ok(mut ids) = self.request_ids.lock()
                     {
                         ids.push(id.clone());
                     }
-                    let bytes = match response.bytes().await {
+                    // Told to the stack's other processes while the body arrives.
+                    let tell = async {
+                        if let (Some(table), Some(heard)) = (&self.client.rate_limit_table, heard) {
+                            table
+                                .publish(&org, bucket, heard, policy.pacing.same_window())
+                                .await;
+                        }
+                    };
+                    let (bytes, ()) = tokio::join!(response.bytes(), tell);
+                    let bytes = match bytes {
                         Ok(bytes) => bytes,
                         Err(error) => {
                             if delivery == Delivery::AtMostOnce {

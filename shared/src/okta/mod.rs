@@ -9,6 +9,7 @@ pub mod models;
 pub mod oauth;
 pub mod pacing;
 pub mod pagination;
+pub mod rate_limit_table;
 pub mod retry;
 pub mod roles;
 pub mod rules;

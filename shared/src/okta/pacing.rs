@@ -63,6 +63,12 @@ impl PacingPolicy {
         Duration::from_secs(60).div_f64(self.time_scale.max(1.0))
     }
 
+    /// Two resets closer than this are the same window: Okta gives the reset and its clock in whole seconds, so two
+    /// processes' readings of one reset differ by a second or two, and the next window's is a minute later.
+    pub fn same_window(&self) -> Duration {
+        self.window() / 4
+    }
+
     /// The remaining count at or below which a bucket is left alone, `time_left` before its reset: the part of the
     /// other integrations' share they may still use at an even pace, plus one request per other caller of ours.
     pub fn reserve(&self, limit: u32, time_left: Duration) -> u32 {
@@ -101,6 +107,31 @@ pub enum Bucket {
 }
 
 impl Bucket {
+    pub const ALL: [Bucket; 8] = [
+        Bucket::GetUser,
+        Bucket::Users,
+        Bucket::UpdateUser,
+        Bucket::Group,
+        Bucket::Groups,
+        Bucket::App,
+        Bucket::Apps,
+        Bucket::Other,
+    ];
+
+    /// A stable name, for the rate-limit table's attributes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bucket::GetUser => "getUser",
+            Bucket::Users => "users",
+            Bucket::UpdateUser => "updateUser",
+            Bucket::Group => "group",
+            Bucket::Groups => "groups",
+            Bucket::App => "app",
+            Bucket::Apps => "apps",
+            Bucket::Other => "other",
+        }
+    }
+
     /// The bucket of a request, from its method and (percent-encoded) path.
     pub fn of(method: &Method, path: &str) -> Bucket {
         let segments: Vec<&str> = path
@@ -130,6 +161,19 @@ struct Window {
     resets_at: Instant,
     /// When that answer came.
     observed_at: Instant,
+    /// When this process was last due to look at the bucket again: its last answer (its own or another process's),
+    /// or the end of the last wait it was given. A process that comes much later has sat idle while this stack's
+    /// other processes may have spent the bucket, and its view says nothing of their use since.
+    due: Instant,
+}
+
+/// One answer's word on a bucket, in wall-clock time so that another process can take it (`budget_table.rs`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Heard {
+    pub limit: u32,
+    pub remaining: u32,
+    pub resets_at: SystemTime,
+    pub heard_at: SystemTime,
 }
 
 impl Window {
@@ -149,6 +193,65 @@ pub struct Pacer {
 }
 
 impl Pacer {
+    /// Whether this process's view of `bucket` is worth less than what the stack's other processes have heard: it
+    /// has none, or none of this window, or it has sat idle (past its due time by more than a second of Okta's
+    /// clock) while they may have spent the bucket. A process of a bulk run is idle most of the time: an item's
+    /// steps take turns on several functions, each with as many warm sandboxes as the run has items at once, so
+    /// each process sends a few requests a window. Each would send past the reserve on what it last heard.
+    pub fn needs_news(&self, bucket: Bucket, policy: &PacingPolicy, now: Instant) -> bool {
+        let Ok(windows) = self.windows.lock() else {
+            return false;
+        };
+        windows.get(&bucket).is_none_or(|window| {
+            window.remaining.is_none()
+                || now >= window.resets_at
+                || now.saturating_duration_since(window.due) > policy.window() / 60
+        })
+    }
+
+    /// Takes what another process heard of `bucket` (or, with `None`, that nobody heard anything newer): within
+    /// one window the lowest count is the latest word, and a later window replaces an earlier one. Either way the
+    /// view is now as fresh as anyone's.
+    pub fn hear(&self, bucket: Bucket, heard: Option<Heard>, policy: &PacingPolicy, now: Instant) {
+        let Ok(mut windows) = self.windows.lock() else {
+            return;
+        };
+        let system_now = SystemTime::now();
+        let at = |time: SystemTime| match time.duration_since(system_now) {
+            Ok(ahead) => now + ahead,
+            Err(behind) => now.checked_sub(behind.duration()).unwrap_or(now),
+        };
+        let Some(heard) = heard else {
+            if let Some(window) = windows.get_mut(&bucket) {
+                window.due = now;
+            }
+            return;
+        };
+        let taken = Window {
+            limit: heard.limit,
+            remaining: Some(heard.remaining),
+            resets_at: at(heard.resets_at),
+            observed_at: at(heard.heard_at).min(now),
+            due: now,
+        };
+        let Some(window) = windows.get_mut(&bucket) else {
+            if taken.resets_at > now {
+                windows.insert(bucket, taken);
+            }
+            return;
+        };
+        let tolerance = policy.same_window();
+        let later_window = taken.resets_at > window.resets_at + tolerance;
+        let same_window = !later_window && taken.resets_at + tolerance >= window.resets_at;
+        if later_window
+            || (same_window && window.remaining.is_none_or(|known| heard.remaining < known))
+        {
+            *window = taken;
+        } else {
+            window.due = now;
+        }
+    }
+
     /// How long to wait before sending a request to `bucket`; zero to send now (the request is then counted as
     /// sent). After a wait, ask again.
     pub fn wait_before(&self, bucket: Bucket, policy: &PacingPolicy, now: Instant) -> Duration {
@@ -192,24 +295,32 @@ impl Pacer {
             Some(remaining) => f64::from(remaining) - window.others_since(policy, now),
             None => line.max(reserve),
         };
-        if left <= reserve {
+        let wait = if left <= reserve {
             // The others' part of the reserve shrinks as the window passes, but so does what we may assume is left:
             // only a new answer or the reset frees the bucket.
-            return time_left.max(Duration::from_millis(1));
-        }
-        if left < line {
+            time_left.max(Duration::from_millis(1))
+        } else if left < line {
             let wait = Duration::from_secs_f64((line - left) / per_second.max(f64::MIN_POSITIVE));
-            return wait.min(time_left).max(Duration::from_millis(1));
-        }
-        window.remaining = window
-            .remaining
-            .map(|remaining| remaining.saturating_sub(1));
-        Duration::ZERO
+            wait.min(time_left).max(Duration::from_millis(1))
+        } else {
+            window.remaining = window
+                .remaining
+                .map(|remaining| remaining.saturating_sub(1));
+            Duration::ZERO
+        };
+        window.due = now + wait;
+        wait
     }
 
-    /// Records a response's rate-limit headers for `bucket`. A concurrency 429 (`X-Rate-Limit-Limit: 0`) says
-    /// nothing about the bucket and is ignored here (`retry.rs` handles it).
-    pub fn observe(&self, bucket: Bucket, headers: &HeaderMap, policy: &PacingPolicy) {
+    /// Records a response's rate-limit headers for `bucket`, and returns them as heard, for the stack's other
+    /// processes. A concurrency 429 (`X-Rate-Limit-Limit: 0`) says nothing about the bucket and is ignored here
+    /// (`retry.rs` handles it).
+    pub fn observe(
+        &self,
+        bucket: Bucket,
+        headers: &HeaderMap,
+        policy: &PacingPolicy,
+    ) -> Option<Heard> {
         let number = |name: &str| {
             headers
                 .get(name)
@@ -221,33 +332,41 @@ impl Pacer {
             number("x-rate-limit-limit"),
             number("x-rate-limit-remaining"),
         ) else {
-            return;
+            return None;
         };
         if limit == 0 {
-            return;
+            return None;
         }
         let system_now = SystemTime::now();
-        let Some(reset) = rate_limit_reset(headers, system_now, policy.time_scale) else {
-            return;
-        };
+        let reset = rate_limit_reset(headers, system_now, policy.time_scale)?;
         let now = Instant::now();
         let resets_at = now + reset.duration_since(system_now).unwrap_or_default();
+        let heard = Heard {
+            limit,
+            remaining,
+            resets_at: reset,
+            heard_at: system_now,
+        };
         let Ok(mut windows) = self.windows.lock() else {
-            return;
+            return Some(heard);
         };
         let fresh = Window {
             limit,
             remaining: Some(remaining),
             resets_at,
             observed_at: now,
+            due: now,
         };
         let window = windows.entry(bucket).or_insert(fresh);
         // Answers can arrive out of order: within one window the lowest count is the latest word.
-        if resets_at > window.resets_at + Duration::from_millis(500)
+        if resets_at > window.resets_at + policy.same_window()
             || window.remaining.is_none_or(|known| remaining <= known)
         {
             *window = fresh;
+        } else {
+            window.due = now;
         }
+        Some(heard)
     }
 }
 
@@ -405,6 +524,58 @@ mod tests {
             pacer.wait_before(Bucket::Other, &policy, late),
             Duration::ZERO
         );
+    }
+
+    #[test]
+    fn an_idle_view_takes_the_stacks_latest_word() {
+        let policy = PacingPolicy {
+            share_percent: 50,
+            concurrent_callers: 1,
+            time_scale: 1.0,
+        };
+        let pacer = Pacer::default();
+        let now = Instant::now();
+        // No view yet: worth asking the stack.
+        assert!(pacer.needs_news(Bucket::Apps, &policy, now));
+        pacer.observe(Bucket::Apps, &headers(100, 80, 30), &policy);
+        assert!(!pacer.needs_news(Bucket::Apps, &policy, Instant::now()));
+        // Two seconds idle (more than a second of Okta's clock): the others may have spent the bucket since.
+        let later = Instant::now() + Duration::from_secs(2);
+        assert!(pacer.needs_news(Bucket::Apps, &policy, later));
+        // Another process heard 20 left: the line (about 46 with 28 s to go) is far above; wait for it.
+        let system_now = SystemTime::now();
+        let heard = Heard {
+            limit: 100,
+            remaining: 20,
+            resets_at: system_now + Duration::from_secs(28),
+            heard_at: system_now,
+        };
+        pacer.hear(Bucket::Apps, Some(heard), &policy, later);
+        assert!(!pacer.needs_news(Bucket::Apps, &policy, later));
+        assert!(pacer.wait_before(Bucket::Apps, &policy, later) > Duration::from_secs(10));
+        // A higher count of the same window is an older word: it changes nothing.
+        let older = Heard {
+            remaining: 70,
+            ..heard
+        };
+        pacer.hear(Bucket::Apps, Some(older), &policy, later);
+        assert!(pacer.wait_before(Bucket::Apps, &policy, later) > Duration::from_secs(10));
+        // A later window replaces it (here as if the reset had come 30 s early).
+        let next = Heard {
+            remaining: 99,
+            resets_at: system_now + Duration::from_secs(58),
+            ..heard
+        };
+        pacer.hear(Bucket::Apps, Some(next), &policy, later);
+        assert_eq!(
+            pacer.wait_before(Bucket::Apps, &policy, later),
+            Duration::ZERO
+        );
+        // Nothing newer in the table: the view is as fresh as anyone's, until it idles again.
+        let much_later = later + Duration::from_secs(5);
+        assert!(pacer.needs_news(Bucket::Apps, &policy, much_later));
+        pacer.hear(Bucket::Apps, None, &policy, much_later);
+        assert!(!pacer.needs_news(Bucket::Apps, &policy, much_later));
     }
 
     #[test]
