@@ -211,6 +211,20 @@ class StepFailed(Exception):
     pass
 
 
+RATE_LIMIT_TABLE = "okta-lifecycle-OktaRateLimitTable"
+
+
+def create_rate_limit_table(moto_url: str) -> None:
+    """template.yaml's OktaRateLimitTable, in moto: one item per org, string key `org`."""
+    import boto3  # the harness's .venv has it (tests/requirements.txt)
+
+    boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="testing",
+                 aws_secret_access_key="testing").create_table(
+        TableName=RATE_LIMIT_TABLE, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "org", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "org", "KeyType": "HASH"}])
+
+
 def run(args, background: float, share: int, log_dir: Path) -> dict:
     seed = log_dir / "bulk-org.json"
     logins = seed_file(seed, args.users)
@@ -225,6 +239,12 @@ def run(args, background: float, share: int, log_dir: Path) -> dict:
     env = {"OKTA_ORG_URL": sim_url, "OKTA_API_TOKEN": TOKEN, "OKTA_SIM_TIME_SCALE": str(args.time_scale),
            "OKTA_CONCURRENT_CALLERS": str(args.concurrency), "OKTA_RATE_LIMIT_SHARE": str(share),
            "AWS_LAMBDA_LOG_FORMAT": "JSON", "RUST_LOG": "warn"}
+    moto = None
+    if not args.no_rate_limit_table:
+        # As deployed: the processes share what they heard through the template's OktaRateLimitTable (moto here).
+        moto, moto_url = bench.start_moto(REPO / ".venv/bin/moto_server", open(log_dir / "moto.log", "w"))  # noqa: SIM115
+        create_rate_limit_table(moto_url)
+        env.update({"AWS_ENDPOINT_URL": moto_url, "OKTA_RATE_LIMIT_TABLE": RATE_LIMIT_TABLE})
     timeout = function_timeout()
     deadline_ms = int(1000 * (REAL_DEADLINE_SECONDS + (timeout - REAL_DEADLINE_SECONDS) / args.time_scale))
     pools = {f: Pool(f, args.concurrency, env, log_dir, deadline_ms) for f in STEPS}
@@ -263,6 +283,8 @@ def run(args, background: float, share: int, log_dir: Path) -> dict:
         for pool in pools.values():
             pool.close()
         bench.kill(sim)
+        if moto:
+            bench.kill(moto)
     bound_minutes, binding = 0.0, ""
     for family in report["families"]:
         # What this stack may use: its share of the limit, and no more than the other integration leaves.
@@ -274,6 +296,7 @@ def run(args, background: float, share: int, log_dir: Path) -> dict:
     return {
         "users": args.users, "concurrency": args.concurrency, "timeScale": args.time_scale,
         "backgroundLoad": background, "rateLimitShare": share, "latencyMs": args.latency_ms,
+        "rateLimitTable": not args.no_rate_limit_table,
         "functionDeadlineMs": deadline_ms,
         "bindingFamily": binding, "lowerBoundSeconds": round(bound, 2), "measuredSeconds": round(measured, 2),
         "ratio": round(measured / bound, 3) if bound else None,
@@ -297,6 +320,8 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=int, default=5, help="real ms each Okta request takes")
     parser.add_argument("--background", default="0:100,0.5:50",
                         help="runs as background-load:OKTA_RATE_LIMIT_SHARE pairs, comma-separated")
+    parser.add_argument("--no-rate-limit-table", action="store_true",
+                        help="each function process paces on its own view (no shared OktaRateLimitTable)")
     args = parser.parse_args()
     log_dir = bench.OUT / "logs" / "bulk"
     log_dir.mkdir(parents=True, exist_ok=True)

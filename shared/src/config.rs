@@ -618,7 +618,29 @@ mod tests {
         .unwrap()
         .pacing;
         assert_eq!((pacing.share_percent, pacing.concurrent_callers), (50, 12));
-        let refused: [(&str, &'static [(&'static str, &'static str)]); 4] = [
+        let shared = Settings::from_lookup(env(&[
+            ("OKTA_SECRET_ID", "okta"),
+            (
+                "OKTA_RATE_LIMIT_TABLE",
+                "okta-lifecycle-OktaRateLimitTable-1A2B3C",
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(
+            shared.rate_limit_table.as_deref(),
+            Some("okta-lifecycle-OktaRateLimitTable-1A2B3C")
+        );
+        let refused: [(&str, &'static [(&'static str, &'static str)]); 5] = [
+            (
+                "OKTA_RATE_LIMIT_TABLE",
+                &[
+                    ("OKTA_SECRET_ID", "okta"),
+                    (
+                        "OKTA_RATE_LIMIT_TABLE",
+                        "arn:aws:dynamodb:us-east-1:1:table/x",
+                    ),
+                ],
+            ),
             (
                 "OKTA_RATE_LIMIT_SHARE",
                 &[("OKTA_SECRET_ID", "okta"), ("OKTA_RATE_LIMIT_SHARE", "0")],

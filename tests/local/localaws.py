@@ -51,6 +51,8 @@ REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 SECRET_ID = "okta-lifecycle/okta"
+# template.yaml's OktaRateLimitTable: what the function processes heard of Okta's rate limits, one item per org.
+RATE_LIMIT_TABLE = "okta-lifecycle-OktaRateLimitTable"
 DEFAULT_SEED = REPO / "tests" / "okta-sim" / "sample-org.json"
 # The sample org's service apps and their test keys (tests/okta-sim/keys/README.md).
 SERVICE_APPS = {
@@ -933,8 +935,10 @@ class LocalAws:
         self.moto = Moto(self.log_dir, interpreter_port=self.proxy.port, port=moto_port).start()
         log(f"moto at {self.moto.url}; proxy at http://127.0.0.1:{self.proxy.port}")
         self.client("secretsmanager").create_secret(Name=SECRET_ID, SecretString=json.dumps(self.secret()))
+        self.create_table(RATE_LIMIT_TABLE, key="org")
         fn_env = dict(DUMMY_AWS_ENV)
         fn_env.update({"OKTA_SECRET_ID": SECRET_ID, "AWS_ENDPOINT_URL": self.moto.url, "RUST_LOG": "info",
+                       "OKTA_RATE_LIMIT_TABLE": RATE_LIMIT_TABLE,
                        # On here (off by default when deployed), so that the tests prove a flow never receives a
                        # link or password even when direct callers may.
                        "OKTA_ALLOW_CREDENTIAL_RETURN": "true",
@@ -1044,21 +1048,30 @@ class LocalAws:
             log(f"state machines: {', '.join(sorted(self.state_machines))}")
         return self.state_machines
 
-    def create_table(self, name: str) -> None:
-        """The flows' ledger (template.yaml's LedgerTable): one string hash key `pk`."""
+    def create_table(self, name: str, key: str = "pk") -> None:
+        """A table of the template: the flows' ledger (LedgerTable, key `pk`) or the rate-limit table (`org`)."""
         ddb = self.client("dynamodb")
         if name in ddb.list_tables()["TableNames"]:
             return
         ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+                         AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
 
     def clear_tables(self) -> None:
-        """Empties every table (the ledger), e.g. with a fresh simulator: the org it described is gone."""
+        """Empties every table (the ledger, the rate limits), e.g. with a fresh simulator: the org it described is
+        gone."""
         ddb = self.client("dynamodb")
         for name in ddb.list_tables()["TableNames"]:
+            key = ddb.describe_table(TableName=name)["Table"]["KeySchema"][0]["AttributeName"]
             for item in ddb.scan(TableName=name).get("Items", []):
-                ddb.delete_item(TableName=name, Key={"pk": item["pk"]})
+                ddb.delete_item(TableName=name, Key={key: item[key]})
+
+    def rate_limits(self) -> dict:
+        """The rate-limit table's item of the simulator's org, as numbers, {} when absent."""
+        org = self.sim.url.split("://", 1)[1].rstrip("/")
+        item = self.client("dynamodb").get_item(TableName=RATE_LIMIT_TABLE, Key={"org": {"S": org}},
+                                                ConsistentRead=True).get("Item") or {}
+        return {k: int(v["N"]) for k, v in item.items() if "N" in v}
 
     def ledger(self, pk: str) -> dict:
         """One ledger item as plain values (`user#<id>`, `event#<event id>`), {} when absent."""

@@ -173,6 +173,19 @@ def test_dry_run_changes_nothing(fresh, fn):
     assert fresh.sim.calls()["mutating"] == 0
 
 
+def test_okta_answers_reach_the_rate_limit_table(fresh):
+    """The deployed path: a function writes what Okta's headers said to the shared rate-limit table (moto's
+    DynamoDB), for the stack's other processes to read."""
+    fresh.clear_tables()
+    out, err = fresh.invoke("get-user", load("get-user", "stepfunctions"))
+    assert err is None, out
+    limits = fresh.rate_limits()
+    assert limits, "no item for the simulator's org"
+    assert 0 <= limits["getUserRemaining"] < limits["getUserLimit"], limits
+    assert limits["getUserHeardAt"] < limits["getUserResetsAt"] <= limits["getUserHeardAt"] + 61_000, limits
+    assert limits["expiresAt"] * 1000 > limits["getUserResetsAt"], limits
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # Errors reach every caller under their stable names.
 

@@ -1035,6 +1035,61 @@ fn check_pacing_settings(template: &Yaml) -> Vec<String> {
             problems.push(format!("no template parameter {parameter}"));
         }
     }
+    let resources = resources(template);
+    let table = variables
+        .and_then(|variables| variables.get("OKTA_RATE_LIMIT_TABLE"))
+        .and_then(referenced)
+        .filter(|(how, id)| {
+            how == "Ref"
+                && resources.get(id).map(|table| resource_type(table))
+                    == Some("AWS::DynamoDB::Table")
+        });
+    let Some((_, table)) = table else {
+        problems.push("Globals: OKTA_RATE_LIMIT_TABLE is not !Ref a DynamoDB table".to_owned());
+        return problems;
+    };
+    // Each function reads and writes the table's items, and may do nothing else with DynamoDB.
+    for (id, function) in &resources {
+        if resource_type(function) != "AWS::Serverless::Function" {
+            continue;
+        }
+        let mut granted = Vec::new();
+        let statements = property(function, "Policies")
+            .and_then(Yaml::as_sequence)
+            .into_iter()
+            .flatten()
+            .filter_map(|policy| policy.get("Statement").and_then(Yaml::as_sequence))
+            .flatten();
+        for statement in statements {
+            let actions: Vec<String> = match statement.get("Action") {
+                Some(Yaml::Sequence(list)) => list
+                    .iter()
+                    .filter_map(Yaml::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                Some(one) => one.as_str().map(str::to_owned).into_iter().collect(),
+                None => Vec::new(),
+            };
+            let on_table = statement.get("Resource").and_then(referenced)
+                == Some(("GetAtt.Arn".to_owned(), table.clone()));
+            for action in actions
+                .into_iter()
+                .filter(|action| action.starts_with("dynamodb:"))
+            {
+                granted.push(if on_table {
+                    action
+                } else {
+                    format!("{action} elsewhere")
+                });
+            }
+        }
+        granted.sort();
+        if granted != ["dynamodb:GetItem", "dynamodb:UpdateItem"] {
+            problems.push(format!(
+                "{id}: DynamoDB grants {granted:?}, not GetItem and UpdateItem on {table}"
+            ));
+        }
+    }
     problems
 }
 
@@ -1066,8 +1121,10 @@ fn every_function_paces_itself_from_the_template_parameters() {
     for name in [
         "OKTA_RATE_LIMIT_SHARE",
         "OKTA_CONCURRENT_CALLERS",
+        "OKTA_RATE_LIMIT_TABLE",
         "OktaRateLimitShare",
         "BulkMaxConcurrency",
+        "OktaRateLimitTable",
     ] {
         assert!(readme.contains(name), "the README does not explain {name}");
     }
@@ -1080,6 +1137,18 @@ fn pacing_check_fails_on_broken_example() {
         &[
             "OKTA_RATE_LIMIT_SHARE",
             "no template parameter BulkMaxConcurrency",
+            "OKTA_RATE_LIMIT_TABLE is not !Ref a DynamoDB table",
+        ],
+    );
+    let too_wide: Yaml = serde_norway::from_str(
+        "Globals:\n  Function:\n    Environment:\n      Variables:\n        OKTA_RATE_LIMIT_TABLE: !Ref Limits\nResources:\n  Limits: {Type: AWS::DynamoDB::Table}\n  Ledger: {Type: AWS::DynamoDB::Table}\n  AllFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      Policies:\n        - Statement:\n            - {Effect: Allow, Action: 'dynamodb:*', Resource: !GetAtt Limits.Arn}\n  ReadFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      Policies:\n        - Statement:\n            - {Effect: Allow, Action: [dynamodb:GetItem, dynamodb:UpdateItem], Resource: !GetAtt Ledger.Arn}\n",
+    )
+    .expect("broken example parses");
+    expect_problems(
+        &check_pacing_settings(&too_wide),
+        &[
+            "AllFunction: DynamoDB grants [\"dynamodb:*\"]",
+            "ReadFunction: DynamoDB grants [\"dynamodb:GetItem elsewhere\"",
         ],
     );
 }
