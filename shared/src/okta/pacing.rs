@@ -26,6 +26,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::Method;
@@ -190,6 +191,8 @@ impl Window {
 #[derive(Debug, Default)]
 pub struct Pacer {
     windows: Mutex<HashMap<Bucket, Window>>,
+    /// Whether Okta has answered this process yet.
+    answered: AtomicBool,
 }
 
 impl Pacer {
@@ -198,7 +201,14 @@ impl Pacer {
     /// clock) while they may have spent the bucket. A process of a bulk run is idle most of the time: an item's
     /// steps take turns on several functions, each with as many warm sandboxes as the run has items at once, so
     /// each process sends a few requests a window. Each would send past the reserve on what it last heard.
+    ///
+    /// Not before Okta's first answer to this process: a new sandbox's first request goes on as before, without a
+    /// table read on its cold start. A run's new sandboxes are few and come once (at its start, when Lambda scales
+    /// up), whereas a warm process's old view came back every window.
     pub fn needs_news(&self, bucket: Bucket, policy: &PacingPolicy, now: Instant) -> bool {
+        if !self.answered.load(Ordering::Relaxed) {
+            return false;
+        }
         let Ok(windows) = self.windows.lock() else {
             return false;
         };
@@ -347,6 +357,7 @@ impl Pacer {
             resets_at: reset,
             heard_at: system_now,
         };
+        self.answered.store(true, Ordering::Relaxed);
         let Ok(mut windows) = self.windows.lock() else {
             return Some(heard);
         };
@@ -535,7 +546,10 @@ mod tests {
         };
         let pacer = Pacer::default();
         let now = Instant::now();
-        // No view yet: worth asking the stack.
+        // A new process goes on its own until Okta first answers it: no table read on a cold start.
+        assert!(!pacer.needs_news(Bucket::Apps, &policy, now));
+        pacer.observe(Bucket::Other, &headers(100, 99, 30), &policy);
+        // Then a bucket it has no view of is worth asking the stack about.
         assert!(pacer.needs_news(Bucket::Apps, &policy, now));
         pacer.observe(Bucket::Apps, &headers(100, 80, 30), &policy);
         assert!(!pacer.needs_news(Bucket::Apps, &policy, Instant::now()));
