@@ -333,6 +333,10 @@ class OktaSim:
     def clear_faults(self) -> None:
         self._ctl("DELETE", "/__sim/faults")
 
+    def okta_limits(self, config: dict | None) -> None:
+        """Okta's published per-family limits from now on (`LimitsConfig`: overrides, timeScale, ...); None: off."""
+        self._ctl("PUT", "/__sim/limits", config)
+
     def rate_limit(self, per_minute: int | None, route: str | None = None) -> None:
         self._ctl("PUT", "/__sim/rate-limit", {"perMinute": per_minute, "route": route})
 

@@ -174,15 +174,21 @@ def test_dry_run_changes_nothing(fresh, fn):
 
 
 def test_okta_answers_reach_the_rate_limit_table(fresh):
-    """The deployed path: a function writes what Okta's headers said to the shared rate-limit table (moto's
-    DynamoDB), for the stack's other processes to read."""
+    """The deployed path: a function writes what Okta's headers said of a bucket being paced to the shared rate-limit
+    table (moto's DynamoDB), for the stack's other processes to read; of a quiet one, nothing."""
     fresh.clear_tables()
+    out, err = fresh.invoke("get-user", load("get-user", "stepfunctions"))
+    assert err is None, out
+    assert fresh.rate_limits() == {}, "a quiet org's answers were written"
+    # Ten reads of a user a minute: the first answer already leaves the bucket near its even-pace line.
+    fresh.sim.okta_limits({"overrides": {"GET /api/v1/users/{id}": 10}})
     out, err = fresh.invoke("get-user", load("get-user", "stepfunctions"))
     assert err is None, out
     limits = fresh.rate_limits()
     assert limits, "no item for the simulator's org"
-    assert 0 <= limits["getUserRemaining"] < limits["getUserLimit"], limits
-    assert limits["getUserHeardAt"] < limits["getUserResetsAt"] <= limits["getUserHeardAt"] + 61_000, limits
+    assert limits["getUserLimit"] == 10 and 0 <= limits["getUserRemaining"] < 10, limits
+    # Within Okta's minute, plus the second the client adds to the reset and the second of the Date header's rounding.
+    assert limits["getUserHeardAt"] < limits["getUserResetsAt"] <= limits["getUserHeardAt"] + 62_000, limits
     assert limits["expiresAt"] * 1000 > limits["getUserResetsAt"], limits
 
 

@@ -26,7 +26,6 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::Method;
@@ -177,7 +176,60 @@ pub struct Heard {
     pub heard_at: SystemTime,
 }
 
+/// Where a bucket may stand at a moment of its window.
+#[derive(Debug, Clone, Copy)]
+struct Levels {
+    /// The even-pace line: the bucket falls no faster than the whole limit over the window would make it, so what
+    /// is left is spread over the time to the reset. It ends the window at our callers' reserve, where the floor
+    /// takes over, and the burst may run ahead of it.
+    line: f64,
+    /// Left alone: `PacingPolicy::reserve`.
+    reserve: f64,
+    /// The line's fall.
+    per_second: f64,
+    time_left: Duration,
+}
+
 impl Window {
+    /// A tenth of the limit may run ahead of the line: one invocation's few requests in a quiet org go at once (at
+    /// the line alone, every request but the first would wait 0.1 s for a bucket of 600 a minute, 0.6 s for the
+    /// apps' 100), while callers arriving together still cannot spend the window in its first seconds.
+    fn burst(&self) -> f64 {
+        f64::from(self.limit.div_ceil(10))
+    }
+
+    fn levels(&self, policy: &PacingPolicy, now: Instant) -> Levels {
+        let kept = f64::from(policy.concurrent_callers.saturating_sub(1));
+        let time_left = self.resets_at.saturating_duration_since(now);
+        let per_second = (f64::from(self.limit) - kept).max(0.0) / policy.window().as_secs_f64();
+        Levels {
+            line: kept + per_second * time_left.as_secs_f64() - self.burst(),
+            reserve: f64::from(policy.reserve(self.limit, time_left)),
+            per_second,
+            time_left,
+        }
+    }
+
+    /// What is left of the bucket at `now`, as far as this view knows; without an answer in this window, as spent
+    /// as the even pace and the reserve allow.
+    fn left(&self, policy: &PacingPolicy, now: Instant) -> f64 {
+        match self.remaining {
+            Some(remaining) => f64::from(remaining) - self.others_since(policy, now),
+            None => {
+                let levels = self.levels(policy, now);
+                levels.line.max(levels.reserve)
+            }
+        }
+    }
+
+    /// Whether the bucket is being paced: what is left is down to the line or the reserve, give or take half a
+    /// burst (callers that keep to the line hold it there). A quiet bucket stays above both (at a window's start
+    /// the line is the limit less a burst), and what any process heard of it matters to none.
+    fn busy(&self, policy: &PacingPolicy, now: Instant) -> bool {
+        let levels = self.levels(policy, now);
+        self.left(policy, now) <= levels.line.max(levels.reserve) + self.burst() / 2.0
+    }
+
     /// What the org's other integrations may have used of the bucket between the answer and `at`, at the even pace
     /// of their share: an answer a few seconds old counts that much less.
     fn others_since(&self, policy: &PacingPolicy, at: Instant) -> f64 {
@@ -191,22 +243,31 @@ impl Window {
 #[derive(Debug, Default)]
 pub struct Pacer {
     windows: Mutex<HashMap<Bucket, Window>>,
-    /// Whether Okta has answered this process yet.
-    answered: AtomicBool,
+    /// Until when each bucket counts as being paced: two windows after an answer showed it near its line or its
+    /// reserve.
+    paced_until: Mutex<HashMap<Bucket, Instant>>,
 }
 
 impl Pacer {
-    /// Whether this process's view of `bucket` is worth less than what the stack's other processes have heard: it
-    /// has none, or none of this window, or it has sat idle (past its due time by more than a second of Okta's
-    /// clock) while they may have spent the bucket. A process of a bulk run is idle most of the time: an item's
-    /// steps take turns on several functions, each with as many warm sandboxes as the run has items at once, so
-    /// each process sends a few requests a window. Each would send past the reserve on what it last heard.
+    /// Whether this process's view of `bucket` is worth less than what the stack's other processes heard: the
+    /// bucket has been paced lately (an answer of the last two windows showed it near its line or its reserve: bulk
+    /// work is on), and this process has no view of this window, or its view has sat idle (past its due time by
+    /// more than a second of Okta's clock) while the others may have spent the bucket. A process of a bulk run is
+    /// idle most of the time: an item's steps take turns on several functions, each with as many warm sandboxes as
+    /// the run has items at once, so each process sends a few requests a window, and each would send past the
+    /// reserve on what it last heard.
     ///
-    /// Not before Okta's first answer to this process: a new sandbox's first request goes on as before, without a
-    /// table read on its cold start. A run's new sandboxes are few and come once (at its start, when Lambda scales
-    /// up), whereas a warm process's old view came back every window.
+    /// Otherwise no read: a new process (no round trip on a cold start) and every process of a quiet org go on their
+    /// own view, and the table is neither read nor written. The price: when bulk work begins, a process that has not
+    /// yet seen the bucket paced sends once on its own view (once a run, not once a window).
     pub fn needs_news(&self, bucket: Bucket, policy: &PacingPolicy, now: Instant) -> bool {
-        if !self.answered.load(Ordering::Relaxed) {
+        let paced = self
+            .paced_until
+            .lock()
+            .ok()
+            .and_then(|paced| paced.get(&bucket).copied())
+            .is_some_and(|until| now < until);
+        if !paced {
             return false;
         }
         let Ok(windows) = self.windows.lock() else {
@@ -217,6 +278,13 @@ impl Pacer {
                 || now >= window.resets_at
                 || now.saturating_duration_since(window.due) > policy.window() / 60
         })
+    }
+
+    fn paced_until(&self, bucket: Bucket, until: Instant) {
+        if let Ok(mut paced) = self.paced_until.lock() {
+            let known = paced.entry(bucket).or_insert(until);
+            *known = (*known).max(until);
+        }
     }
 
     /// Takes what another process heard of `bucket` (or, with `None`, that nobody heard anything newer): within
@@ -244,6 +312,10 @@ impl Pacer {
             observed_at: at(heard.heard_at).min(now),
             due: now,
         };
+        if taken.resets_at > now {
+            // Only the answers of a bucket being paced are shared: this one still is.
+            self.paced_until(bucket, now + 2 * policy.window());
+        }
         let Some(window) = windows.get_mut(&bucket) else {
             if taken.resets_at > now {
                 windows.insert(bucket, taken);
@@ -271,13 +343,6 @@ impl Pacer {
         let Some(window) = windows.get_mut(&bucket) else {
             return Duration::ZERO;
         };
-        let window_length = policy.window().as_secs_f64();
-        // The line ends the window at our callers' reserve, where the floor takes over.
-        let kept = f64::from(policy.concurrent_callers.saturating_sub(1));
-        // A tenth of the limit may run ahead of the line: one invocation's few requests in a quiet org go at once
-        // (at the line alone, every request but the first would wait 0.1 s for a bucket of 600 a minute, 0.6 s for
-        // the apps' 100), while callers arriving together still cannot spend the window in its first seconds.
-        let burst = f64::from(window.limit.div_ceil(10));
         if now >= window.resets_at {
             // Okta's windows follow each other. When this one ended spent (at its floor, give or take the burst),
             // the bulk work that spent it is likely spending the next one too, which began at this reset: until it
@@ -285,8 +350,10 @@ impl Pacer {
             // that last called in the previous window would send whatever the time, past the others' reserve.
             // A quiet bucket, or one not called for a whole window, is forgotten: the next request goes at once.
             let next_reset = window.resets_at + policy.window();
+            let kept = f64::from(policy.concurrent_callers.saturating_sub(1));
             let spent = window.remaining.is_some_and(|remaining| {
-                f64::from(remaining) - window.others_since(policy, window.resets_at) <= kept + burst
+                f64::from(remaining) - window.others_since(policy, window.resets_at)
+                    <= kept + window.burst()
             });
             if !spent || now >= next_reset {
                 windows.remove(&bucket);
@@ -295,16 +362,13 @@ impl Pacer {
             window.resets_at = next_reset;
             window.remaining = None;
         }
-        let time_left = window.resets_at - now;
-        let reserve = f64::from(policy.reserve(window.limit, time_left));
-        // Even pace: the bucket falls no faster than the whole limit over the window would make it, so what is
-        // left is spread over the time to the reset.
-        let per_second = (f64::from(window.limit) - kept).max(0.0) / window_length;
-        let line = kept + per_second * time_left.as_secs_f64() - burst;
-        let left = match window.remaining {
-            Some(remaining) => f64::from(remaining) - window.others_since(policy, now),
-            None => line.max(reserve),
-        };
+        let Levels {
+            line,
+            reserve,
+            per_second,
+            time_left,
+        } = window.levels(policy, now);
+        let left = window.left(policy, now);
         let wait = if left <= reserve {
             // The others' part of the reserve shrinks as the window passes, but so does what we may assume is left:
             // only a new answer or the reset frees the bucket.
@@ -322,8 +386,9 @@ impl Pacer {
         wait
     }
 
-    /// Records a response's rate-limit headers for `bucket`, and returns them as heard, for the stack's other
-    /// processes. A concurrency 429 (`X-Rate-Limit-Limit: 0`) says nothing about the bucket and is ignored here
+    /// Records a response's rate-limit headers for `bucket`, and returns them as heard when they are news for the
+    /// stack's other processes: the latest word of a bucket being paced (of a quiet one, nobody needs to hear). A
+    /// concurrency 429 (`X-Rate-Limit-Limit: 0`) says nothing about the bucket and is ignored here
     /// (`retry.rs` handles it).
     pub fn observe(
         &self,
@@ -357,7 +422,6 @@ impl Pacer {
             resets_at: reset,
             heard_at: system_now,
         };
-        self.answered.store(true, Ordering::Relaxed);
         let Ok(mut windows) = self.windows.lock() else {
             return Some(heard);
         };
@@ -374,10 +438,16 @@ impl Pacer {
             || window.remaining.is_none_or(|known| remaining <= known)
         {
             *window = fresh;
+            let busy = window.busy(policy, now);
+            drop(windows);
+            if busy {
+                self.paced_until(bucket, now + 2 * policy.window());
+            }
+            busy.then_some(heard)
         } else {
             window.due = now;
+            None
         }
-        Some(heard)
     }
 }
 
@@ -546,12 +616,22 @@ mod tests {
         };
         let pacer = Pacer::default();
         let now = Instant::now();
-        // A new process goes on its own until Okta first answers it: no table read on a cold start.
+        // A new process goes on its own: no table read on a cold start.
         assert!(!pacer.needs_news(Bucket::Apps, &policy, now));
-        pacer.observe(Bucket::Other, &headers(100, 99, 30), &policy);
-        // Then a bucket it has no view of is worth asking the stack about.
-        assert!(pacer.needs_news(Bucket::Apps, &policy, now));
-        pacer.observe(Bucket::Apps, &headers(100, 80, 30), &policy);
+        // A quiet bucket (99 of 100 with half the window left: far above the line's 42 and the reserve's 26) is
+        // nobody's news, however old the view.
+        assert_eq!(
+            pacer.observe(Bucket::Apps, &headers(100, 99, 30), &policy),
+            None
+        );
+        let idle = Instant::now() + Duration::from_secs(5);
+        assert!(!pacer.needs_news(Bucket::Apps, &policy, idle));
+        // A bucket being paced: the answer is news for the others, and this view is fresh for now.
+        assert!(
+            pacer
+                .observe(Bucket::Apps, &headers(100, 40, 30), &policy)
+                .is_some()
+        );
         assert!(!pacer.needs_news(Bucket::Apps, &policy, Instant::now()));
         // Two seconds idle (more than a second of Okta's clock): the others may have spent the bucket since.
         let later = Instant::now() + Duration::from_secs(2);
