@@ -1,8 +1,8 @@
 //! The Okta HTTP client: one `reqwest::Client` per process, every request through one loop that authenticates,
 //! retries within the caller's deadline, maps Okta's errors and records `X-Okta-Request-Id`.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -33,7 +33,7 @@ pub const DEFAULT_BUDGET: Duration = Duration::from_secs(25);
 /// Built once per process and shared by every invocation.
 #[derive(Debug)]
 pub struct OktaClient {
-    http: reqwest::Client,
+    http: OnceLock<reqwest::Client>,
     connection: Connection,
     policy: RetryPolicy,
     guard: Guard,
@@ -51,6 +51,23 @@ impl OktaClient {
     }
 
     pub fn with_policy(connection: Connection, policy: RetryPolicy) -> Result<Self> {
+        Ok(OktaClient {
+            http: OnceLock::new(),
+            connection,
+            policy,
+            guard: Guard::default(),
+            tokens: TokenSource::default(),
+            pacer: Pacer::default(),
+            rate_limit_table: None,
+            rules: super::rules::RuleCache::default(),
+        })
+    }
+
+    /// The HTTPS client for Okta, built on first use: `prepare` builds it while the secret is on its way.
+    fn http(&self) -> Result<&reqwest::Client> {
+        if let Some(http) = self.http.get() {
+            return Ok(http);
+        }
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         // Okta's core API guide asks for both headers on every request, body or not (E0000018 otherwise).
@@ -80,16 +97,7 @@ impl OktaClient {
                     format!("cannot build the HTTP client: {error}"),
                 )
             })?;
-        Ok(OktaClient {
-            http,
-            connection,
-            policy,
-            guard: Guard::default(),
-            tokens: TokenSource::default(),
-            pacer: Pacer::default(),
-            rate_limit_table: None,
-            rules: super::rules::RuleCache::default(),
-        })
+        Ok(self.http.get_or_init(|| http))
     }
 
     /// Paces with what the stack's other processes heard of Okta's rate limits, shared through `table`.
@@ -133,17 +141,27 @@ impl OktaClient {
     /// of the wait). Both are cached as the invocation's own would be. A failure is only logged: the invocation
     /// tries again and reports it in its own terms.
     pub async fn prepare(&self, scopes: Scopes) {
+        // While the secret is on its way (the SDK's first poll sends the request), the CPU work the first call would
+        // otherwise do after it: the HTTPS client for Okta (Mozilla's roots parsed) and, should the secret name a
+        // service app, the container's DPoP key.
+        let warm_up = async {
+            let _ = self.http();
+            if self.connection.from_secret() {
+                self.tokens.prepare_dpop_key();
+            }
+        };
         let prepared = async {
             let config = self.connection.get().await?;
             if let Credentials::ServiceApp(app) = &config.credentials {
                 let timeout = self.policy.request_timeout;
                 self.tokens
-                    .token(&self.http, &config, app, scopes, timeout)
+                    .token(self.http()?, &config, app, scopes, timeout)
                     .await?;
             }
             Ok::<(), Error>(())
         };
-        if let Err(error) = prepared.await {
+        let (prepared, ()) = tokio::join!(prepared, warm_up);
+        if let Err(error) = prepared {
             tracing::info!(error = %error.kind, "the connection is not ready; the first invocation tries again");
         }
     }
@@ -439,7 +457,7 @@ impl Session<'_> {
                 attempt,
                 retry_for.as_deref(),
             )?;
-            let failure = match self.client.http.execute(request).await {
+            let failure = match self.client.http()?.execute(request).await {
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
@@ -627,7 +645,7 @@ impl Session<'_> {
                 let token = self
                     .client
                     .tokens
-                    .token(&self.client.http, config, app, self.scopes, timeout)
+                    .token(self.client.http()?, config, app, self.scopes, timeout)
                     .await?;
                 let authorization = self.client.tokens.authorize(&token, method.as_str(), url)?;
                 Ok((authorization, Some(token)))
@@ -648,7 +666,7 @@ impl Session<'_> {
     ) -> Result<reqwest::Request> {
         let mut builder = self
             .client
-            .http
+            .http()?
             .request(method.clone(), url)
             .header(header::AUTHORIZATION, authorization.authorization)
             .timeout(timeout);

@@ -275,6 +275,11 @@ impl TokenSource {
         })
     }
 
+    /// Makes the container's DPoP key ahead of the first token request (it is made on first use otherwise).
+    pub fn prepare_dpop_key(&self) {
+        let _ = self.dpop_key();
+    }
+
     fn dpop_key(&self) -> Result<Arc<DpopKey>> {
         if let Some(key) = self.dpop_key.get() {
             return Ok(key.clone());
