@@ -67,20 +67,15 @@ async fn org(background_load: f64) -> (Simulator, Vec<String>) {
     (sim, users)
 }
 
-/// `requests` reads of users by id spread over `WORKERS` callers at a time; returns the elapsed time. Each caller
-/// takes its turns on `processes` processes of its own in rotation, as a bulk item's steps land on the warm sandboxes
-/// of several functions: a process sits idle, its last answer growing old, while the others spend the bucket.
-async fn read_users(
-    sim: &Simulator,
-    users: &[String],
-    requests: usize,
-    share: u32,
-    processes: usize,
-) -> Duration {
-    read_users_sharing(sim, users, requests, share, processes, None).await
+/// `requests` reads of users by id spread over `WORKERS` processes; returns the elapsed time.
+async fn read_users(sim: &Simulator, users: &[String], requests: usize, share: u32) -> Duration {
+    read_users_sharing(sim, users, requests, share, 1, None).await
 }
 
-/// The same, each process sharing what it hears through the rate-limit table in `moto`.
+/// The same with `WORKERS` callers at a time, each taking its turns on `processes` processes of its own in rotation,
+/// as a bulk item's steps land on the warm sandboxes of several functions: a process sits idle, its last answer
+/// growing old, while the others spend the bucket. With `moto`, the processes share what they hear through the
+/// rate-limit table there.
 async fn read_users_sharing(
     sim: &Simulator,
     users: &[String],
@@ -139,7 +134,7 @@ fn report(sim: &Simulator) -> serde_json::Value {
 async fn workers_share_a_bucket_without_a_429_and_no_faster_than_it_allows() {
     let (sim, users) = org(0.0).await;
     let requests = 132;
-    let elapsed = read_users(&sim, &users, requests, 100, 1).await;
+    let elapsed = read_users(&sim, &users, requests, 100).await;
     let report = report(&sim);
     assert_eq!(report["rateLimited"], 0, "{report}");
     assert_eq!(report["concurrencyLimited"], 0, "{report}");
@@ -155,7 +150,7 @@ async fn another_integration_using_half_the_budget_fails_no_item() {
     let (sim, users) = org(0.5).await;
     // Every read must succeed (`read_users` panics otherwise): a 429 is absorbed by waiting for the reset.
     // This stack's share is set to leave the other integration its half.
-    read_users(&sim, &users, 60, 50, 1).await;
+    read_users(&sim, &users, 60, 50).await;
     let report = report(&sim);
     // The other integration never finds the bucket spent: each worker counts the others' even pace since its last
     // answer, and keeps one request for each other worker that may send at the same moment. (Before workers counted

@@ -349,14 +349,13 @@ impl Session<'_> {
     /// Before a request to `bucket` of `org`: when this process's view of it is old, what the stack's other
     /// processes last heard (one read of the rate-limit table brings every bucket).
     async fn hear_from_the_stack(&self, org: &str, bucket: Bucket) {
-        let pacer = &self.client.pacer;
+        let (pacer, policy) = (&self.client.pacer, &self.client.policy.pacing);
         let Some(table) = &self.client.rate_limit_table else {
             return;
         };
-        if !pacer.needs_news(bucket, &self.client.policy.pacing, Instant::now()) {
+        if !pacer.needs_news(bucket, policy, Instant::now()) {
             return;
         }
-        let policy = &self.client.policy.pacing;
         let heard = table.read(org).await;
         let now = Instant::now();
         for (other, news) in heard.iter().flatten() {

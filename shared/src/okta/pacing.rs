@@ -167,7 +167,7 @@ struct Window {
     due: Instant,
 }
 
-/// One answer's word on a bucket, in wall-clock time so that another process can take it (`budget_table.rs`).
+/// One answer's word on a bucket, in wall-clock time so that another process can take it (`rate_limit_table.rs`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Heard {
     pub limit: u32,
