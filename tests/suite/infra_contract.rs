@@ -1054,25 +1054,10 @@ fn check_pacing_settings(template: &Yaml) -> Vec<String> {
             continue;
         }
         let mut granted = Vec::new();
-        let statements = property(function, "Policies")
-            .and_then(Yaml::as_sequence)
-            .into_iter()
-            .flatten()
-            .filter_map(|policy| policy.get("Statement").and_then(Yaml::as_sequence))
-            .flatten();
-        for statement in statements {
-            let actions: Vec<String> = match statement.get("Action") {
-                Some(Yaml::Sequence(list)) => list
-                    .iter()
-                    .filter_map(Yaml::as_str)
-                    .map(str::to_owned)
-                    .collect(),
-                Some(one) => one.as_str().map(str::to_owned).into_iter().collect(),
-                None => Vec::new(),
-            };
+        for statement in policy_statements(function) {
             let on_table = statement.get("Resource").and_then(referenced)
                 == Some(("GetAtt.Arn".to_owned(), table.clone()));
-            for action in actions
+            for action in one_or_many(statement.get("Action"), template)
                 .into_iter()
                 .filter(|action| action.starts_with("dynamodb:"))
             {
@@ -1162,6 +1147,17 @@ fn text_of(value: &Yaml) -> Option<String> {
     }
 }
 
+/// The IAM statements of a SAM resource's `Policies` (inline policy documents; managed policies and SAM policy
+/// templates have none).
+fn policy_statements(resource: &Yaml) -> impl Iterator<Item = &Yaml> {
+    property(resource, "Policies")
+        .and_then(Yaml::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|policy| policy.get("Statement").and_then(Yaml::as_sequence))
+        .flatten()
+}
+
 /// An Action or Resource entry as strings; `!Ref` to a state machine as the ARN it stands for.
 fn one_or_many(value: Option<&Yaml>, template: &Yaml) -> Vec<String> {
     let one = |value: &Yaml| {
@@ -1232,13 +1228,7 @@ fn check_bulk_role(template: &Yaml, bulk: &Json) -> Vec<String> {
     }
     let own = name_of("BulkStateMachine").unwrap_or_default();
     let mut granted: BTreeSet<(String, String)> = BTreeSet::new();
-    let statements = property(machine, "Policies")
-        .and_then(Yaml::as_sequence)
-        .into_iter()
-        .flatten()
-        .filter_map(|policy| policy.get("Statement").and_then(Yaml::as_sequence))
-        .flatten();
-    for statement in statements {
+    for statement in policy_statements(machine) {
         if statement.get("Effect").and_then(Yaml::as_str) != Some("Allow") {
             continue;
         }
