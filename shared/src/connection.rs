@@ -83,12 +83,12 @@ impl Connection {
         }
     }
 
-    /// The current connection: the cached one while it is fresh, else a new read of the secret.
     /// Whether the connection is read from Secrets Manager (its form is known only once read).
     pub fn from_secret(&self) -> bool {
         matches!(self.source, Source::Secret { .. })
     }
 
+    /// The current connection: the cached one while it is fresh, else a new read of the secret.
     pub async fn get(&self) -> Result<Arc<OktaConfig>> {
         let (client, secret_id, ttl, allowed) = match &self.source {
             Source::Fixed(config) => return Ok(config.clone()),
