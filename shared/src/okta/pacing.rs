@@ -487,6 +487,15 @@ mod tests {
         }
     }
 
+    /// A policy on Okta's own clock.
+    fn policy_of(share_percent: u32, concurrent_callers: u32) -> PacingPolicy {
+        PacingPolicy {
+            share_percent,
+            concurrent_callers,
+            time_scale: 1.0,
+        }
+    }
+
     fn headers(limit: u32, remaining: u32, reset_in: u64) -> HeaderMap {
         let now = SystemTime::now();
         let epoch = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
@@ -503,31 +512,20 @@ mod tests {
 
     #[test]
     fn the_reserve_keeps_the_others_share_of_the_time_left_and_one_request_per_other_caller() {
-        let policy = PacingPolicy {
-            share_percent: 80,
-            concurrent_callers: 5,
-            time_scale: 1.0,
-        };
+        let policy = policy_of(80, 5);
         // 20 % of 100 for the others' whole minute, plus one for each of this stack's 4 other callers.
         assert_eq!(policy.reserve(100, Duration::from_secs(60)), 24);
         assert_eq!(policy.reserve(100, Duration::from_secs(90)), 24);
         // Half the minute left: the others may still use half their share at an even pace.
         assert_eq!(policy.reserve(100, Duration::from_secs(30)), 14);
         assert_eq!(policy.reserve(100, Duration::ZERO), 4);
-        let all = PacingPolicy {
-            concurrent_callers: 5,
-            ..PacingPolicy::default()
-        };
+        let all = policy_of(100, 5);
         assert_eq!(all.reserve(100, Duration::from_secs(60)), 4);
     }
 
     #[test]
     fn a_bucket_is_left_alone_at_its_reserve_until_it_resets() {
-        let policy = PacingPolicy {
-            share_percent: 100,
-            concurrent_callers: 5,
-            time_scale: 1.0,
-        };
+        let policy = policy_of(100, 5);
         let pacer = Pacer::default();
         let now = Instant::now();
         assert_eq!(
@@ -554,11 +552,7 @@ mod tests {
 
     #[test]
     fn an_old_answer_counts_the_others_use_since() {
-        let policy = PacingPolicy {
-            share_percent: 50,
-            concurrent_callers: 1,
-            time_scale: 1.0,
-        };
+        let policy = policy_of(50, 1);
         let pacer = Pacer::default();
         // 10 left with 10 s to go; 5 s later the others may have used 50 × 5/60 ≈ 4.2 of it at their even pace,
         // and their reserve for the last 5 s is ⌈4.2⌉ = 5: about 5.8 is left, so one request goes, not five.
@@ -578,11 +572,7 @@ mod tests {
 
     #[test]
     fn a_window_that_ended_spent_is_followed_by_one_as_spent_until_it_answers() {
-        let policy = PacingPolicy {
-            share_percent: 50,
-            concurrent_callers: 1,
-            time_scale: 1.0,
-        };
+        let policy = policy_of(50, 1);
         let pacer = Pacer::default();
         // 1 left with 10 s to go: the window ends spent.
         pacer.observe(Bucket::Apps, &headers(100, 1, 9), &policy);
@@ -609,11 +599,7 @@ mod tests {
 
     #[test]
     fn an_idle_view_takes_the_stacks_latest_word() {
-        let policy = PacingPolicy {
-            share_percent: 50,
-            concurrent_callers: 1,
-            time_scale: 1.0,
-        };
+        let policy = policy_of(50, 1);
         let pacer = Pacer::default();
         let now = Instant::now();
         // A new process goes on its own: no table read on a cold start.
@@ -674,11 +660,7 @@ mod tests {
 
     #[test]
     fn the_bucket_falls_at_an_even_pace_over_the_window() {
-        let policy = PacingPolicy {
-            share_percent: 100,
-            concurrent_callers: 4,
-            time_scale: 1.0,
-        };
+        let policy = policy_of(100, 4);
         let pacer = Pacer::default();
         // 90 left with 40 s to go: the even-pace line, from 100 at the window's start to the 3 kept for the other
         // callers at its reset, is at 3 + 97 × 40/60 ≈ 67.7, and a tenth of the limit (10) may run ahead of it:
