@@ -195,6 +195,9 @@ def test_shapes_no_choice_rule_can_test_are_input_invalid(fresh, flow):
     lists = {"onboarding": ["groups", "apps"], "offboarding": ["keepGroups"]}.get(flow, [])
     for field in lists:
         shapes.append({**VALID[flow], "eventId": f"shape-{flow}-{field}", field: {"0": "Engineering"}})
+    env.sim.reset_counters()
     for index, data in enumerate(shapes):
         status, result = env.run_flow(flow, data, timeout=60)
         assert (status, (result or {}).get("error")) == ("FAILED", "Input.Invalid"), (index, data, result)
+    # Refused before any step: nothing reached Okta.
+    assert env.sim.calls()["total"] == 0
