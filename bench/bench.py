@@ -83,8 +83,9 @@ EVENTS = {
 # bench/tools' `floor`: a lambda_runtime function that echoes its event at once (the cold-start floor).
 FLOOR = "floor"
 EVENTS[FLOOR] = {"user": USER}
-# sm-probe's modes: the SDK set-up as it was (sdk-defaults), as it is (project), and each lever alone.
-SM_PROBE_MODES = ["sdk-defaults", "roots-only", "chains-only", "project"]
+# sm-probe's modes: the SDK set-up as it was (sdk-defaults), as it is (project), and each lever alone; project's
+# set-up with the roots a deployed function parses (project-amazon) and with Mozilla's (project-mozilla).
+SM_PROBE_MODES = ["sdk-defaults", "roots-only", "chains-only", "project-mozilla", "project-amazon", "project"]
 
 TARGETS = {  # the goals this benchmark checks
     "cold_ms": 10.0,

@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::Mutex;
 
-use crate::config::{ConnectionSource, OktaConfig, Settings};
+use crate::config::{ConnectionSource, Credentials, OktaConfig, Settings};
 use crate::error::{Error, ErrorKind, Result};
 
 pub mod aws_sdk;
+pub mod aws_trust;
 
 #[derive(Debug)]
 pub struct Connection {
@@ -83,9 +84,13 @@ impl Connection {
         }
     }
 
-    /// Whether the connection is read from Secrets Manager (its form is known only once read).
-    pub fn from_secret(&self) -> bool {
-        matches!(self.source, Source::Secret { .. })
+    /// Whether the connection may be a service app's: one from the environment says so, a secret's form is known
+    /// only once read.
+    pub fn may_be_service_app(&self) -> bool {
+        match &self.source {
+            Source::Secret { .. } => true,
+            Source::Fixed(config) => matches!(config.credentials, Credentials::ServiceApp(_)),
+        }
     }
 
     /// The current connection: the cached one while it is fresh, else a new read of the secret.

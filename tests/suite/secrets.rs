@@ -169,7 +169,9 @@ async fn secrets_manager_cache_rotation_and_errors() {
     let endpoint = moto.endpoint.clone();
     drop(moto);
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(okta_lifecycle::connection::aws_sdk::http_client())
+        .http_client(okta_lifecycle::connection::aws_sdk::http_client(
+            okta_lifecycle::connection::aws_trust::AwsTrust::AmazonTrustServices,
+        ))
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
             "testing", "testing", None, None, "t",

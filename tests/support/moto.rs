@@ -53,11 +53,14 @@ impl Moto {
         Moto { child, endpoint }
     }
 
-    /// The SDK configuration for this server, as the functions build theirs: their HTTPS client (Mozilla's roots,
-    /// the SDK's connector), so that these tests cover it.
+    /// The SDK configuration for this server, as the functions build theirs: their HTTPS client (the SDK's connector
+    /// with the roots a deployed function trusts, Amazon Trust Services', parsed at the first request even over plain
+    /// HTTP), so that these tests cover it.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(okta_lifecycle::connection::aws_sdk::http_client())
+            .http_client(okta_lifecycle::connection::aws_sdk::http_client(
+                AwsTrust::AmazonTrustServices,
+            ))
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
                 "testing", "testing", None, None, "tests",

@@ -1,8 +1,8 @@
 //! The Okta HTTP client: one `reqwest::Client` per process, every request through one loop that authenticates,
 //! retries within the caller's deadline, maps Okta's errors and records `X-Okta-Request-Id`.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -33,7 +33,7 @@ pub const DEFAULT_BUDGET: Duration = Duration::from_secs(25);
 /// Built once per process and shared by every invocation.
 #[derive(Debug)]
 pub struct OktaClient {
-    http: OnceLock<reqwest::Client>,
+    http: tokio::sync::OnceCell<reqwest::Client>,
     connection: Connection,
     policy: RetryPolicy,
     guard: Guard,
@@ -52,7 +52,7 @@ impl OktaClient {
 
     pub fn with_policy(connection: Connection, policy: RetryPolicy) -> Result<Self> {
         Ok(OktaClient {
-            http: OnceLock::new(),
+            http: tokio::sync::OnceCell::new(),
             connection,
             policy,
             guard: Guard::default(),
@@ -63,41 +63,17 @@ impl OktaClient {
         })
     }
 
-    /// The HTTPS client for Okta, built on first use: `prepare` builds it while the secret is on its way.
-    fn http(&self) -> Result<&reqwest::Client> {
-        if let Some(http) = self.http.get() {
-            return Ok(http);
-        }
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        // Okta's core API guide asks for both headers on every request, body or not (E0000018 otherwise).
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("okta-lifecycle/", env!("CARGO_PKG_VERSION")))
-            .default_headers(headers)
-            .connect_timeout(Duration::from_secs(3))
-            .pool_idle_timeout(Duration::from_secs(50))
-            .tcp_keepalive(Duration::from_secs(30))
-            // Okta's pagination links are followed by hand (same origin only); never follow redirects with the token.
-            .redirect(reqwest::redirect::Policy::none())
-            // Mozilla's roots compiled in: no scan of the system's certificate folder at every cold start (it was
-            // most of the init time), and the same trust on every host. Okta's certificates chain to these roots.
-            .tls_certs_only(
-                webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                    .iter()
-                    .filter_map(|der| reqwest::Certificate::from_der(der).ok()),
-            )
-            .build()
-            .map_err(|error| {
-                Error::new(
-                    ErrorKind::ConfigInvalid,
-                    format!("cannot build the HTTP client: {error}"),
-                )
-            })?;
-        Ok(self.http.get_or_init(|| http))
+    /// The HTTPS client for Okta, built once, on a blocking thread: parsing Mozilla's roots is ~1 ms of CPU that
+    /// would otherwise hold up the runtime's thread while the first event or the secret is on its way. Callers that
+    /// come while it is being built wait for that build.
+    async fn http(&self) -> Result<&reqwest::Client> {
+        self.http
+            .get_or_try_init(|| async {
+                tokio::task::spawn_blocking(okta_http_client)
+                    .await
+                    .unwrap_or_else(|_| okta_http_client())
+            })
+            .await
     }
 
     /// Paces with what the stack's other processes heard of Okta's rate limits, shared through `table`.
@@ -141,21 +117,23 @@ impl OktaClient {
     /// of the wait). Both are cached as the invocation's own would be. A failure is only logged: the invocation
     /// tries again and reports it in its own terms.
     pub async fn prepare(&self, scopes: Scopes) {
-        // While the secret is on its way (the SDK's first poll sends the request), the CPU work the first call would
-        // otherwise do after it: the HTTPS client for Okta (Mozilla's roots parsed) and, should the secret name a
-        // service app, the container's DPoP key.
+        // The CPU work of a first call, on blocking threads while the runtime's thread sends the secret's request
+        // and asks for the first event: the HTTPS client for Okta (Mozilla's roots parsed) and, should the connection
+        // be a service app (a secret's form is known only once read), the container's DPoP key.
         let warm_up = async {
-            let _ = self.http();
-            if self.connection.from_secret() {
-                self.tokens.prepare_dpop_key();
-            }
+            let dpop_key = async {
+                if self.connection.may_be_service_app() {
+                    self.tokens.prepare_dpop_key().await;
+                }
+            };
+            let _ = tokio::join!(self.http(), dpop_key);
         };
         let prepared = async {
             let config = self.connection.get().await?;
             if let Credentials::ServiceApp(app) = &config.credentials {
                 let timeout = self.policy.request_timeout;
                 self.tokens
-                    .token(self.http()?, &config, app, scopes, timeout)
+                    .token(self.http().await?, &config, app, scopes, timeout)
                     .await?;
             }
             Ok::<(), Error>(())
@@ -447,7 +425,9 @@ impl Session<'_> {
             // The token request may have used part of the time.
             let timeout = timeout.min(self.deadline.saturating_duration_since(Instant::now()));
             let org = url.authority().to_owned();
+            let http = self.client.http().await?;
             let request = self.request(
+                http,
                 authorization,
                 method.clone(),
                 url,
@@ -456,7 +436,7 @@ impl Session<'_> {
                 attempt,
                 retry_for.as_deref(),
             )?;
-            let failure = match self.client.http()?.execute(request).await {
+            let failure = match http.execute(request).await {
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
@@ -644,9 +624,13 @@ impl Session<'_> {
                 let token = self
                     .client
                     .tokens
-                    .token(self.client.http()?, config, app, self.scopes, timeout)
+                    .token(self.client.http().await?, config, app, self.scopes, timeout)
                     .await?;
-                let authorization = self.client.tokens.authorize(&token, method.as_str(), url)?;
+                let authorization = self
+                    .client
+                    .tokens
+                    .authorize(&token, method.as_str(), url)
+                    .await?;
                 Ok((authorization, Some(token)))
             }
         }
@@ -655,6 +639,7 @@ impl Session<'_> {
     #[allow(clippy::too_many_arguments)]
     fn request(
         &self,
+        http: &reqwest::Client,
         authorization: Authorization,
         method: Method,
         url: Url,
@@ -663,9 +648,7 @@ impl Session<'_> {
         attempt: u32,
         retry_for: Option<&str>,
     ) -> Result<reqwest::Request> {
-        let mut builder = self
-            .client
-            .http()?
+        let mut builder = http
             .request(method.clone(), url)
             .header(header::AUTHORIZATION, authorization.authorization)
             .timeout(timeout);
@@ -692,6 +675,39 @@ impl Session<'_> {
             )
         })
     }
+}
+
+/// Okta's HTTPS client: JSON both ways, no redirects, Mozilla's roots.
+fn okta_http_client() -> Result<reqwest::Client> {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    // Okta's core API guide asks for both headers on every request, body or not (E0000018 otherwise).
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    reqwest::Client::builder()
+        .user_agent(concat!("okta-lifecycle/", env!("CARGO_PKG_VERSION")))
+        .default_headers(headers)
+        .connect_timeout(Duration::from_secs(3))
+        .pool_idle_timeout(Duration::from_secs(50))
+        .tcp_keepalive(Duration::from_secs(30))
+        // Okta's pagination links are followed by hand (same origin only); never follow redirects with the token.
+        .redirect(reqwest::redirect::Policy::none())
+        // Mozilla's roots compiled in: no scan of the system's certificate folder at every cold start (it was
+        // most of the init time), and the same trust on every host. Okta's certificates chain to these roots.
+        .tls_certs_only(
+            webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                .iter()
+                .filter_map(|der| reqwest::Certificate::from_der(der).ok()),
+        )
+        .build()
+        .map_err(|error| {
+            Error::new(
+                ErrorKind::ConfigInvalid,
+                format!("cannot build the HTTP client: {error}"),
+            )
+        })
 }
 
 fn build_url(config: &OktaConfig, target: Target<'_>) -> Result<Url> {

@@ -14,7 +14,7 @@
 //! A process that cannot read or write it paces on its own view, as without the table, and logs why (at most once a
 //! minute).
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::Client;
@@ -32,31 +32,36 @@ const KEEP: Duration = Duration::from_secs(3600);
 
 #[derive(Debug)]
 pub struct RateLimitTable {
-    client: Client,
+    client: OnceLock<Client>,
+    /// What the client is made from, at its first use: most processes never pace, and a cold start has better
+    /// things to do than build a client it may not need.
+    aws: aws_config::SdkConfig,
     table: String,
     failed_at: Mutex<Option<Instant>>,
 }
 
 impl RateLimitTable {
-    /// A table client on the process's SDK configuration, with a short timeout: the read is on the way to an Okta
-    /// call.
+    /// The table on the process's SDK configuration; its client is made when first needed.
     pub fn from_config(aws: &aws_config::SdkConfig, table: String) -> Self {
-        let config = aws_sdk_dynamodb::config::Builder::from(aws)
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .operation_timeout(Duration::from_millis(500))
-                    .build(),
-            )
-            .build();
-        RateLimitTable::new(Client::from_conf(config), table)
-    }
-
-    pub fn new(client: Client, table: String) -> Self {
         RateLimitTable {
-            client,
+            client: OnceLock::new(),
+            aws: aws.clone(),
             table,
             failed_at: Mutex::new(None),
         }
+    }
+
+    /// The table's client, with a short timeout: the read is on the way to an Okta call.
+    fn client(&self) -> &Client {
+        self.client.get_or_init(|| {
+            let mut config = aws_sdk_dynamodb::config::Builder::from(&self.aws);
+            config.set_timeout_config(Some(
+                TimeoutConfig::builder()
+                    .operation_timeout(Duration::from_millis(500))
+                    .build(),
+            ));
+            Client::from_conf(config.build())
+        })
     }
 
     /// Every bucket the stack's processes heard of for `org`; `None` when the table cannot be read.
@@ -65,7 +70,7 @@ impl RateLimitTable {
             return None;
         }
         let answer = self
-            .client
+            .client()
             .get_item()
             .table_name(&self.table)
             .key("org", AttributeValue::S(org.to_owned()))
@@ -117,7 +122,7 @@ impl RateLimitTable {
             .unwrap_or_default()
             .as_secs();
         let written = self
-            .client
+            .client()
             .update_item()
             .table_name(&self.table)
             .key("org", AttributeValue::S(org.to_owned()))

@@ -11,7 +11,8 @@ use secrecy::SecretString;
 use serde_json::json;
 use url::Url;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let iterations: usize = std::env::args()
         .nth(1)
         .map(|raw| raw.parse())
@@ -25,12 +26,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let url = Url::parse("https://acme.okta.com/api/v1/users/00u1bench?expand=x")?;
     let first_started = Instant::now();
-    tokens.authorize(&token, "GET", &url)?;
+    tokens.authorize(&token, "GET", &url).await?;
     let first_us = first_started.elapsed().as_secs_f64() * 1e6;
     let mut samples = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let started = Instant::now();
-        let headers = tokens.authorize(&token, "GET", &url)?;
+        let headers = tokens.authorize(&token, "GET", &url).await?;
         samples.push(started.elapsed().as_secs_f64() * 1e6);
         std::hint::black_box(headers);
     }

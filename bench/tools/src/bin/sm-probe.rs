@@ -1,10 +1,15 @@
 //! Where the Secrets Manager path's cold start goes: one fresh process per measurement (bench.py starts it with
 //! Lambda's environment, `OKTA_SECRET_ID` and `AWS_ENDPOINT_URL`), timing the SDK's set-up, its first
 //! GetSecretValue (connection, credentials, TLS roots, endpoint rules), a second one (the round trip alone, on the
-//! same connection) and a third through a new HTTP client (a new connection, everything else warm).
+//! same connection) and a third on a new connection with everything else warm (through an HTTP client that keeps no
+//! idle connection, after one call on it).
 //!
 //!   sm-probe sdk-defaults   aws_config::load_defaults, as the functions did before
-//!   sm-probe project        okta_lifecycle::connection::aws_sdk::config, what the functions do now
+//!   sm-probe project        okta_lifecycle::connection::aws_sdk::config, what the functions do now (with
+//!                           AWS_ENDPOINT_URL over plain HTTP, as here: no TLS roots)
+//!   sm-probe project-amazon the same trusting Amazon Trust Services' roots, what a deployed function parses
+//!   sm-probe project-mozilla the same trusting Mozilla's roots, what the functions parsed before (and still do for
+//!                           a custom HTTPS endpoint)
 //!   sm-probe roots-only     load_defaults' chains with the project's HTTPS client (Mozilla's roots)
 //!   sm-probe chains-only    the environment's credential and region providers with the SDK's default client
 //!
@@ -17,6 +22,7 @@ use aws_config::environment::{
     EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
 };
 use okta_lifecycle::connection::aws_sdk;
+use okta_lifecycle::connection::aws_trust::AwsTrust;
 use serde_json::json;
 
 #[tokio::main(flavor = "current_thread")]
@@ -27,9 +33,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = match mode.as_str() {
         "sdk-defaults" => aws_config::load_defaults(BehaviorVersion::latest()).await,
         "project" => aws_sdk::config().await,
+        "project-amazon" => aws_sdk::config_trusting(AwsTrust::AmazonTrustServices).await,
+        "project-mozilla" => aws_sdk::config_trusting(AwsTrust::Mozilla).await,
         "roots-only" => {
             aws_config::defaults(BehaviorVersion::latest())
-                .http_client(aws_sdk::http_client())
+                .http_client(aws_sdk::http_client(AwsTrust::Mozilla))
                 .load()
                 .await
         }
@@ -57,9 +65,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await?;
     let second_done = Instant::now();
-    // The same call on a new connection, with everything else in the process already warm: the part of a cold
-    // read that no set-up can save (moto accepts each connection on a new thread; Secrets Manager adds TLS).
-    let fresh = aws_sdk_secretsmanager::Client::new(&aws_sdk::config().await);
+    // The same call on a new connection, with everything else in the process warm (the connector and its TLS
+    // roots too: a client that keeps no idle connection, one call made before the timed one): the part of a cold read
+    // that no set-up can save (moto accepts each connection on a new thread; Secrets Manager adds TLS).
+    let fresh = aws_sdk_secretsmanager::Client::from_conf(
+        aws_sdk_secretsmanager::config::Builder::from(&config)
+            .http_client(aws_sdk::http_client_without_reuse(
+                aws_sdk::trust_from_environment(),
+            ))
+            .build(),
+    );
+    fresh
+        .get_secret_value()
+        .secret_id(&secret_id)
+        .send()
+        .await?;
     let fresh_started = Instant::now();
     let third = fresh
         .get_secret_value()
