@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
+use okta_lifecycle::connection::aws_trust::AwsTrust;
 use okta_lifecycle::okta::rate_limit_table::RateLimitTable;
 
 #[derive(Debug)]

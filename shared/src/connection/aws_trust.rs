@@ -33,7 +33,7 @@ impl AwsTrust {
         file_exists: impl Fn(&str) -> bool,
     ) -> AwsTrust {
         let set = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        if shared_config_may_name_endpoints(&set, file_exists) {
+        if shared_config_may_name_endpoints(set, file_exists) {
             return AwsTrust::Mozilla;
         }
         let ignore_overrides = set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
