@@ -157,7 +157,11 @@ async fn read_secret(
 }
 
 /// Missing or forbidden secrets are configuration errors; everything else (throttling, network) may pass.
-fn secret_error<E: ProvideErrorMetadata, R>(secret_id: &str, error: SdkError<E, R>) -> Error {
+fn secret_error<E, R>(secret_id: &str, error: SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
     let code = error.code().unwrap_or("").to_owned();
     match code.as_str() {
         "ResourceNotFoundException"
@@ -172,7 +176,14 @@ fn secret_error<E: ProvideErrorMetadata, R>(secret_id: &str, error: SdkError<E, 
             let reason = if code.is_empty() {
                 match &error {
                     SdkError::TimeoutError(_) => "timeout".to_owned(),
-                    SdkError::DispatchFailure(_) => "connection failed".to_owned(),
+                    SdkError::DispatchFailure(_) => match untrusted_certificate(&error) {
+                        Some(why) => format!(
+                            "the endpoint's TLS certificate is not trusted ({why}); AWS's own endpoints are \
+                             trusted through Amazon Trust Services' roots, an endpoint set with AWS_ENDPOINT_URL or \
+                             AWS_ENDPOINT_URL_SECRETS_MANAGER through Mozilla's"
+                        ),
+                        None => "connection failed".to_owned(),
+                    },
                     _ => "no response".to_owned(),
                 }
             } else {
@@ -183,5 +194,65 @@ fn secret_error<E: ProvideErrorMetadata, R>(secret_id: &str, error: SdkError<E, 
                 format!("Secrets Manager did not return secret {secret_id}: {reason}"),
             )
         }
+    }
+}
+
+/// Why rustls refused the endpoint's certificate, when that is what failed the call. An `io::Error` hides the error
+/// it wraps from `source()`, so the walk goes into it instead.
+fn untrusted_certificate(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut link = Some(error);
+    while let Some(current) = link {
+        if let Some(rustls::Error::InvalidCertificate(why)) =
+            current.downcast_ref::<rustls::Error>()
+        {
+            return Some(format!("{why:?}"));
+        }
+        link = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+
+    fn dispatch_failure(cause: std::io::Error) -> SdkError<GetSecretValueError, HttpResponse> {
+        SdkError::dispatch_failure(ConnectorError::io(Box::new(cause)))
+    }
+
+    #[test]
+    fn an_untrusted_certificate_is_named_as_such() {
+        // What hyper-rustls returns when the server's chain does not reach a trusted root: rustls's error in two
+        // io::Errors.
+        let refused = std::io::Error::other(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        ));
+        let error = secret_error("okta-lifecycle/prod", dispatch_failure(refused));
+        assert_eq!(error.kind, ErrorKind::SecretUnavailable);
+        assert!(
+            error
+                .message
+                .contains("TLS certificate is not trusted (UnknownIssuer)")
+                && error.message.contains("Amazon Trust Services"),
+            "{}",
+            error.message
+        );
+
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        let error = secret_error("okta-lifecycle/prod", dispatch_failure(reset));
+        assert!(
+            error.message.ends_with(": connection failed"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -262,3 +262,90 @@ async fn a_service_app_secret_and_its_rotated_key() {
     // Refused with the old key; then the new key meets the nonce challenge and gets its token.
     assert_eq!(token_statuses, [401, 400, 200]);
 }
+
+/// A Secrets Manager endpoint whose certificate no trusted root vouches for (a self-signed one, as a machine in the
+/// middle would present): the read is refused before anything is sent, and the error says why, for the trust a
+/// custom HTTPS endpoint gets (Mozilla's roots) and for AWS's own (Amazon Trust Services').
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_no_trusted_root_vouches_for_is_refused_and_named() {
+    use okta_lifecycle::connection::aws_sdk;
+    use okta_lifecycle::connection::aws_trust::AwsTrust;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/untrusted-tls");
+    let certs = CertificateDer::pem_file_iter(format!("{fixtures}/cert.pem"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(format!("{fixtures}/key.pem")).unwrap();
+    let server = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(server));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("https://{}", listener.local_addr().unwrap());
+    let handshakes = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = handshakes.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            // The client gives up during the handshake; nothing is ever read from it.
+            tokio::spawn(async move { acceptor.accept(stream).await.map(|_| ()) });
+        }
+    });
+
+    let lookup =
+        |name: &str| (name == "AWS_ENDPOINT_URL_SECRETS_MANAGER").then(|| endpoint.clone());
+    assert_eq!(
+        AwsTrust::from_environment(lookup, |_| false),
+        AwsTrust::Mozilla
+    );
+    for trust in [AwsTrust::Mozilla, AwsTrust::AmazonTrustServices] {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(aws_sdk::http_client(trust))
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+                "testing", "testing", None, None, "t",
+            ))
+            .endpoint_url(&endpoint)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .load()
+            .await;
+        let connection = Connection::secrets_manager(
+            aws_sdk_secretsmanager::Client::new(&config),
+            "okta/good".into(),
+            Duration::from_secs(300),
+            Vec::new(),
+        );
+        let client = OktaClient::with_policy(connection, test_policy()).unwrap();
+        let error = run(
+            &client,
+            Action::GetUser,
+            json!({"user": "someone@acme.example"}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            error.kind,
+            ErrorKind::SecretUnavailable,
+            "{trust:?}: {error}"
+        );
+        assert!(
+            error
+                .message
+                .contains("TLS certificate is not trusted (UnknownIssuer)"),
+            "{trust:?}: {error}"
+        );
+    }
+    assert!(
+        handshakes.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "the endpoint was reached"
+    );
+}
