@@ -6,6 +6,8 @@
 use std::time::{Duration, Instant};
 
 use okta_lifecycle::connection::Connection;
+use okta_lifecycle::connection::aws_sdk;
+use okta_lifecycle::connection::aws_trust::AwsTrust;
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::{Action, ErrorKind};
 use okta_lifecycle_tests::moto::Moto;
@@ -168,10 +170,19 @@ async fn secrets_manager_cache_rotation_and_errors() {
     // Secrets Manager unreachable: a retryable error, not a crash.
     let endpoint = moto.endpoint.clone();
     drop(moto);
+    let client = client_reading_once_from(&endpoint, AwsTrust::AmazonTrustServices).await;
+    let started = Instant::now();
+    let error = run(&client, Action::GetUser, get_user).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::SecretUnavailable, "{error}");
+    assert!(error.kind.retryable());
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// A client reading the secret `okta/good` from `endpoint` through the functions' HTTPS client trusting `trust`,
+/// without the SDK's retries (each test's failure is what one attempt meets).
+async fn client_reading_once_from(endpoint: &str, trust: AwsTrust) -> OktaClient {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(okta_lifecycle::connection::aws_sdk::http_client(
-            okta_lifecycle::connection::aws_trust::AwsTrust::AmazonTrustServices,
-        ))
+        .http_client(aws_sdk::http_client(trust))
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
             "testing", "testing", None, None, "t",
@@ -186,12 +197,7 @@ async fn secrets_manager_cache_rotation_and_errors() {
         Duration::from_secs(300),
         Vec::new(),
     );
-    let client = OktaClient::with_policy(connection, test_policy()).unwrap();
-    let started = Instant::now();
-    let error = run(&client, Action::GetUser, get_user).await.unwrap_err();
-    assert_eq!(error.kind, ErrorKind::SecretUnavailable, "{error}");
-    assert!(error.kind.retryable());
-    assert!(started.elapsed() < Duration::from_secs(10));
+    OktaClient::with_policy(connection, test_policy()).unwrap()
 }
 
 /// The guardrails' token owner is cached with the connection: read once, and again when the secret is read anew
@@ -268,8 +274,6 @@ async fn a_service_app_secret_and_its_rotated_key() {
 /// custom HTTPS endpoint gets (Mozilla's roots) and for AWS's own (Amazon Trust Services').
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_certificate_no_trusted_root_vouches_for_is_refused_and_named() {
-    use okta_lifecycle::connection::aws_sdk;
-    use okta_lifecycle::connection::aws_trust::AwsTrust;
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -308,23 +312,7 @@ async fn a_certificate_no_trusted_root_vouches_for_is_refused_and_named() {
         AwsTrust::Mozilla
     );
     for trust in [AwsTrust::Mozilla, AwsTrust::AmazonTrustServices] {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(aws_sdk::http_client(trust))
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-                "testing", "testing", None, None, "t",
-            ))
-            .endpoint_url(&endpoint)
-            .retry_config(aws_config::retry::RetryConfig::disabled())
-            .load()
-            .await;
-        let connection = Connection::secrets_manager(
-            aws_sdk_secretsmanager::Client::new(&config),
-            "okta/good".into(),
-            Duration::from_secs(300),
-            Vec::new(),
-        );
-        let client = OktaClient::with_policy(connection, test_policy()).unwrap();
+        let client = client_reading_once_from(&endpoint, trust).await;
         let error = run(
             &client,
             Action::GetUser,
