@@ -72,9 +72,14 @@ pub fn has_environment_credentials(lookup: impl Fn(&str) -> Option<String>) -> b
 /// Whether the environment names the region (`AWS_REGION`, or `AWS_DEFAULT_REGION`, as the SDK's environment
 /// provider reads them). Otherwise the default chain runs (profile, IMDS).
 pub fn has_environment_region(lookup: impl Fn(&str) -> Option<String>) -> bool {
+    environment_region(lookup).is_some()
+}
+
+/// The region the environment names (`AWS_REGION`, else `AWS_DEFAULT_REGION`; blank is none).
+pub fn environment_region(lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
     ["AWS_REGION", "AWS_DEFAULT_REGION"]
         .iter()
-        .any(|name| lookup(name).is_some_and(|value| !value.trim().is_empty()))
+        .find_map(|name| lookup(name).filter(|value| !value.trim().is_empty()))
 }
 
 /// The SDK's default HTTPS client (rustls with aws-lc, proxies from the environment), trusting `trust`'s roots
@@ -96,7 +101,7 @@ pub fn http_client_without_reuse(trust: AwsTrust) -> SharedHttpClient {
 /// client builds one at each client's validation (`validate_base_client_config`) to load the system's roots early,
 /// which with roots given in PEM is a parse of every certificate, done again for the first request.
 #[derive(Debug)]
-pub struct ConnectorAtFirstUse(pub SharedHttpClient);
+pub struct ConnectorAtFirstUse(SharedHttpClient);
 
 impl HttpClient for ConnectorAtFirstUse {
     fn http_connector(

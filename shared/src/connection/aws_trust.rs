@@ -14,6 +14,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use super::aws_sdk::environment_region;
+
 /// The roots the SDK's HTTPS client trusts; see the module's documentation for when each applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AwsTrust {
@@ -38,6 +40,11 @@ impl AwsTrust {
         }
         let ignore_overrides = set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
+        let aws_own = if region_uses_amazon_trust_services(environment_region(set)) {
+            AwsTrust::AmazonTrustServices
+        } else {
+            AwsTrust::Mozilla
+        };
         let mut trust = AwsTrust::NoTls;
         for service in SERVICES {
             let endpoint = if ignore_overrides {
@@ -48,13 +55,7 @@ impl AwsTrust {
             let needed = match endpoint {
                 Some(url) if is_plain_http(&url) => AwsTrust::NoTls,
                 Some(_) => AwsTrust::Mozilla,
-                None if region_uses_amazon_trust_services(
-                    set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION")),
-                ) =>
-                {
-                    AwsTrust::AmazonTrustServices
-                }
-                None => AwsTrust::Mozilla,
+                None => aws_own,
             };
             trust = trust.and(needed);
         }
@@ -83,10 +84,10 @@ impl AwsTrust {
 }
 
 /// Amazon Trust Services' five roots (Amazon Root CA 1–4, Starfield Services Root Certificate Authority – G2).
-pub const AMAZON_TRUST_SERVICES_PEM: &[u8] = include_bytes!("amazon-trust-services.pem");
+const AMAZON_TRUST_SERVICES_PEM: &[u8] = include_bytes!("amazon-trust-services.pem");
 
 /// webpki-root-certs' DER certificates (Mozilla's roots) as one PEM bundle.
-pub fn mozilla_roots_pem() -> Vec<u8> {
+fn mozilla_roots_pem() -> Vec<u8> {
     let mut pem = String::with_capacity(webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() * 2200);
     for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
         pem.push_str("-----BEGIN CERTIFICATE-----\n");

@@ -68,11 +68,7 @@ impl OktaClient {
     /// come while it is being built wait for that build.
     async fn http(&self) -> Result<&reqwest::Client> {
         self.http
-            .get_or_try_init(|| async {
-                tokio::task::spawn_blocking(okta_http_client)
-                    .await
-                    .unwrap_or_else(|_| okta_http_client())
-            })
+            .get_or_try_init(|| super::off_the_runtime_thread(okta_http_client))
             .await
     }
 

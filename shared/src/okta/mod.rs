@@ -27,6 +27,14 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// `work`'s result, computed on a blocking thread so that the runtime's thread goes on meanwhile (the cold start's
+/// CPU work: Okta's HTTPS client, the DPoP key); on the calling thread should the blocking pool fail it.
+pub(crate) async fn off_the_runtime_thread<T: Send + 'static>(work: fn() -> T) -> T {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|_| work())
+}
+
 /// One percent-encoded path segment.
 pub fn segment(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT).to_string()

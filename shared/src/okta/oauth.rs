@@ -291,10 +291,9 @@ impl TokenSource {
     async fn dpop_key(&self) -> Result<Arc<DpopKey>> {
         self.dpop_key
             .get_or_try_init(|| async {
-                let generated = tokio::task::spawn_blocking(DpopKey::generate)
+                super::off_the_runtime_thread(DpopKey::generate)
                     .await
-                    .unwrap_or_else(|_| DpopKey::generate());
-                generated.map(Arc::new)
+                    .map(Arc::new)
             })
             .await
             .cloned()
