@@ -84,11 +84,11 @@ impl Connection {
         }
     }
 
-    /// Whether the connection may be a service app's: one from the environment says so, a secret's form is known
-    /// only once read.
-    pub fn may_be_service_app(&self) -> bool {
+    /// Whether the connection is known, before any read, to be a service app's: one from the environment says so;
+    /// a secret's form is known only once read.
+    pub fn is_known_service_app(&self) -> bool {
         match &self.source {
-            Source::Secret { .. } => true,
+            Source::Secret { .. } => false,
             Source::Fixed(config) => matches!(config.credentials, Credentials::ServiceApp(_)),
         }
     }

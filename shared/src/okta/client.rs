@@ -114,11 +114,13 @@ impl OktaClient {
     /// tries again and reports it in its own terms.
     pub async fn prepare(&self, scopes: Scopes) {
         // The CPU work of a first call, on blocking threads while the runtime's thread sends the secret's request
-        // and asks for the first event: the HTTPS client for Okta (Mozilla's roots parsed) and, should the connection
-        // be a service app (a secret's form is known only once read), the container's DPoP key.
+        // and asks for the first event: the HTTPS client for Okta (Mozilla's roots parsed) and, for a connection known
+        // to be a service app, the container's DPoP key. A secret's form is known only once read, and making the key
+        // on the chance cost an API token's cold start ~0.3 ms of contended CPU (measured: bench/README.md); for a
+        // secret the key is made beside the first assertion's signing instead (`TokenSource::request_token`).
         let warm_up = async {
             let dpop_key = async {
-                if self.connection.may_be_service_app() {
+                if self.connection.is_known_service_app() {
                     self.tokens.prepare_dpop_key().await;
                 }
             };

@@ -308,10 +308,17 @@ impl TokenSource {
         timeout: Duration,
     ) -> Result<AccessToken> {
         let token_url = token_url(config)?;
-        let dpop_key = self.dpop_key().await?;
+        // A key not made yet (a secret's connection) is made on a blocking thread while this one signs the assertion.
+        let (dpop_key, first_assertion) =
+            tokio::join!(self.dpop_key(), async { client_assertion(app, &token_url) });
+        let (dpop_key, mut first_assertion) = (dpop_key?, Some(first_assertion?));
         let mut challenges = 0;
         loop {
-            let assertion = client_assertion(app, &token_url)?;
+            // Each request signs its own assertion, with a fresh `jti`: none is ever replayed.
+            let assertion = match first_assertion.take() {
+                Some(assertion) => assertion,
+                None => client_assertion(app, &token_url)?,
+            };
             let nonce = self.nonce.lock().ok().and_then(|nonce| nonce.clone());
             let proof = dpop_key.proof("POST", &token_url, nonce.as_deref(), None)?;
             let body = url::form_urlencoded::Serializer::new(String::new())
