@@ -1,5 +1,5 @@
 # The operator's entry points. Each installs what it needs (see tests/setup.sh).
-.PHONY: demo test invoke bench bench-bulk validate build clean fuzz
+.PHONY: demo test invoke bench bench-instructions bench-bulk validate build clean fuzz
 
 ## make demo: onboarding and offboarding in the sample org, locally (simulator, moto, the real binaries)
 demo:
@@ -19,6 +19,10 @@ invoke:
 ## make bench: binary size, cold start, memory and latency of the release binaries, against Python
 bench:
 	bash bench/run.sh $(ARGS)
+
+## make bench-instructions: instructions to each connection form's first answer, under callgrind (needs valgrind)
+bench-instructions:
+	python3 bench/instructions.py $(ARGS)
 
 ## make fuzz: the long fuzz run (10^6 generated hostile events by default; FUZZ_EVENTS, FUZZ_SEED), niced
 fuzz:
