@@ -197,9 +197,9 @@ where
     }
 }
 
-/// Why rustls refused the endpoint's certificate, when that is what failed the call. An `io::Error` hides the error
-/// it wraps from `source()`, so the walk goes into it instead.
-fn untrusted_certificate(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+/// Why rustls refused the endpoint's certificate, when that is what failed the call (Secrets Manager's or Okta's).
+/// An `io::Error` hides the error it wraps from `source()`, so the walk goes into it instead.
+pub(crate) fn untrusted_certificate(error: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut link = Some(error);
     while let Some(current) = link {
         if let Some(rustls::Error::InvalidCertificate(why)) =

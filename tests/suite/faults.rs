@@ -250,3 +250,35 @@ async fn rate_limit_buckets_are_waited_out_within_the_deadline() {
     assert_eq!(error.kind, ErrorKind::OktaRateLimited);
     assert_eq!(sim.user("target@acme.example").unwrap().status, "ACTIVE");
 }
+
+/// An org URL whose server presents a certificate no trusted root vouches for (as a TLS-inspecting proxy or a machine
+/// in the middle would): the client refuses it in the handshake, so the API token is never sent, and the error says
+/// why. Proves that the Okta client's own TLS configuration (trust anchors extracted at build time) verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_org_whose_certificate_no_trusted_root_vouches_for_is_refused_and_named() {
+    use okta_lifecycle::config::OktaConfig;
+    use okta_lifecycle::connection::Connection;
+    use okta_lifecycle::okta::OktaClient;
+    use okta_lifecycle_tests::untrusted_tls::UntrustedEndpoint;
+    use okta_lifecycle_tests::{TOKEN, test_policy};
+
+    let untrusted = UntrustedEndpoint::start().await;
+    let config = OktaConfig::new(&untrusted.url, TOKEN.to_owned().into(), &[]).unwrap();
+    let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
+    let error = run_within(
+        &client,
+        Action::GetUser,
+        json!({"user": "someone@acme.example"}),
+        Duration::from_secs(2),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::OktaTransient, "{error}");
+    assert!(
+        error
+            .message
+            .contains("TLS certificate is not trusted (UnknownIssuer)"),
+        "{error}"
+    );
+    assert!(untrusted.handshakes() >= 1, "the endpoint was reached");
+}

@@ -11,6 +11,7 @@ use okta_lifecycle::connection::aws_trust::AwsTrust;
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::{Action, ErrorKind};
 use okta_lifecycle_tests::moto::Moto;
+use okta_lifecycle_tests::untrusted_tls::UntrustedEndpoint;
 use okta_lifecycle_tests::{
     DPOP_CLIENT_ID, TOKEN, run, sample_org, service_app_key, start_sim, test_policy,
 };
@@ -274,37 +275,8 @@ async fn a_service_app_secret_and_its_rotated_key() {
 /// custom HTTPS endpoint gets (Mozilla's roots) and for AWS's own (Amazon Trust Services').
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_certificate_no_trusted_root_vouches_for_is_refused_and_named() {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/untrusted-tls");
-    let certs = CertificateDer::pem_file_iter(format!("{fixtures}/cert.pem"))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let key = PrivateKeyDer::from_pem_file(format!("{fixtures}/key.pem")).unwrap();
-    let server = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(server));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("https://{}", listener.local_addr().unwrap());
-    let handshakes = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let seen = handshakes.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let acceptor = acceptor.clone();
-            // The client gives up during the handshake; nothing is ever read from it.
-            tokio::spawn(async move { acceptor.accept(stream).await.map(|_| ()) });
-        }
-    });
-
+    let untrusted = UntrustedEndpoint::start().await;
+    let endpoint = untrusted.url.clone();
     let lookup =
         |name: &str| (name == "AWS_ENDPOINT_URL_SECRETS_MANAGER").then(|| endpoint.clone());
     assert_eq!(
@@ -332,8 +304,5 @@ async fn a_certificate_no_trusted_root_vouches_for_is_refused_and_named() {
             "{trust:?}: {error}"
         );
     }
-    assert!(
-        handshakes.load(std::sync::atomic::Ordering::SeqCst) >= 2,
-        "the endpoint was reached"
-    );
+    assert!(untrusted.handshakes() >= 2, "the endpoint was reached");
 }

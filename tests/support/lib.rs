@@ -5,6 +5,7 @@
 
 pub mod hostile;
 pub mod moto;
+pub mod untrusted_tls;
 
 use std::time::{Duration, Instant};
 

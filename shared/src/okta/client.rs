@@ -22,6 +22,7 @@ use super::retry::{
     Delivery, Failure, RetryPolicy, classify_status, classify_transport, rate_limit_reset,
     status_may_have_committed, transport_may_have_committed,
 };
+use super::tls::okta_tls_config;
 use crate::config::{AuthKind, Credentials, OktaConfig};
 use crate::connection::Connection;
 use crate::error::{Error, ErrorKind, Result};
@@ -63,12 +64,11 @@ impl OktaClient {
         })
     }
 
-    /// The HTTPS client for Okta, built once, on a blocking thread: parsing Mozilla's roots is ~1 ms of CPU that
-    /// would otherwise hold up the runtime's thread while the first event or the secret is on its way. Callers that
-    /// come while it is being built wait for that build.
+    /// The HTTPS client for Okta, built once, on the runtime's thread: with the trust anchors extracted at build time
+    /// it is ~0.07 M instructions, less than starting a blocking thread for it (measured: bench/instructions.md).
     async fn http(&self) -> Result<&reqwest::Client> {
         self.http
-            .get_or_try_init(|| super::off_the_runtime_thread(okta_http_client))
+            .get_or_try_init(|| async { okta_http_client() })
             .await
     }
 
@@ -113,11 +113,11 @@ impl OktaClient {
     /// of the wait). Both are cached as the invocation's own would be. A failure is only logged: the invocation
     /// tries again and reports it in its own terms.
     pub async fn prepare(&self, scopes: Scopes) {
-        // The CPU work of a first call, on blocking threads while the runtime's thread sends the secret's request
-        // and asks for the first event: the HTTPS client for Okta (Mozilla's roots parsed) and, for a connection known
-        // to be a service app, the container's DPoP key. A secret's form is known only once read, and making the key
-        // on the chance cost an API token's cold start ~0.3 ms of contended CPU (measured: bench/README.md); for a
-        // secret the key is made beside the first assertion's signing instead (`TokenSource::request_token`).
+        // The CPU work of a first call, done while the secret's request and the first event are on their way: the
+        // HTTPS client for Okta and, for a connection known to be a service app, the container's DPoP key (on a
+        // blocking thread). A secret's form is known only once read, and making the key on the chance cost an API
+        // token's cold start ~1 M instructions of contended CPU (README, Performance); for a secret the key is made
+        // beside the first assertion's signing instead (`TokenSource::request_token`).
         let warm_up = async {
             let dpop_key = async {
                 if self.connection.is_known_service_app() {
@@ -694,11 +694,12 @@ fn okta_http_client() -> Result<reqwest::Client> {
         .redirect(reqwest::redirect::Policy::none())
         // Mozilla's roots compiled in: no scan of the system's certificate folder at every cold start (it was
         // most of the init time), and the same trust on every host. Okta's certificates chain to these roots.
-        .tls_certs_only(
-            webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                .iter()
-                .filter_map(|der| reqwest::Certificate::from_der(der).ok()),
-        )
+        .tls_backend_preconfigured(okta_tls_config().map_err(|error| {
+            Error::new(
+                ErrorKind::ConfigInvalid,
+                format!("cannot set up TLS for Okta: {error}"),
+            )
+        })?)
         .build()
         .map_err(|error| {
             Error::new(
@@ -756,6 +757,13 @@ fn outcome_unknown(what: &str) -> Error {
 fn transport_error(error: &reqwest::Error) -> Error {
     let what = if error.is_timeout() {
         "timed out"
+    } else if let Some(why) = crate::connection::untrusted_certificate(error) {
+        // Said, since retrying cannot tell it from a network failure: a TLS-inspecting proxy on the way, or an
+        // allowed custom domain whose certificate a private CA issued.
+        &format!(
+            "could not connect: the server's TLS certificate is not trusted ({why}); the Okta client trusts \
+             Mozilla's roots, to which Okta's certificates chain"
+        )
     } else if error.is_connect() {
         "could not connect"
     } else {

@@ -13,6 +13,7 @@ pub mod rate_limit_table;
 pub mod retry;
 pub mod roles;
 pub mod rules;
+pub mod tls;
 pub mod users;
 
 pub use client::{OktaClient, Response, Session};
@@ -28,7 +29,7 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// `work`'s result, computed on a blocking thread so that the runtime's thread goes on meanwhile (the cold start's
-/// CPU work: Okta's HTTPS client, the DPoP key); on the calling thread should the blocking pool fail it.
+/// heavy CPU work: the DPoP key); on the calling thread should the blocking pool fail it.
 pub(crate) async fn off_the_runtime_thread<T: Send + 'static>(work: fn() -> T) -> T {
     tokio::task::spawn_blocking(work)
         .await
