@@ -450,9 +450,10 @@ def lambda_env(function: str, extra: dict) -> dict:
         "AWS_SECRET_ACCESS_KEY": "bench/secret/access/key/EXAMPLE",
         "AWS_SESSION_TOKEN": "bench-session-token",
         "AWS_EC2_METADATA_DISABLED": "true",
-        # No ~/.aws on Lambda: make the SDKs find none here either.
-        "AWS_CONFIG_FILE": str(OUT / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(OUT / "no-aws-credentials"),
+        # No ~/.aws on Lambda: make the SDKs find none here either, by an empty home folder. Not by pointing
+        # AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE at missing files: Lambda sets neither, and the Rust SDK
+        # logs a warning for each missing file a variable names (at debug level for the default paths, as in Lambda),
+        # two log lines a cold start of the secret rows that a deployed function does not write.
         "HOME": str(OUT / "home"),
     }
     env.update(extra)
