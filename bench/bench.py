@@ -837,7 +837,8 @@ def main() -> int:
     results["sm_probe"] = {
         mode: {field.replace("_us", "_ms"): summary([run[field] / 1000 for run in runs_of_mode])
                for field in ("load_us", "client_new_us", "first_get_secret_value_us", "second_get_secret_value_us",
-                             "new_connection_get_secret_value_us", "to_first_secret_us")}
+                             "new_connection_get_secret_value_us", "new_connection_after_idle_get_secret_value_us",
+                             "to_first_secret_us")}
         for mode, runs_of_mode in sm_probe_runs.items() if runs_of_mode
     }
     if timed_out:
@@ -930,10 +931,15 @@ def verdict(results: dict, available: list[str]) -> dict:
 
     # Secrets Manager: the secret's first answer against the variables' in the same run, per connection form.
     project = results.get("sm_probe", {}).get("project", {})
-    # A cold start's GetSecretValue opens a connection: the round trip is the call on a new connection with the rest
-    # of the process warm; the same-connection figure is kept for reference.
-    rtt = (project.get("new_connection_get_secret_value_ms") or {}).get("median")
+    # A cold start's GetSecretValue opens a connection, and reaches a moto that has been idle since the last row that
+    # read a secret: the round trip is the call on a new connection, the rest of the process warm, after moto has
+    # idled 20 ms. moto answers its first request after a rest ~1 ms slower than one right after another (its Python
+    # is cold again), so the same call made just after another (the figure this goal used until 2026-12-02) leaves
+    # that part of the cold start's round trip out; it is kept for reference, as is the same-connection figure.
+    rtt_warm = (project.get("new_connection_get_secret_value_ms") or {}).get("median")
+    rtt = (project.get("new_connection_after_idle_get_secret_value_ms") or {}).get("median") or rtt_warm
     out["get_secret_value_round_trip_ms"] = rtt
+    out["get_secret_value_round_trip_moto_warm_ms"] = rtt_warm
     out["get_secret_value_keep_alive_ms"] = (project.get("second_get_secret_value_ms") or {}).get("median")
     secret_goal = {}
     for form, env_variant, secret_variant in (("API token", "env", "secret"),
@@ -943,8 +949,10 @@ def verdict(results: dict, available: list[str]) -> dict:
             secret_ms = med(measured, f"rust/{secret_variant}/{function}")
             if env_ms and secret_ms and rtt:
                 budget = env_ms + rtt + TARGETS["secret_extra_ms"]
-                secret_goal[f"{form}/{function}"] = {"secret_ms": secret_ms, "env_ms": env_ms, "budget_ms": budget,
-                                                     "extra_ms": secret_ms - env_ms - rtt, "met": secret_ms <= budget}
+                secret_goal[f"{form}/{function}"] = {
+                    "secret_ms": secret_ms, "env_ms": env_ms, "budget_ms": budget,
+                    "extra_ms": secret_ms - env_ms - rtt, "met": secret_ms <= budget,
+                    "extra_over_moto_warm_ms": secret_ms - env_ms - rtt_warm if rtt_warm else None}
     out["secret_goal"] = secret_goal
 
     # OAuth + DPoP against the API token, cold and warm.
@@ -1066,10 +1074,15 @@ def render_markdown(results: dict, available: list[str]) -> str:
                  f"{'n/a' if biggest is None else f'{biggest:.2f}'} MB | {yes(out['binary_met'])} |")
     rtt = out.get("get_secret_value_round_trip_ms")
     for key, goal in out.get("secret_goal", {}).items():
-        lines.append(f"| Secrets Manager first answer ≤ variables' + one GetSecretValue (new connection) + "
-                     f"{TARGETS['secret_extra_ms']:.0f} ms ({key}) | {fmt_ms(goal['secret_ms'])} ms vs "
-                     f"{fmt_ms(goal['env_ms'])} + {fmt_ms(rtt)} + {TARGETS['secret_extra_ms']:.0f} = "
-                     f"{fmt_ms(goal['budget_ms'])} ms (extra {goal['extra_ms']:+.2f} ms) | {yes(goal['met'])} |")
+        warm_extra = goal.get("extra_over_moto_warm_ms")
+        warm_text = "" if warm_extra is None else (f"; over the round trip to a moto just warmed by another call, "
+                                                    f"{fmt_ms(out.get('get_secret_value_round_trip_moto_warm_ms'))}"
+                                                    f" ms: extra {warm_extra:+.2f} ms")
+        lines.append(f"| Secrets Manager first answer ≤ variables' + one GetSecretValue (new connection, moto idle "
+                     f"as between cold starts) + {TARGETS['secret_extra_ms']:.0f} ms ({key}) | "
+                     f"{fmt_ms(goal['secret_ms'])} ms vs {fmt_ms(goal['env_ms'])} + {fmt_ms(rtt)} + "
+                     f"{TARGETS['secret_extra_ms']:.0f} = {fmt_ms(goal['budget_ms'])} ms (extra "
+                     f"{goal['extra_ms']:+.2f} ms{warm_text}) | {yes(goal['met'])} |")
     token = results.get("token_probe") or {}
     for function, goal in out.get("oauth_cold_goal", {}).items():
         lines.append(f"| OAuth + DPoP cold start − API token's ≤ token exchange (2 round trips: nonce challenge, "
@@ -1097,12 +1110,13 @@ def render_markdown(results: dict, available: list[str]) -> str:
                      "and the functions' set-up now.")
         lines.append("")
         lines.append("| Mode | Config load | Client::new | First GetSecretValue | Second (same connection) "
-                     "| On a new connection | Start to first secret |")
-        lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+                     "| On a new connection | The same after moto idled 20 ms | Start to first secret |")
+        lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for mode, fields in results["sm_probe"].items():
             cells = [fmt_ms((fields.get(name) or {}).get("median")) for name in
                      ("load_ms", "client_new_ms", "first_get_secret_value_ms", "second_get_secret_value_ms",
-                      "new_connection_get_secret_value_ms", "to_first_secret_ms")]
+                      "new_connection_get_secret_value_ms", "new_connection_after_idle_get_secret_value_ms",
+                      "to_first_secret_ms")]
             lines.append(f"| {mode} | " + " | ".join(cells) + " |")
         lines.append("")
     notes = []
