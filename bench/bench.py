@@ -933,9 +933,9 @@ def verdict(results: dict, available: list[str]) -> dict:
     project = results.get("sm_probe", {}).get("project", {})
     # A cold start's GetSecretValue opens a connection, and reaches a moto that has been idle since the last row that
     # read a secret: the round trip is the call on a new connection, the rest of the process warm, after moto has
-    # idled 20 ms. moto answers its first request after a rest ~1 ms slower than one right after another (its Python
-    # is cold again), so the same call made just after another (the figure this goal used until 2026-12-02) leaves
-    # that part of the cold start's round trip out; it is kept for reference, as is the same-connection figure.
+    # idled 20 ms. moto answers a request after a rest ~1 ms slower than one right after another (measured on its
+    # side, bench/README.md), so the same call made just after another (the figure this goal used until 2026-12-02)
+    # leaves that part of the cold start's round trip out; it is kept for reference, as is the same-connection figure.
     rtt_warm = (project.get("new_connection_get_secret_value_ms") or {}).get("median")
     rtt = (project.get("new_connection_after_idle_get_secret_value_ms") or {}).get("median") or rtt_warm
     out["get_secret_value_round_trip_ms"] = rtt
