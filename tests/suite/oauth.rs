@@ -333,10 +333,12 @@ async fn the_simulator_refuses_replayed_and_misused_proofs() {
         }
         request.send()
     };
+    // A bad proof on an API request is 400 with the `invalid_dpop_proof` challenge (okta-sdk-nodejs issue #453,
+    // terraform-provider-okta issue #2392), not 401 E0000011.
     let replayed = send(&sent.path, &authorization, Some(&proof))
         .await
         .unwrap();
-    assert_eq!(replayed.status(), 401);
+    assert_eq!(replayed.status(), 400);
     let challenge = replayed.headers()["www-authenticate"]
         .to_str()
         .unwrap()
@@ -346,7 +348,7 @@ async fn the_simulator_refuses_replayed_and_misused_proofs() {
     let elsewhere = send("/api/v1/users", &authorization, Some(&proof))
         .await
         .unwrap();
-    assert_eq!(elsewhere.status(), 401);
+    assert_eq!(elsewhere.status(), 400);
     let challenge = elsewhere.headers()["www-authenticate"]
         .to_str()
         .unwrap()
@@ -359,7 +361,7 @@ async fn the_simulator_refuses_replayed_and_misused_proofs() {
         .unwrap();
     assert_eq!(as_bearer.status(), 401);
     let without_proof = send(&sent.path, &authorization, None).await.unwrap();
-    assert_eq!(without_proof.status(), 401);
+    assert_eq!(without_proof.status(), 400);
 }
 
 #[tokio::test]
@@ -375,4 +377,150 @@ async fn the_session_tells_which_form_the_connection_has() {
         assert_eq!(session.auth_kind().await.unwrap(), kind);
         assert_eq!(config_for(&sim, form).auth_kind(), kind);
     }
+}
+
+/// Every way a person names a user reaches Okta through a service app that requires DPoP: Okta compares the proof's
+/// `htu` with the request's **decoded** path, so a login or email in the path (`@`, `+`, `#`, `%`, non-ASCII) must be
+/// decoded in `htu` (okta-sdk-python issue #541, okta-sdk-nodejs issue #521, okta-sdk-java `DPoPInterceptor`).
+/// Logins with a space are not in the list: Okta's default login format is an email address, which has none.
+#[tokio::test]
+async fn every_reference_form_works_through_a_dpop_service_app() {
+    let mut seed = sample_org();
+    let logins = [
+        "jo+test@acme.example",
+        "o#neil@acme.example",
+        "zo\u{eb}.m@acme.example",
+        "we%ird@acme.example",
+    ];
+    let mut ids = Vec::new();
+    for login in logins {
+        ids.push(seed.user(login, "ACTIVE"));
+    }
+    let mut with_email = okta_sim::SeedUser::new("pat.login@acme.example", "ACTIVE");
+    with_email.email = Some("pat.mail@other.example".to_owned());
+    let pat = seed.add_user(with_email);
+    let sim = start_sim(seed).await;
+    let client = client_with(&sim, Form::ServiceAppDpop);
+
+    let mut references: Vec<String> = logins.iter().map(|login| (*login).to_owned()).collect();
+    references.extend(ids.iter().cloned());
+    references.extend([
+        "pat.login@acme.example".to_owned(),
+        "pat.mail@other.example".to_owned(),
+        pat,
+    ]);
+    for reference in &references {
+        run(&client, Action::GetUser, json!({"user": reference}))
+            .await
+            .unwrap_or_else(|error| panic!("get {reference}: {error}"));
+    }
+    // A change named by login goes through too: the guardrails' reads and the lifecycle call.
+    for login in logins {
+        run(&client, Action::SuspendUser, json!({"user": login}))
+            .await
+            .unwrap_or_else(|error| panic!("suspend {login}: {error}"));
+        assert_eq!(sim.user(login).unwrap().status, "SUSPENDED", "{login}");
+    }
+    let refused: Vec<String> = api_requests(&sim.requests())
+        .iter()
+        .filter(|request| request.status == 400 || request.status == 401)
+        .map(|request| format!("{} {} {}", request.status, request.method, request.path))
+        .collect();
+    assert!(refused.is_empty(), "{refused:?}");
+    // The logins really were percent-encoded on the wire: the decoded `htu` is what let them through.
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|request| request.path.contains("jo%2Btest%40acme.example")),
+        "the login is sent percent-encoded"
+    );
+}
+
+/// A proof whose `htu` does not match the decoded path is refused as Okta refuses it: 400 and the challenge
+/// `error="invalid_dpop_proof", error_description="'htu' claim in the DPoP proof JWT is invalid."`.
+#[tokio::test]
+async fn the_simulator_compares_htu_with_the_decoded_path() {
+    let sim = start_sim(sample_org()).await;
+    let client = client_with(&sim, Form::ServiceAppDpop);
+    run(
+        &client,
+        Action::GetUser,
+        json!({"user": "alice.active@acme.example"}),
+    )
+    .await
+    .unwrap();
+    let requests = sim.requests();
+    let sent = api_requests(&requests)[0].clone();
+    assert!(
+        sent.path.contains("%40"),
+        "looked up by login: {}",
+        sent.path
+    );
+    let proof = header(&sent, "dpop").unwrap().to_owned();
+    let claims: serde_json::Value = {
+        use base64::Engine;
+        let payload = proof.split('.').nth(1).unwrap();
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let htu = claims["htu"].as_str().unwrap();
+    assert!(
+        htu.ends_with("/api/v1/users/alice.active@acme.example"),
+        "{htu}"
+    );
+    // The same proof for another user's (encoded) path: a fresh proof would be needed, and the htu is named.
+    let authorization = header(&sent, "authorization").unwrap().to_owned();
+    let answer = reqwest::Client::new()
+        .get(format!("{}/api/v1/users/bob%40acme.example", sim.url()))
+        .header("authorization", authorization)
+        .header("dpop", proof)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let challenge = answer.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.contains(r#"error="invalid_dpop_proof""#)
+            && challenge.contains("'htu' claim in the DPoP proof JWT is invalid."),
+        "{challenge}"
+    );
+}
+
+/// Okta's answer to a refused proof (400 with the `invalid_dpop_proof` challenge, as recorded in okta-sdk-nodejs
+/// issue #453) is the connection's problem, named with Okta's description: `Okta.Unauthorized`, not the caller's
+/// `Okta.Rejected`. Served by a loopback responder that answers every request that way.
+#[tokio::test]
+async fn a_refused_dpop_proof_is_named_as_the_connections_problem() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buffer = [0u8; 8192];
+            let _ = stream.read(&mut buffer).await;
+            let answer = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\
+                Www-Authenticate: DPoP algs=\"RS256 RS384 RS512 ES256 ES384 ES512\", authorization_uri=\"http://x/oauth2/v1/authorize\", realm=\"http://x\", scope=\"okta.users.read\", error=\"invalid_dpop_proof\", error_description=\"'htu' claim in the DPoP proof JWT is invalid.\", resource=\"/api/v1/users/a@b\"\r\n\r\n";
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    let config = OktaConfig::new(&url, "00not-a-real-token".to_owned().into(), &[]).unwrap();
+    let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
+    let error = run(&client, Action::GetUser, json!({"user": "a@b.example"}))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::OktaUnauthorized, "{}", error.message);
+    assert!(
+        error
+            .message
+            .contains("'htu' claim in the DPoP proof JWT is invalid."),
+        "{}",
+        error.message
+    );
 }

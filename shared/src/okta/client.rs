@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use super::errors::{error_from_response, insufficient_scope};
+use super::errors::{dpop_proof_refused, error_from_response, insufficient_scope};
 use super::memo::Memo;
 use super::oauth::{AccessToken, Authorization, Scopes, TokenSource};
 use super::pacing::{Bucket, Pacer};
@@ -515,6 +515,14 @@ impl Session<'_> {
                         error.kind = ErrorKind::OktaForbidden;
                         error.message = format!(
                             "Okta answered 403: the access token lacks the scope {scope}; grant it to the service app and add it to the function's scopes"
+                        );
+                    }
+                    if status == StatusCode::BAD_REQUEST
+                        && let Some(description) = dpop_proof_refused(&headers)
+                    {
+                        error.kind = ErrorKind::OktaUnauthorized;
+                        error.message = format!(
+                            "Okta refused the request's DPoP proof (400 invalid_dpop_proof: {description})"
                         );
                     }
                     let failure = classify_status(status);

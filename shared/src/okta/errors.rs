@@ -73,6 +73,23 @@ pub fn insufficient_scope(headers: &reqwest::header::HeaderMap) -> Option<String
         })
 }
 
+/// The `error_description` of a `WWW-Authenticate: DPoP ... error="invalid_dpop_proof"` challenge: Okta refused the
+/// request's DPoP proof (`400`, the challenge alone; recorded in okta-sdk-nodejs issue #453 and
+/// terraform-provider-okta issue #2392). Nothing the caller sent is wrong, so it is not `Okta.Rejected`.
+pub fn dpop_proof_refused(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|challenge| {
+            challenge_param(challenge, "error").as_deref() == Some("invalid_dpop_proof")
+        })
+        .map(|challenge| {
+            challenge_param(challenge, "error_description")
+                .unwrap_or_else(|| "(no description)".to_owned())
+        })
+}
+
 /// One `name="value"` parameter of an authentication challenge.
 fn challenge_param(challenge: &str, name: &str) -> Option<String> {
     let mut rest = challenge;

@@ -212,12 +212,26 @@ impl DpopKey {
     }
 }
 
-/// `htu`: the request URL without query and fragment (RFC 9449 section 4.2).
+/// `htu`: the request URL without query and fragment (RFC 9449 section 4.2), its path **decoded** as Okta compares
+/// it. Okta decodes the request path before comparing it with `htu`, so a proof for `/api/v1/users/jane%40acme.com`
+/// whose `htu` keeps `%40` is refused with `400 invalid_dpop_proof` ("'htu' claim in the DPoP proof JWT is invalid")
+/// (okta-sdk-python issue #541, okta-sdk-nodejs issue #521). Okta's own Java SDK writes it this way
+/// (okta/okta-sdk-java `DPoPInterceptor.getUriWithoutQueryString`, PR #1526): decode the URL without its query, then
+/// encode again only `%` (first), space, `"` and `#`, the characters that would otherwise change what the
+/// claim means.
 pub fn htu(url: &Url) -> String {
-    let mut url = url.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    url.to_string()
+    let decoded = percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy();
+    let mut path = String::with_capacity(decoded.len());
+    for c in decoded.chars() {
+        match c {
+            '%' => path.push_str("%25"),
+            ' ' => path.push_str("%20"),
+            '"' => path.push_str("%22"),
+            '#' => path.push_str("%23"),
+            c => path.push(c),
+        }
+    }
+    format!("{}{path}", url.origin().ascii_serialization())
 }
 
 /// `ath`: base64url of the SHA-256 of the access token (RFC 9449 section 4.2).
@@ -644,6 +658,33 @@ mod tests {
     fn htu_drops_query_and_fragment() {
         let url = Url::parse("https://acme.okta.com/api/v1/users?search=x#y").unwrap();
         assert_eq!(htu(&url), "https://acme.okta.com/api/v1/users");
+    }
+
+    /// The path as Okta compares it: decoded, with only `%`, space, `"` and `#` encoded again (okta-sdk-java
+    /// `DPoPInterceptor`); the port stays when it is not the scheme's default.
+    #[test]
+    fn htu_carries_the_decoded_path() {
+        let cases = [
+            ("jane%40acme.com", "jane@acme.com"),
+            ("a%2Bb%40x.com", "a+b@x.com"),
+            ("zo%C3%AB%40x.com", "zoë@x.com"),
+            ("we%23ird%3F%26%25", "we%23ird?&%25"),
+            ("with%20space%22q%22", "with%20space%22q%22"),
+            ("00u1abcdEFGH", "00u1abcdEFGH"),
+        ];
+        for (segment, expected) in cases {
+            let url = Url::parse(&format!(
+                "https://acme.okta.com/api/v1/users/{segment}?x=%40"
+            ))
+            .unwrap();
+            assert_eq!(
+                htu(&url),
+                format!("https://acme.okta.com/api/v1/users/{expected}"),
+                "{segment}"
+            );
+        }
+        let local = Url::parse("http://127.0.0.1:8055/api/v1/users/a%40b").unwrap();
+        assert_eq!(htu(&local), "http://127.0.0.1:8055/api/v1/users/a@b");
     }
 
     #[test]

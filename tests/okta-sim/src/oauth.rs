@@ -311,9 +311,9 @@ impl AuthServer {
                 "The DPoP proof htm does not match the request method.",
             ));
         }
-        if jwt.claim_str("htu") != Some(url) {
+        if jwt.claim_str("htu") != Some(okta_htu(url).as_str()) {
             return Err(OAuthError::dpop(
-                "The DPoP proof htu does not match the request URL.",
+                "'htu' claim in the DPoP proof JWT is invalid.",
             ));
         }
         let iat = jwt.claims.get("iat").and_then(Value::as_u64).unwrap_or(0);
@@ -357,10 +357,26 @@ impl AuthServer {
         url: &str,
         scope: Option<&str>,
     ) -> Result<(), Box<Response>> {
+        let (base, path) = split_origin(url);
+        let resource_scope = scope.unwrap_or_default();
+        // A bad DPoP proof on an API request is `400` with the challenge alone, as recorded from real orgs
+        // (okta-sdk-nodejs issue #453, terraform-provider-okta issue #2392: `Www-Authenticate: DPoP algs="RS256 RS384
+        // RS512 ES256 ES384 ES512", authorization_uri=…, realm=…, scope=…, error="invalid_dpop_proof",
+        // error_description=…, resource="/api/v1/…"`); the recordings show no body (choice: an empty one). Every
+        // other token failure is `401 E0000011`.
         let invalid = |scheme: &str, error: &str, description: &str| {
-            let mut response = crate::errors::OktaError::invalid_token().into_response();
-            let challenge =
-                format!(r#"{scheme} error="{error}", error_description="{description}""#);
+            let mut response = if error == "invalid_dpop_proof" {
+                StatusCode::BAD_REQUEST.into_response()
+            } else {
+                crate::errors::OktaError::invalid_token().into_response()
+            };
+            let challenge = if scheme == "DPoP" {
+                format!(
+                    r#"DPoP algs="RS256 RS384 RS512 ES256 ES384 ES512", authorization_uri="{base}/oauth2/v1/authorize", realm="{base}", scope="{resource_scope}", error="{error}", error_description="{description}", resource="{path}""#
+                )
+            } else {
+                format!(r#"{scheme} error="{error}", error_description="{description}""#)
+            };
             if let Ok(value) = HeaderValue::from_str(&challenge) {
                 response
                     .headers_mut()
@@ -422,10 +438,6 @@ impl AuthServer {
             && !grants(&issued.scopes, scope)
         {
             let mut response = StatusCode::FORBIDDEN.into_response();
-            let path = url
-                .split_once("://")
-                .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
-                .unwrap_or("/");
             let challenge = format!(
                 r#"Bearer authorization_uri="{TOKEN_PATH}", realm="okta-sim", scope="{scope}", error="insufficient_scope", error_description="The access token provided does not contain the required scopes.", resource="{path}""#
             );
@@ -437,6 +449,35 @@ impl AuthServer {
             return Err(Box::new(response));
         }
         Ok(())
+    }
+}
+
+/// `htu` as Okta compares it: the request's scheme and host, and its path **decoded**, with only `%`, space, `"`
+/// and `#` encoded again. Okta decodes the request path before the comparison, so a proof whose `htu` keeps `%40`
+/// for `/api/v1/users/jane%40acme.com` is refused (okta-sdk-python issue #541, okta-sdk-nodejs issue #521, and the
+/// form Okta's own Java SDK sends: okta/okta-sdk-java `DPoPInterceptor.getUriWithoutQueryString`, PR #1526).
+fn okta_htu(url: &str) -> String {
+    let (base, path) = split_origin(url);
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let mut htu = String::from(base);
+    for c in decoded.chars() {
+        match c {
+            '%' => htu.push_str("%25"),
+            ' ' => htu.push_str("%20"),
+            '"' => htu.push_str("%22"),
+            '#' => htu.push_str("%23"),
+            c => htu.push(c),
+        }
+    }
+    htu
+}
+
+/// `http://host:port` and `/path` of an absolute URL without query.
+fn split_origin(url: &str) -> (&str, &str) {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    match url[after_scheme..].find('/') {
+        Some(at) => url.split_at(after_scheme + at),
+        None => (url, "/"),
     }
 }
 
