@@ -15,4 +15,8 @@ pub mod lambda;
 pub mod okta;
 
 pub use actions::{Action, Input, Output};
+
+/// The release this build is (the workspace's version, `CHANGELOG.md`): every audit record carries it, so a
+/// deployment can say what it runs.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use error::{Error, ErrorKind};

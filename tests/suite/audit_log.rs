@@ -243,6 +243,15 @@ async fn a_real_binary_writes_the_fields_the_readme_queries_read() {
         }
     }
     assert!(missing.is_empty(), "missing {missing:?} in {audit}");
+    // The release the line names is the newest one CHANGELOG.md describes, so a deployment can say what it runs.
+    let changelog = std::fs::read_to_string(repo_path("CHANGELOG.md")).unwrap();
+    let newest = changelog
+        .lines()
+        .filter_map(|line| line.strip_prefix("## ["))
+        .map(|rest| rest.split(']').next().unwrap_or_default())
+        .find(|version| *version != "Unreleased")
+        .expect("CHANGELOG.md names a release");
+    assert_eq!(audit["fields"]["version"], newest, "{audit}");
     assert!(
         audit.get("target").is_none(),
         "the runtime's subscriber drops the target, which is why the queries do not use it: {audit}"

@@ -119,3 +119,31 @@ fn the_scope_table_lists_each_function_and_its_scopes() {
         );
     }
 }
+
+/// The licence the README names is the one `LICENSE` holds and the manifest declares, and every project document the
+/// README sends a reader to exists.
+#[test]
+fn the_licence_and_the_project_documents_agree() {
+    let text = readme();
+    let manifest = std::fs::read_to_string(repo_path("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(r#"license = "Apache-2.0""#),
+        "Cargo.toml declares Apache-2.0"
+    );
+    let licence = std::fs::read_to_string(repo_path("LICENSE")).unwrap();
+    assert!(
+        licence.contains("Apache License") && licence.contains("Version 2.0, January 2004"),
+        "LICENSE is the Apache License 2.0"
+    );
+    assert!(
+        text.contains("Apache License 2.0"),
+        "the README names the licence"
+    );
+    for document in ["LICENSE", "CHANGELOG.md", "SECURITY.md", "CONTRIBUTING.md"] {
+        assert!(
+            text.contains(&format!("]({document})")),
+            "the README links {document}"
+        );
+        assert!(repo_path(document).is_file(), "{document} exists");
+    }
+}

@@ -33,6 +33,7 @@ pub fn record(record: &Record<'_>) {
     tracing::info!(
         target: "audit",
         record = RECORD,
+        version = crate::VERSION,
         action = record.action.name(),
         caller = record.call.kind.audit_name(),
         principal = text(record.call.principal.as_deref()),
