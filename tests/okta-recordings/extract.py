@@ -9,7 +9,7 @@ reads the cassettes named in SELECTION at the clone's HEAD, keeps only what the 
 file is copied: each record holds the request line, the parts of the answer our client reads, and the org state
 the cassette implies before the exchange (a seed in okta-sim's format).
 
-Needs PyYAML (in the project's virtualenv, tests/requirements.txt).
+Needs PyYAML, which the project's virtualenv already has (cfn-lint depends on it).
 """
 
 import copy
