@@ -147,3 +147,53 @@ fn the_licence_and_the_project_documents_agree() {
         assert!(repo_path(document).is_file(), "{document} exists");
     }
 }
+
+/// The count of recorded Okta exchanges the Testing section states for `recorded_okta.rs` is the number the records
+/// hold (`tests/okta-recordings/<source>/*.json`, one `exchanges` entry each). Paths come from this test's own crate
+/// root, not the support library's `repo_path`, which a target folder shared between checkouts may have compiled for
+/// another one.
+#[test]
+fn the_readme_counts_the_recorded_okta_exchanges() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("../README.md")).unwrap();
+    let mut recorded = 0;
+    for source in std::fs::read_dir(root.join("okta-recordings")).unwrap() {
+        let source = source.unwrap().path();
+        if !source.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(source).unwrap() {
+            let file = file.unwrap().path();
+            if file.extension().is_some_and(|ext| ext == "json") {
+                let record: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+                recorded += record["exchanges"].as_array().unwrap().len();
+            }
+        }
+    }
+    assert_eq!(
+        stated_recorded_count(&readme),
+        Some(recorded),
+        "the README's line for tests/suite/recorded_okta.rs states the number of recorded exchanges"
+    );
+    assert_eq!(
+        stated_recorded_count(
+            "- `tests/suite/recorded_okta.rs`: the simulator against 7 recorded exchanges from"
+        ),
+        Some(7),
+        "the count is read from the line"
+    );
+    assert_eq!(stated_recorded_count("no such line"), None);
+}
+
+fn stated_recorded_count(readme: &str) -> Option<usize> {
+    let line = readme
+        .lines()
+        .find(|line| line.starts_with("- `tests/suite/recorded_okta.rs`:"))?;
+    line.split(" recorded exchanges")
+        .next()?
+        .rsplit(' ')
+        .next()?
+        .parse()
+        .ok()
+}
