@@ -1,5 +1,5 @@
 # The operator's entry points. Each installs what it needs (see tests/setup.sh).
-.PHONY: demo test invoke bench bench-instructions bench-bulk validate build clean fuzz
+.PHONY: demo test invoke bench bench-instructions bench-bulk validate build deploy clean fuzz
 
 ## make demo: onboarding and offboarding in the sample org, locally (simulator, moto, the real binaries)
 demo:
@@ -41,6 +41,10 @@ validate:
 ## make build: the deployable build (sam build, release, x86_64 here; arm64 is the template's default)
 build:
 	bash tests/infra/validate.sh --build
+
+## make deploy: check the prerequisites, ask what has no safe default, build and deploy (infra/deploy.sh)
+deploy:
+	@bash infra/deploy.sh
 
 clean:
 	cargo clean

@@ -74,30 +74,8 @@ fi
 if $BUILD; then
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/infra/requirements-build.txt
   export PATH="$VENV/bin:$PATH"
-  # SAM builds one function at a time (cargo lambda build --release in each CodeUri), each a full LTO link. Built
-  # first in one cargo-lambda run with the same flags, the 13 links share the cores, and SAM then finds every
-  # binary up to date and only copies it.
-  packages=()
-  for dir in functions/*/; do packages+=(-p "$(basename "$dir")"); done
-  step "cargo lambda build --release --x86-64 (13 functions; the first release build takes several minutes)"
-  start=$(date +%s)
-  cargo-lambda lambda build --release --x86-64 "${packages[@]}"
-  echo "cargo lambda build took $(( $(date +%s) - start )) s"
-  step "sam build (x86_64 here; arm64 is the template's default)"
-  start=$(date +%s)
-  # SAM sets CARGO_TARGET_DIR=target (a target folder per function: 13 builds of every dependency) unless it is
-  # set, and copies the binary from <CodeUri>/target/lambda. So: the workspace's target folder, and a link to it
-  # in each function folder for the copy, removed afterwards.
-  trap 'rm -f functions/*/target' EXIT
-  rm -rf functions/*/target
-  for dir in functions/*/; do ln -s ../../target "${dir}target"; done
-  CARGO_TARGET_DIR="$ROOT/target" "$SAM" build --beta-features --language-extensions \
-    --template-file template.yaml --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/build
-  echo "sam build took $(( $(date +%s) - start )) s"
-  for dir in .aws-sam/build/*Function; do
-    [ -x "$dir/bootstrap" ] || { echo "missing $dir/bootstrap" >&2; exit 1; }
-  done
-  echo "sam build: $(ls -d .aws-sam/build/*Function | wc -l) functions built"
+  # The same build `make deploy` makes (infra/build.sh), for x86_64 here (arm64 is the template's default).
+  SAM="$SAM" bash infra/build.sh x86_64
 
   step "sam package (built template) into a local S3: each function's artifact is its own binary"
   "$MOTO_PYTHON" tests/infra/package_check.py --built
