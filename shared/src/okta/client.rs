@@ -230,6 +230,20 @@ impl Session<'_> {
         true
     }
 
+    /// `pause`, but only when the request that follows the pause still has its time (`fits_before_request`): for
+    /// waits whose point is the read after them.
+    pub async fn pause_before_request(&self, wait: Duration) -> bool {
+        if !self
+            .client
+            .policy
+            .fits_before_request(Instant::now(), wait, self.deadline)
+        {
+            return false;
+        }
+        tokio::time::sleep(wait).await;
+        true
+    }
+
     /// GET a resource; `None` when Okta says 404.
     pub async fn get_optional<T: DeserializeOwned>(
         &self,
