@@ -831,3 +831,41 @@ async fn an_activation_still_in_progress_at_the_deadline_is_reported_as_such() {
     let serialized = serde_json::to_value(&output).unwrap();
     assert_eq!(serialized["user"]["transitioningToStatus"], "ACTIVE");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_read_after_activation_keeps_the_link_and_says_the_status_is_unconfirmed() {
+    let mut user = SeedUser::new("linked@reality.example", "STAGED");
+    user.password = Some(false);
+    let sim = start_sim(one_user(user)).await;
+    let client = client_guarded(&sim, credentials_allowed());
+    // The activation is answered (with its link) after 400 ms; meanwhile every read of the user starts failing.
+    sim.inject(Fault::new(
+        Match::route("POST", &format!("{LIFECYCLE}activate")),
+        1,
+        FaultKind::Latency(Duration::from_millis(400)),
+    ));
+    let (result, ()) = tokio::join!(
+        run(
+            &client,
+            Action::ActivateUser,
+            json!({"user": "linked@reality.example", "sendEmail": false}),
+        ),
+        async {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            sim.inject(Fault::new(
+                Match::route("GET", "/api/v1/users/{id}"),
+                10,
+                FaultKind::Status(500),
+            ));
+        }
+    );
+    let output = result.unwrap();
+    assert!(output.changed);
+    assert!(
+        output.activation_url.is_some(),
+        "the link reached the caller"
+    );
+    assert_eq!(output.user.status_after, "PROVISIONED");
+    assert!(output.message.contains("expected"), "{}", output.message);
+    assert_eq!(posts(&sim, "activate"), 1);
+}
