@@ -20,6 +20,9 @@ pub enum ErrorKind {
     OktaUnauthorized,
     /// The token is valid but its admin role may not do this (403 E0000006), or it lacks an OAuth scope.
     OktaForbidden,
+    /// The org (or the token's admin) does not have the feature the call needs: Okta's 401 E0000015, which is not a
+    /// credential problem, so no token was renewed.
+    OktaFeatureUnavailable,
     /// The user, group or app does not exist.
     OktaNotFound,
     /// The name given matches more than one user, group or app.
@@ -49,12 +52,13 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, for the README table and the contract tests.
-    pub const ALL: [ErrorKind; 17] = [
+    pub const ALL: [ErrorKind; 18] = [
         ErrorKind::InputInvalid,
         ErrorKind::ConfigInvalid,
         ErrorKind::SecretUnavailable,
         ErrorKind::OktaUnauthorized,
         ErrorKind::OktaForbidden,
+        ErrorKind::OktaFeatureUnavailable,
         ErrorKind::OktaNotFound,
         ErrorKind::OktaAmbiguous,
         ErrorKind::OktaNotApplicable,
@@ -77,6 +81,7 @@ impl ErrorKind {
             ErrorKind::SecretUnavailable => "Config.SecretUnavailable",
             ErrorKind::OktaUnauthorized => "Okta.Unauthorized",
             ErrorKind::OktaForbidden => "Okta.Forbidden",
+            ErrorKind::OktaFeatureUnavailable => "Okta.FeatureUnavailable",
             ErrorKind::OktaNotFound => "Okta.NotFound",
             ErrorKind::OktaAmbiguous => "Okta.Ambiguous",
             ErrorKind::OktaNotApplicable => "Okta.NotApplicable",
@@ -110,6 +115,7 @@ impl ErrorKind {
             ErrorKind::OktaRateLimited => 429,
             ErrorKind::OktaUnauthorized
             | ErrorKind::OktaForbidden
+            | ErrorKind::OktaFeatureUnavailable
             | ErrorKind::OktaUnexpectedResponse
             | ErrorKind::OktaOutcomeUnknown => 502,
             ErrorKind::SecretUnavailable | ErrorKind::OktaTransient => 503,
@@ -137,6 +143,9 @@ impl ErrorKind {
             }
             ErrorKind::OktaForbidden => {
                 "The admin role may not do this (Okta E0000006), or the service app lacks the scope the message names."
+            }
+            ErrorKind::OktaFeatureUnavailable => {
+                "Okta says the org or the token's admin lacks the feature this call needs (E0000015); the credentials are fine."
             }
             ErrorKind::OktaNotFound => "No user, group or app matches what was given.",
             ErrorKind::OktaAmbiguous => {

@@ -2,6 +2,8 @@
 //! links with labels of their own, INACTIVE apps, group rules and their exception lists, asynchronous status
 //! changes, ACTIVE users blocked from unknown devices, activation outcomes the client cannot predict, and answers
 //! lost after Okta made a change that carried a one-time secret. Each test fails on the code before issue 10.
+//! Issue 23: orgs without the user-blocks feature (401 E0000015, not a credential problem), unlocks Okta refuses
+//! (403 E0000032), reactivation of RECOVERY users, and activations still in progress when the answer is due.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,7 +11,8 @@ use std::time::Duration;
 
 use okta_lifecycle::{Action, ErrorKind};
 use okta_lifecycle_tests::{
-    client_for, client_guarded, credentials_allowed, run, run_within, start_sim,
+    Form, TOKEN, client_for, client_guarded, client_with, credentials_allowed, run, run_within,
+    start_sim,
 };
 use okta_sim::{Fault, FaultKind, Match, Seed, SeedApp, SeedGroupRule, SeedUser, Simulator};
 use serde_json::{Value, json};
@@ -576,4 +579,293 @@ async fn every_request_says_it_speaks_json() {
             request.path
         );
     }
+}
+
+const BLOCKS: &str = "/api/v1/users/{id}/blocks";
+
+/// An org without the user-blocks feature (seed `blocksFeatureOff`).
+fn org_without_blocks() -> Seed {
+    let mut seed = Seed::empty();
+    seed.blocks_feature_off = true;
+    seed.user("active@noblocks.example", "ACTIVE");
+    seed.user("locked@noblocks.example", "LOCKED_OUT");
+    let mut blocked = SeedUser::new("blocked@noblocks.example", "ACTIVE");
+    blocked.blocked_unknown_devices = true;
+    seed.add_user(blocked);
+    seed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_answers_blocks_in_an_org_without_the_feature_as_okta_does() {
+    let sim = start_sim(org_without_blocks()).await;
+    let id = sim.user("active@noblocks.example").unwrap().id;
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/users/{id}/blocks", sim.url()))
+        .header("Authorization", format!("SSWS {TOKEN}"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    // okta-sdk-python cassette test_users_it/TestUsersResource.test_list_user_blocks.yaml (780ecaa8): 401, no
+    // challenge, Okta's error object with E0000015.
+    assert_eq!(response.status(), 401);
+    assert!(response.headers().get("www-authenticate").is_none());
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errorCode"], "E0000015");
+    assert_eq!(body["errorLink"], "E0000015");
+    assert_eq!(
+        body["errorSummary"],
+        "You do not have permission to access the feature you are requesting"
+    );
+    assert_eq!(body["errorCauses"], json!([]));
+}
+
+/// (form) → for each user of an org without blocks: unlock's outcome, with the 401 on the blocks read sent once and
+/// never answered by a new token (the secret case is in `secrets.rs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unlock_in_an_org_without_blocks_lets_okta_decide_and_never_renews_the_credential() {
+    for form in [Form::ApiToken, Form::ServiceAppDpop] {
+        let sim = start_sim(org_without_blocks()).await;
+        let client = client_with(&sim, form);
+
+        // ACTIVE, not blocked: blocks unknown, so Okta is asked; its 403 E0000032 means there was nothing to unlock.
+        let output = run(
+            &client,
+            Action::UnlockUser,
+            json!({"user": "active@noblocks.example"}),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{form:?}: {error}"));
+        assert!(!output.changed, "{form:?}: {output:?}");
+        assert_eq!(output.user.status_after, "ACTIVE");
+        assert!(
+            output.message.starts_with("unchanged") && output.message.contains("E0000032"),
+            "{form:?}: {}",
+            output.message
+        );
+        assert_eq!(
+            sim.calls("GET", BLOCKS),
+            1,
+            "{form:?}: the 401 was not sent again"
+        );
+        assert_eq!(posts(&sim, "unlock"), 1, "{form:?}");
+        let tokens_after_first = sim.tokens_issued();
+        if form == Form::ServiceAppDpop {
+            assert_eq!(
+                tokens_after_first, 1,
+                "no token renewal after the 401 E0000015"
+            );
+        }
+
+        // ACTIVE and (unknown to the client) blocked from unknown devices: Okta unlocks.
+        let output = run(
+            &client,
+            Action::UnlockUser,
+            json!({"user": "blocked@noblocks.example"}),
+        )
+        .await
+        .unwrap();
+        assert!(output.changed, "{form:?}: {output:?}");
+        assert!(
+            output.message.contains("blocks unknown"),
+            "{}",
+            output.message
+        );
+
+        // LOCKED_OUT: blocks are not read; unlocked.
+        let output = run(
+            &client,
+            Action::UnlockUser,
+            json!({"user": "locked@noblocks.example"}),
+        )
+        .await
+        .unwrap();
+        assert!(output.changed, "{form:?}: {output:?}");
+        assert_eq!(output.user.status_after, "ACTIVE");
+        assert_eq!(
+            sim.calls("GET", BLOCKS),
+            2,
+            "{form:?}: one read per ACTIVE user"
+        );
+        assert_eq!(sim.tokens_issued(), tokens_after_first, "{form:?}");
+        assert_eq!(
+            sim.requests().iter().filter(|r| r.status == 401).count(),
+            2,
+            "{form:?}: the two blocks reads, each once"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unlock_refused_because_the_lockout_ended_meanwhile_is_the_goal_reached() {
+    // The user was LOCKED_OUT when read, but the lockout ends (or another admin unlocks) while the unlock is on its
+    // way; the user is ACTIVE and not blocked, so Okta refuses with 403 E0000032. (A refusal that leaves the user
+    // as it was is unchanged: `unlock_in_an_org_without_blocks_...`.)
+    let mut seed = Seed::empty();
+    seed.user("racing@reality.example", "LOCKED_OUT");
+    let sim = start_sim(seed).await;
+    let client = client_for(&sim);
+    sim.inject(Fault::new(
+        Match::route("POST", &format!("{LIFECYCLE}unlock")),
+        1,
+        FaultKind::Latency(Duration::from_millis(400)),
+    ));
+    let (result, ()) = tokio::join!(
+        run(
+            &client,
+            Action::UnlockUser,
+            json!({"user": "racing@reality.example"}),
+        ),
+        async {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            sim.set_user_status("racing@reality.example", "ACTIVE");
+        }
+    );
+    let output = result.unwrap();
+    // Went from LOCKED_OUT to ACTIVE: the goal is reached, as for any refused change whose goal is met.
+    assert!(output.changed, "{output:?}");
+    assert_eq!(output.user.status_after, "ACTIVE");
+    assert_eq!(posts(&sim, "unlock"), 1, "not sent again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activate_user_reactivates_a_recovery_user_when_asked() {
+    let mut user = SeedUser::new("recovering@reality.example", "RECOVERY");
+    user.password = Some(false);
+    let sim = start_sim(one_user(user)).await;
+    let client = client_guarded(&sim, credentials_allowed());
+
+    let output = run(
+        &client,
+        Action::ActivateUser,
+        json!({"user": "recovering@reality.example"}),
+    )
+    .await
+    .unwrap();
+    assert!(!output.changed, "{output:?}");
+    assert!(
+        output.message.contains("resendActivation"),
+        "{}",
+        output.message
+    );
+    assert_eq!(posts(&sim, "reactivate"), 0);
+
+    let output = run(
+        &client,
+        Action::ActivateUser,
+        json!({"user": "recovering@reality.example", "resendActivation": true, "sendEmail": false}),
+    )
+    .await
+    .unwrap();
+    assert!(output.changed, "{output:?}");
+    assert_eq!(posts(&sim, "reactivate"), 1);
+    assert!(output.activation_url.is_some(), "the link asked for");
+    // Read back from Okta, not predicted.
+    let now = sim.user("recovering@reality.example").unwrap().status;
+    assert_eq!(output.user.status_before, "RECOVERY");
+    assert_eq!(output.user.status_after, now);
+}
+
+fn activating_org(reads: u32) -> Seed {
+    let mut user = SeedUser::new("activating@reality.example", "STAGED");
+    user.password = Some(true);
+    let mut seed = one_user(user);
+    seed.activation_settles_after_reads = Some(reads);
+    seed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activation_reports_the_status_once_okta_has_finished_it() {
+    let sim = start_sim(activating_org(2)).await;
+    let client = client_for(&sim);
+    let output = run(
+        &client,
+        Action::ActivateUser,
+        json!({"user": "activating@reality.example"}),
+    )
+    .await
+    .unwrap();
+    assert!(output.changed);
+    assert_eq!(output.user.status_after, "ACTIVE", "{output:?}");
+    assert_eq!(output.user.transitioning_to_status, None);
+    // After the change: the read that finds it in progress, then one per pause until it is over.
+    let id = sim.user("activating@reality.example").unwrap().id;
+    let reads = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == format!("/api/v1/users/{id}"))
+        .count();
+    assert_eq!(reads, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_activation_still_in_progress_at_the_deadline_is_reported_as_such() {
+    let sim = start_sim(activating_org(10_000)).await;
+    let client = client_for(&sim);
+    let budget = Duration::from_secs(2);
+    let started = std::time::Instant::now();
+    let output = run_within(
+        &client,
+        Action::ActivateUser,
+        json!({"user": "activating@reality.example"}),
+        budget,
+    )
+    .await
+    .unwrap();
+    assert!(started.elapsed() < budget, "answered within the deadline");
+    assert!(output.changed);
+    assert_eq!(output.user.status_after, "STAGED", "not claimed ACTIVE");
+    assert_eq!(
+        output.user.transitioning_to_status.as_deref(),
+        Some("ACTIVE")
+    );
+    assert!(
+        output.message.contains("transitioningToStatus"),
+        "{}",
+        output.message
+    );
+    assert!(
+        sim.calls("GET", "/api/v1/users/{id}") >= 3,
+        "read again while waiting"
+    );
+    let serialized = serde_json::to_value(&output).unwrap();
+    assert_eq!(serialized["user"]["transitioningToStatus"], "ACTIVE");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_read_after_activation_keeps_the_link_and_says_the_status_is_unconfirmed() {
+    let mut user = SeedUser::new("linked@reality.example", "STAGED");
+    user.password = Some(false);
+    let sim = start_sim(one_user(user)).await;
+    let client = client_guarded(&sim, credentials_allowed());
+    // The activation is answered (with its link) after 400 ms; meanwhile every read of the user starts failing.
+    sim.inject(Fault::new(
+        Match::route("POST", &format!("{LIFECYCLE}activate")),
+        1,
+        FaultKind::Latency(Duration::from_millis(400)),
+    ));
+    let (result, ()) = tokio::join!(
+        run(
+            &client,
+            Action::ActivateUser,
+            json!({"user": "linked@reality.example", "sendEmail": false}),
+        ),
+        async {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            sim.inject(Fault::new(
+                Match::route("GET", "/api/v1/users/{id}"),
+                10,
+                FaultKind::Status(500),
+            ));
+        }
+    );
+    let output = result.unwrap();
+    assert!(output.changed);
+    assert!(
+        output.activation_url.is_some(),
+        "the link reached the caller"
+    );
+    assert_eq!(output.user.status_after, "PROVISIONED");
+    assert!(output.message.contains("expected"), "{}", output.message);
+    assert_eq!(posts(&sim, "activate"), 1);
 }

@@ -306,3 +306,34 @@ async fn a_certificate_no_trusted_root_vouches_for_is_refused_and_named() {
     }
     assert!(untrusted.handshakes() >= 2, "the endpoint was reached");
 }
+
+/// A 401 that is not about the credential (Okta's E0000015: the org has no user-blocks feature) leaves the secret
+/// alone: it is deleted after the first read, so a re-read would fail the invocation with `Config.Invalid`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feature_the_org_lacks_does_not_read_the_secret_again() {
+    let moto = Moto::start();
+    let secrets = moto.secrets_client().await;
+    let mut seed = Seed::empty();
+    seed.blocks_feature_off = true;
+    seed.user("active@noblocks.example", "ACTIVE");
+    let sim = start_sim(seed).await;
+    create_secret(&secrets, "okta/no-blocks", secret_json(&sim, TOKEN)).await;
+    let client = client_for_secret(&moto, "okta/no-blocks").await;
+    client.connection().get().await.unwrap();
+    secrets
+        .delete_secret()
+        .secret_id("okta/no-blocks")
+        .force_delete_without_recovery(true)
+        .send()
+        .await
+        .unwrap();
+    let output = run(
+        &client,
+        Action::UnlockUser,
+        json!({"user": "active@noblocks.example"}),
+    )
+    .await
+    .expect("the 401 E0000015 read no secret");
+    assert!(!output.changed, "{output:?}");
+    assert_eq!(sim.calls("GET", "/api/v1/users/{id}/blocks"), 1);
+}

@@ -49,6 +49,10 @@ pub struct UserSummary {
     pub login: String,
     pub status_before: String,
     pub status_after: String,
+    /// Okta was still completing the change when the deadline came (spec `activateUser`): `statusAfter` is the
+    /// status it showed then, and this the status it is moving to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transitioning_to_status: Option<String>,
 }
 
 impl UserSummary {
@@ -58,6 +62,7 @@ impl UserSummary {
             login: user.login().to_owned(),
             status_before: user.status.to_string(),
             status_after: status_after.to_string(),
+            transitioning_to_status: None,
         }
     }
 }

@@ -20,7 +20,7 @@ use super::pagination::{next_link, same_origin};
 use super::rate_limit_table::RateLimitTable;
 use super::retry::{
     Delivery, Failure, RetryPolicy, classify_status, classify_transport, rate_limit_reset,
-    status_may_have_committed, transport_may_have_committed,
+    renews_credentials, status_may_have_committed, transport_may_have_committed,
 };
 use super::tls::okta_tls_config;
 use crate::config::{AuthKind, Credentials, OktaConfig};
@@ -224,6 +224,20 @@ impl Session<'_> {
     /// Sleeps for `wait` when that still ends before the deadline less the margin; false, at once, otherwise.
     pub async fn pause(&self, wait: Duration) -> bool {
         if !self.client.policy.fits(Instant::now(), wait, self.deadline) {
+            return false;
+        }
+        tokio::time::sleep(wait).await;
+        true
+    }
+
+    /// `pause`, but only when the request that follows the pause still has its time (`fits_before_request`): for
+    /// waits whose point is the read after them.
+    pub async fn pause_before_request(&self, wait: Duration) -> bool {
+        if !self
+            .client
+            .policy
+            .fits_before_request(Instant::now(), wait, self.deadline)
+        {
             return false;
         }
         tokio::time::sleep(wait).await;
@@ -486,7 +500,9 @@ impl Session<'_> {
                             body,
                         });
                     }
-                    if status == StatusCode::UNAUTHORIZED && !retried_auth {
+                    let mut error =
+                        error_from_response(status, &headers, &bytes, request_id.clone());
+                    if renews_credentials(status, &error) && !retried_auth {
                         // An access token revoked or expired early: get a new one. A rotated API token or key:
                         // read the secret again. Once, before failing.
                         let new_token = match &token {
@@ -502,7 +518,6 @@ impl Session<'_> {
                             continue;
                         }
                     }
-                    let mut error = error_from_response(status, &bytes, request_id.clone());
                     if delivery == Delivery::AtMostOnce && status_may_have_committed(status) {
                         return Err(outcome_unknown(&format!(
                             "Okta answered {}",

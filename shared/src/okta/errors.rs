@@ -2,6 +2,7 @@
 //! Branch on `errorCode`, never on `errorSummary`; tolerate empty and non-JSON bodies.
 
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, OktaErrorBody};
@@ -40,10 +41,41 @@ pub fn parse_error_body(bytes: &[u8]) -> Option<OktaErrorBody> {
     })
 }
 
-/// The kind of an Okta error: by code where Okta gives one, by status otherwise.
-pub fn kind_of(status: StatusCode, code: Option<&str>) -> ErrorKind {
+/// Codes of a 401 that refuse the credential itself (ERRCODES, okta-api-notes.md section 4): E0000011 "Invalid token
+/// provided" (an unknown, expired or revoked API token or access token; spec `ErrorInvalidToken401`) and E0000004
+/// "Authentication failed". Okta's other 401s do not: E0000015 "Feature not enabled exception" answers a call to a
+/// feature the org or the token's admin lacks (recorded: `GET /api/v1/users/{id}/blocks`, okta/okta-sdk-python
+/// `tests/integration/cassettes/test_users_it/TestUsersResource.test_list_user_blocks.yaml` at
+/// 780ecaa88f4c78a5009bd92fa467e04c3705c373: 401, that body and no `WWW-Authenticate`; okta/okta-sdk-java
+/// `AuthenticatorsIT`: "HTTP 401, Okta E0000015" for a token of an admin below org admin), and E0000064/E0000207
+/// belong to sign-in, not to the management API.
+const CREDENTIAL_CODES: [&str; 2] = ["E0000011", "E0000004"];
+
+/// The `error` of an OAuth challenge that refuses the access token or its DPoP proof (RFC 6750 section 3.1,
+/// RFC 9449 section 7.1): a new token (with a new proof) is the cure.
+const CREDENTIAL_CHALLENGES: [&str; 2] = ["invalid_token", "invalid_dpop_proof"];
+
+/// Whether a 401 refuses the credential (a token to renew, a secret to read again) rather than something no
+/// credential changes. A 401 without Okta's error object (a gateway's page, an OAuth challenge alone) is taken as a
+/// refusal: nothing else says what it is.
+pub fn refuses_credentials(code: Option<&str>, headers: &HeaderMap) -> bool {
+    let challenged = headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|challenge| challenge_param(challenge, "error"))
+        .any(|error| CREDENTIAL_CHALLENGES.contains(&error.as_str()));
+    challenged || code.is_none_or(|code| CREDENTIAL_CODES.contains(&code))
+}
+
+/// The kind of an Okta error: by code where Okta gives one, by status otherwise; a 401 also by its
+/// `WWW-Authenticate` challenge (`refuses_credentials`).
+pub fn kind_of(status: StatusCode, code: Option<&str>, headers: &HeaderMap) -> ErrorKind {
     match (status.as_u16(), code) {
-        (401, _) => ErrorKind::OktaUnauthorized,
+        (401, _) if refuses_credentials(code, headers) => ErrorKind::OktaUnauthorized,
+        (401, Some("E0000015")) => ErrorKind::OktaFeatureUnavailable,
+        // A 401 code this client does not know: not a credential problem, and not one to guess at.
+        (401, _) => ErrorKind::OktaUnexpectedResponse,
         (403, Some("E0000006") | None) => ErrorKind::OktaForbidden,
         // Preconditions: already active (E0000016), reset refused (E0000017), not locked out (E0000032), wrong status
         // (E0000038), group-granted app (E0000046), inactive user (E0000117), profile mastered elsewhere (E0000023).
@@ -115,10 +147,15 @@ fn challenge_param(challenge: &str, name: &str) -> Option<String> {
 }
 
 /// The project error for a failed Okta response.
-pub fn error_from_response(status: StatusCode, bytes: &[u8], request_id: Option<String>) -> Error {
+pub fn error_from_response(
+    status: StatusCode,
+    headers: &HeaderMap,
+    bytes: &[u8],
+    request_id: Option<String>,
+) -> Error {
     let body = parse_error_body(bytes);
     let code = body.as_ref().and_then(|body| body.error_code.as_deref());
-    let kind = kind_of(status, code);
+    let kind = kind_of(status, code, headers);
     let mut message = match body.as_ref().and_then(|body| body.error_summary.as_deref()) {
         Some(summary) => format!("Okta answered {}: {summary}", status.as_u16()),
         None => format!(
@@ -148,7 +185,12 @@ mod tests {
     #[test]
     fn parses_okta_error_objects_and_tolerates_others() {
         let body = br#"{"errorCode":"E0000032","errorSummary":"Unlock is not allowed for this user.","errorLink":"E0000032","errorId":"oae1","errorCauses":[{"errorSummary":"The user is not locked out."}]}"#;
-        let error = error_from_response(StatusCode::FORBIDDEN, body, Some("req1".into()));
+        let error = error_from_response(
+            StatusCode::FORBIDDEN,
+            &HeaderMap::new(),
+            body,
+            Some("req1".into()),
+        );
         assert_eq!(error.kind, ErrorKind::OktaNotApplicable);
         assert_eq!(error.okta_code(), Some("E0000032"));
         assert!(error.message.contains("The user is not locked out."));
@@ -159,11 +201,11 @@ mod tests {
             b"<html>nope</html>",
             br#"{"status":404,"message":"Resource not found"}"#,
         ] {
-            let error = error_from_response(StatusCode::NOT_FOUND, empty, None);
+            let error = error_from_response(StatusCode::NOT_FOUND, &HeaderMap::new(), empty, None);
             assert_eq!(error.kind, ErrorKind::OktaNotFound);
             assert!(error.okta.is_none());
         }
-        let error = error_from_response(StatusCode::FORBIDDEN, b"", None);
+        let error = error_from_response(StatusCode::FORBIDDEN, &HeaderMap::new(), b"", None);
         assert_eq!(error.kind, ErrorKind::OktaForbidden);
     }
 
@@ -192,6 +234,7 @@ mod tests {
         let cases = [
             (400, Some("E0000001"), ErrorKind::OktaRejected),
             (401, Some("E0000011"), ErrorKind::OktaUnauthorized),
+            (401, Some("E0000015"), ErrorKind::OktaFeatureUnavailable),
             (403, Some("E0000006"), ErrorKind::OktaForbidden),
             (403, Some("E0000016"), ErrorKind::OktaNotApplicable),
             (403, Some("E0000046"), ErrorKind::OktaNotApplicable),
@@ -205,7 +248,11 @@ mod tests {
         ];
         for (status, code, kind) in cases {
             assert_eq!(
-                kind_of(StatusCode::from_u16(status).unwrap(), code),
+                kind_of(
+                    StatusCode::from_u16(status).unwrap(),
+                    code,
+                    &HeaderMap::new()
+                ),
                 kind,
                 "{status} {code:?}"
             );

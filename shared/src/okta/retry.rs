@@ -5,6 +5,8 @@
 //! `Date` (Okta's clock, not ours) plus one second, as Okta's SDKs do. 502/503/504, connect errors, timeouts and
 //! dropped connections back off exponentially with full jitter. Both only while the wait ends before the caller's
 //! deadline less a margin; past that the error goes back to the caller (Step Functions) to wait instead of the Lambda.
+//! A 401 that refuses the credential is sent once more with a renewed token or a re-read secret; Okta's other 401s
+//! (a feature the org lacks) are not, since no credential would change their answer.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -12,6 +14,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 use super::pacing::PacingPolicy;
+use crate::error::{Error, ErrorKind};
 
 /// Bounds on in-process retries.
 #[derive(Debug, Clone)]
@@ -79,6 +82,12 @@ pub fn classify_status(status: StatusCode) -> Failure {
         502..=504 => Failure::Transient,
         _ => Failure::Fatal,
     }
+}
+
+/// Whether a failed answer is worth one more try with a renewed access token or a re-read secret: a 401 that
+/// refuses the credential itself (its kind, from `errors::kind_of`, is `Okta.Unauthorized`), never another 401.
+pub fn renews_credentials(status: StatusCode, error: &Error) -> bool {
+    status == StatusCode::UNAUTHORIZED && error.kind == ErrorKind::OktaUnauthorized
 }
 
 pub fn classify_transport(error: &reqwest::Error) -> Failure {
@@ -198,6 +207,111 @@ mod tests {
                 classify_status(StatusCode::from_u16(status).unwrap()),
                 failure,
                 "{status}"
+            );
+        }
+    }
+
+    /// (status, errorCode, WWW-Authenticate) → (renew the credential?, error kind).
+    #[test]
+    fn which_401s_renew_the_credential() {
+        use crate::okta::errors::error_from_response;
+        let cases = [
+            // An unknown, expired or revoked API token or access token.
+            (
+                401,
+                Some("E0000011"),
+                None,
+                true,
+                ErrorKind::OktaUnauthorized,
+            ),
+            (
+                401,
+                Some("E0000004"),
+                None,
+                true,
+                ErrorKind::OktaUnauthorized,
+            ),
+            // An access token refused in OAuth's terms, with or without Okta's body; a DPoP proof refused.
+            (
+                401,
+                Some("E0000011"),
+                Some(
+                    r#"Bearer error="invalid_token", error_description="The access token is expired.""#,
+                ),
+                true,
+                ErrorKind::OktaUnauthorized,
+            ),
+            (
+                401,
+                None,
+                Some(
+                    r#"DPoP algs="ES256", error="invalid_token", error_description="The access token is invalid.""#,
+                ),
+                true,
+                ErrorKind::OktaUnauthorized,
+            ),
+            (
+                401,
+                Some("E0000015"),
+                Some(r#"DPoP error="invalid_dpop_proof", error_description="'htu' is invalid.""#),
+                true,
+                ErrorKind::OktaUnauthorized,
+            ),
+            // No Okta body at all: nothing says it is anything but the credential.
+            (401, None, None, true, ErrorKind::OktaUnauthorized),
+            // The org lacks the feature: the credential is fine (okta-sdk-python cassette test_list_user_blocks).
+            (
+                401,
+                Some("E0000015"),
+                None,
+                false,
+                ErrorKind::OktaFeatureUnavailable,
+            ),
+            (
+                401,
+                Some("E0000015"),
+                Some(r#"Bearer error="insufficient_scope", scope="okta.users.read""#),
+                false,
+                ErrorKind::OktaFeatureUnavailable,
+            ),
+            // A 401 code this client does not know is neither renewed nor called a credential problem.
+            (
+                401,
+                Some("E0000999"),
+                None,
+                false,
+                ErrorKind::OktaUnexpectedResponse,
+            ),
+            // Not 401s.
+            (403, Some("E0000006"), None, false, ErrorKind::OktaForbidden),
+            (
+                403,
+                None,
+                Some(r#"Bearer error="invalid_token""#),
+                false,
+                ErrorKind::OktaForbidden,
+            ),
+        ];
+        for (status, code, challenge, renew, kind) in cases {
+            let status = StatusCode::from_u16(status).unwrap();
+            let mut headers = HeaderMap::new();
+            if let Some(challenge) = challenge {
+                headers.insert(
+                    reqwest::header::WWW_AUTHENTICATE,
+                    HeaderValue::from_str(challenge).unwrap(),
+                );
+            }
+            let body = code
+                .map(|code| {
+                    format!(r#"{{"errorCode":"{code}","errorSummary":"s","errorCauses":[]}}"#)
+                })
+                .unwrap_or_default();
+            let error = error_from_response(status, &headers, body.as_bytes(), None);
+            assert_eq!(error.kind, kind, "{status} {code:?} {challenge:?}");
+            assert_eq!(
+                renews_credentials(status, &error),
+                renew,
+                "{status} {code:?} {challenge:?}"
             );
         }
     }

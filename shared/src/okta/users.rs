@@ -103,20 +103,15 @@ pub async fn get_user(okta: &Session<'_>, id: &str) -> Result<User> {
         .await
 }
 
-/// The user once Okta has finished an asynchronous activation or deactivation (`transitioningToStatus`, spec
-/// `activateUser` / `deactivateUser`): re-read with growing pauses while the deadline allows, so that the action
-/// plans from the settled status. Not settled in time: a retryable `Okta.Transient` that says so.
-pub async fn settled(okta: &Session<'_>, mut user: User) -> Result<User> {
+/// The user as Okta shows it once an asynchronous activation or deactivation (`transitioningToStatus`, spec
+/// `activateUser` / `deactivateUser`: "Activation of a user is an asynchronous operation") has finished: re-read with
+/// growing pauses (250 ms doubling to 2 s) while a pause and the read after it fit before the deadline. Returns the
+/// last read, settled or, when time ran out, still transitioning.
+pub async fn wait_for_transition(okta: &Session<'_>, mut user: User) -> Result<User> {
     let mut wait = Duration::from_millis(250);
-    while let Some(target) = user.transitioning_to_status.clone() {
-        if !okta.pause(wait).await {
-            return Err(Error::new(
-                ErrorKind::OktaTransient,
-                format!(
-                    "{} is still transitioning from {} to {target} in Okta; retry once the change is complete",
-                    user.id, user.status
-                ),
-            ));
+    while user.transitioning_to_status.is_some() {
+        if !okta.pause_before_request(wait).await {
+            break;
         }
         wait = (wait * 2).min(Duration::from_secs(2));
         user = get_user(okta, &user.id).await?;
@@ -124,7 +119,24 @@ pub async fn settled(okta: &Session<'_>, mut user: User) -> Result<User> {
     Ok(user)
 }
 
-/// How the user is blocked from signing in (spec `listUserBlocks`); empty when not blocked.
+/// The user with no transition in progress, so that an action plans from the settled status. Not settled in time:
+/// a retryable `Okta.Transient` that says so.
+pub async fn settled(okta: &Session<'_>, user: User) -> Result<User> {
+    let user = wait_for_transition(okta, user).await?;
+    match &user.transitioning_to_status {
+        Some(target) => Err(Error::new(
+            ErrorKind::OktaTransient,
+            format!(
+                "{} is still transitioning from {} to {target} in Okta; retry once the change is complete",
+                user.id, user.status
+            ),
+        )),
+        None => Ok(user),
+    }
+}
+
+/// How the user is blocked from signing in (spec `listUserBlocks`); empty when not blocked. An org without the
+/// feature answers `Okta.FeatureUnavailable` (401 E0000015, see `errors.rs`).
 pub async fn user_blocks(okta: &Session<'_>, user_id: &str) -> Result<Vec<UserBlock>> {
     okta.get(&format!("/api/v1/users/{}/blocks", segment(user_id)), &[])
         .await

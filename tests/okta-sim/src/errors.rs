@@ -66,6 +66,18 @@ impl OktaError {
         Self::new(401, "E0000011", "Invalid token provided")
     }
 
+    /// ERRCODES E0000015 "Feature not enabled exception", a 401 without a `WWW-Authenticate` challenge, as recorded
+    /// for `GET /api/v1/users/{id}/blocks` in an org without the feature (okta/okta-sdk-python
+    /// `tests/integration/cassettes/test_users_it/TestUsersResource.test_list_user_blocks.yaml`, commit
+    /// 780ecaa88f4c78a5009bd92fa467e04c3705c373).
+    pub fn feature_not_enabled() -> Self {
+        Self::new(
+            401,
+            "E0000015",
+            "You do not have permission to access the feature you are requesting",
+        )
+    }
+
     pub fn invalid_search() -> Self {
         Self::new(400, "E0000031", "Invalid search criteria.")
     }

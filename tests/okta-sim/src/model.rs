@@ -62,6 +62,7 @@ impl UserStatus {
             Staged => &["activate", "deactivate"],
             Provisioned => &["reactivate", "deactivate"],
             Active => &["suspend", "deactivate", "resetPassword", "expirePassword"],
+            // SPEC `reactivateUser`: "only on users with a `PROVISIONED` or `RECOVERY` status".
             Recovery => &["reactivate", "deactivate", "resetPassword"],
             PasswordExpired => &["deactivate", "resetPassword", "expirePassword"],
             LockedOut => &["unlock", "deactivate", "resetPassword"],
@@ -413,6 +414,10 @@ pub struct Org {
     pub next_seq: u64,
     /// The user id `GET /api/v1/users/me` answers, when the seed names one.
     pub token_owner: Option<String>,
+    /// The org lacks the user-blocks feature (seed `blocksFeatureOff`).
+    pub blocks_feature_off: bool,
+    /// Reads of a user that an activation stays in progress for (seed `activationSettlesAfterReads`).
+    pub activation_settles_after_reads: Option<u32>,
 }
 
 impl Org {

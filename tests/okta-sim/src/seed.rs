@@ -34,6 +34,14 @@ pub struct Seed {
     /// OAuth 2.0 service apps the org authorization server knows (client credentials with `private_key_jwt`).
     #[serde(default)]
     pub service_apps: Vec<SeedServiceApp>,
+    /// An org without the user-blocks feature: `GET /api/v1/users/{id}/blocks` answers 401 E0000015 (see
+    /// `transitions.rs`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blocks_feature_off: bool,
+    /// Activation is asynchronous (SPEC `activateUser`): after `activate`, the user shows `transitioningToStatus`
+    /// for this many reads before the new status. Absent: activation completes at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_settles_after_reads: Option<u32>,
 }
 
 /// A registered OAuth 2.0 service app: its client id, its public keys, the Okta API scopes granted to it, and
@@ -351,6 +359,8 @@ impl Seed {
                 .ok_or_else(|| format!("unknown tokenOwner {owner}"))?;
             org.token_owner = Some(org.users[i].id.clone());
         }
+        org.blocks_feature_off = self.blocks_feature_off;
+        org.activation_settles_after_reads = self.activation_settles_after_reads;
         Ok(org)
     }
 

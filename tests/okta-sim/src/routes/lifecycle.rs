@@ -3,7 +3,8 @@
 //! Which operation is allowed in which status comes from `UserStatus::allowed_ops`, the same table
 //! that builds the user's `_links`. The error for a refused operation is per operation:
 //! - activate: ACTIVE → 403 E0000016; other statuses → 403 E0000038 (generic code; unverified);
-//! - reactivate: 403 E0000038 (documented);
+//! - reactivate (allowed for PROVISIONED and RECOVERY, SPEC `reactivateUser`: "Perform this operation only on
+//!   users with a `PROVISIONED` or `RECOVERY` status"): 403 E0000038 otherwise (documented);
 //! - deactivate: DEPROVISIONED → 404 E0000007 (observed, okta-sdk-java #721);
 //! - suspend / unsuspend: 400 E0000001 (DOCS-USERS);
 //! - unlock: 403 E0000032 with cause "The user is not locked out." (observed);
@@ -15,7 +16,7 @@ use serde_json::json;
 
 use super::{bool_param, json};
 use crate::errors::{ApiResult, OktaError};
-use crate::model::UserStatus;
+use crate::model::{Transition, UserStatus};
 use crate::server::Shared;
 use crate::util::{now_iso, query_get, query_pairs, random_alnum};
 
@@ -95,6 +96,11 @@ pub fn run(
     let now = now_iso();
     match op {
         "activate" | "reactivate" => {
+            // Activation is asynchronous (SPEC `activateUser`): with `activationSettlesAfterReads`, the old status
+            // stays, with `transitioningToStatus`, for that many reads.
+            let in_progress_for = org
+                .activation_settles_after_reads
+                .filter(|_| op == "activate");
             let u = &mut org.users[i];
             // With a password the user can sign in at once (ACTIVE); without one they must finish the
             // activation flow first (PROVISIONED). A DEPROVISIONED user lost the password on
@@ -105,7 +111,15 @@ pub fn run(
             } else {
                 UserStatus::Provisioned
             };
-            u.set_status(to);
+            match in_progress_for {
+                Some(reads) => {
+                    u.transition = Some(Transition {
+                        to,
+                        reads_left: reads,
+                    })
+                }
+                None => u.set_status(to),
+            }
             u.activated = Some(now);
             let token = random_alnum(20);
             if send_email == Some(true) {

@@ -214,10 +214,13 @@ pub async fn clear_sessions(sh: Sh, Path(id): Path<String>, RawQuery(q): RawQuer
 }
 
 /// `GET /api/v1/users/{id}/blocks` (SPEC `listUserBlocks`): a LOCKED_OUT user is blocked on any device; an ACTIVE
-/// user may be blocked from unknown devices only.
+/// user may be blocked from unknown devices only. An org without the feature answers 401 E0000015 for any user.
 pub async fn blocks(sh: Sh, Path(id): Path<String>) -> ApiResult {
     let org = sh.org();
     let u = &org.users[resolve(&org, &id)?];
+    if org.blocks_feature_off {
+        return Err(OktaError::feature_not_enabled());
+    }
     let applies_to = match (u.status, u.blocked_unknown_devices) {
         (UserStatus::LockedOut, _) => Some("ANY_DEVICES"),
         (UserStatus::Active, true) => Some("UNKNOWN_DEVICES"),
