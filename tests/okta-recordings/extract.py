@@ -209,6 +209,8 @@ class Org:
         self.app_users = {}  # app id -> {user id: app user}
         self.app_groups = {}  # app id -> set of group ids
         self.roles = {}  # "users"/"groups" owner id -> {role id: role type}
+        # An org without the blocks feature answers a user's blocks with 401 E0000015 (okta-sim: blocksFeatureOff).
+        self.blocks_feature_off = False
 
     def learn(self, obj):
         kind = kind_of(obj)
@@ -228,6 +230,9 @@ class Org:
 
     def apply(self, method, parts, status, body, read_only):
         """Carries the state across one exchange. `read_only`: only what a GET's answer shows."""
+        if (method == "GET" and len(parts) == 5 and parts[2] == "users" and parts[4] == "blocks" and status == 401
+                and isinstance(body, dict) and body.get("errorCode") == "E0000015"):
+            self.blocks_feature_off = True
         if not 200 <= status < 300:
             return
         if body is not None:
@@ -372,6 +377,8 @@ class Org:
         elif more == "apps":
             apps.append({"id": "0oaimpliedbynextlink", "label": "Implied by rel=next", "name": "bookmark"})
         seed = {"users": users, "groups": groups, "apps": apps}
+        if self.blocks_feature_off:
+            seed["blocksFeatureOff"] = True
         if rules:
             seed["groupRules"] = rules
         return seed

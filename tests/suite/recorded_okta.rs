@@ -22,12 +22,6 @@ const TOKEN: &str = "recorded-okta-token";
 /// after merging that change): (record file, interaction index, who, what Okta answered).
 const PENDING: &[(&str, usize, &str, &str)] = &[
     (
-        "TestUsersResource.test_list_user_blocks.json",
-        1,
-        "truths (routes/users.rs)",
-        "GET /users/{id}/blocks of an ACTIVE user: 401 E0000015 \"You do not have permission to access the feature you are requesting\"",
-    ),
-    (
         "TestUsersResource.test_assign_user_to_role.json",
         2,
         "doctor (routes/roles.rs)",
