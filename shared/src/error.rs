@@ -136,7 +136,7 @@ impl ErrorKind {
                 "Okta refused the API token or the service app's credentials, also after one renewal: rotate them."
             }
             ErrorKind::OktaForbidden => {
-                "The admin role may not do this (Okta E0000006), or the service app lacks the scope the message names."
+                "The admin role may not do this (Okta E0000006; a refused role read names `okta.iam.read`), or the service app lacks the scope the message names."
             }
             ErrorKind::OktaNotFound => "No user, group or app matches what was given.",
             ErrorKind::OktaAmbiguous => {

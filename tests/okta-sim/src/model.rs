@@ -3,7 +3,7 @@
 //! Objects carry a `seq` (creation order) which is what list endpoints sort and page by, so a cursor
 //! stays valid when objects before it disappear.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -413,6 +413,9 @@ pub struct Org {
     pub next_seq: u64,
     /// The user id `GET /api/v1/users/me` answers, when the seed names one.
     pub token_owner: Option<String>,
+    /// The custom-role permissions of the admins (user id) and service apps (client id) whose role is restricted;
+    /// a principal not listed may do everything.
+    pub admin_permissions: HashMap<String, Vec<String>>,
 }
 
 impl Org {
