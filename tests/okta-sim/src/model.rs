@@ -416,6 +416,8 @@ pub struct Org {
     /// The custom-role permissions of the admins (user id) and service apps (client id) whose role is restricted;
     /// a principal not listed may do everything.
     pub admin_permissions: HashMap<String, Vec<String>>,
+    /// The Okta API scopes granted to each service app (client id), as its scope consent grants list them.
+    pub service_app_scopes: HashMap<String, Vec<String>>,
 }
 
 impl Org {

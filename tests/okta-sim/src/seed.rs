@@ -369,6 +369,8 @@ impl Seed {
             }
         }
         for app in &self.service_apps {
+            org.service_app_scopes
+                .insert(app.client_id.clone(), app.scopes.clone());
             if let Some(permissions) = &app.admin_permissions {
                 org.admin_permissions
                     .insert(app.client_id.clone(), permissions.clone());
