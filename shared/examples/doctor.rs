@@ -13,6 +13,7 @@
 #![allow(clippy::print_stdout)] // a command-line tool: its report goes to standard output
 
 use std::process::ExitCode;
+use std::time::Instant;
 
 use okta_lifecycle::doctor::{self, Report};
 use okta_lifecycle::lambda;
@@ -29,7 +30,7 @@ async fn main() -> ExitCode {
         }
     };
     let report = match lambda::client_from_env().await {
-        Ok(client) => doctor::examine(&client, doctor::DEFAULT_BUDGET).await,
+        Ok(client) => doctor::examine(&client, Instant::now() + doctor::DEFAULT_BUDGET).await,
         Err(error) => {
             let mut report = Report::default();
             report.fix("connection settings", error.to_string());

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use okta_lifecycle::Action;
 use okta_lifecycle::guard::Guardrails;
@@ -267,7 +267,8 @@ async fn every_request_the_library_sends_is_in_the_spec() {
         grantable_apps: Some(vec!["Slack".to_owned()]),
         allow_credential_return: false,
     });
-    let report = okta_lifecycle::doctor::examine(&doctor, Duration::from_secs(5)).await;
+    let report =
+        okta_lifecycle::doctor::examine(&doctor, Instant::now() + Duration::from_secs(5)).await;
     assert!(report.all_ok(), "{report}");
     let requests = sim.requests();
     assert!(

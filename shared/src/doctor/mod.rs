@@ -8,6 +8,7 @@
 //! name groups and apps (`settings.rs`); the rate-limit headroom of every bucket its answers reported
 //! (`headroom.rs`); and whether each of the 13 actions can run.
 
+mod function;
 mod headroom;
 mod reads;
 mod report;
@@ -15,8 +16,9 @@ mod scopes;
 mod settings;
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+pub use function::run;
 pub use reads::Read;
 pub use report::{Check, Report, Verdict};
 pub use scopes::GRANTS_READ_SCOPE;
@@ -26,11 +28,14 @@ use crate::error::{Error, ErrorKind};
 use crate::okta::OktaClient;
 use reads::Reader;
 
-/// What each of the doctor's calls may take, retries included.
-pub const DEFAULT_BUDGET: Duration = Duration::from_secs(20);
+/// The deployed doctor's folder and binary (`functions/doctor`): a function that is not an action.
+pub const FUNCTION: &str = "doctor";
 
-/// Examines the connection `client` holds, with the guardrail settings it was given.
-pub async fn examine(client: &OktaClient, budget: Duration) -> Report {
+/// What the whole check may take from the command line, retries included.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(60);
+
+/// Examines the connection `client` holds, with the guardrail settings it was given; every call ends by `deadline`.
+pub async fn examine(client: &OktaClient, deadline: Instant) -> Report {
     let mut report = Report::default();
     let config = match client.connection().get().await {
         Ok(config) => config,
@@ -47,7 +52,7 @@ pub async fn examine(client: &OktaClient, budget: Duration) -> Report {
             config.org_url
         ),
     );
-    let mut reader = Reader::new(client, budget);
+    let mut reader = Reader::new(client, deadline);
     let mut failed = BTreeSet::new();
 
     // The first request proves TLS and the credential; its answer names a user whose roles can be read.

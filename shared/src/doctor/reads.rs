@@ -1,7 +1,7 @@
 //! The reads the actions and the guardrails depend on. Each is sent once, in a session whose service-app token
 //! carries only the scope that read needs, so that a refusal points at one scope or one permission.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use reqwest::Method;
 use serde_json::Value;
@@ -114,22 +114,23 @@ impl Read {
 #[derive(Debug)]
 pub struct Reader<'c> {
     client: &'c OktaClient,
-    budget: Duration,
+    /// When the whole check must be done (the Lambda deadline, or the command's budget).
+    deadline: Instant,
     pub headroom: Headroom,
 }
 
 impl<'c> Reader<'c> {
-    pub fn new(client: &'c OktaClient, budget: Duration) -> Self {
+    pub fn new(client: &'c OktaClient, deadline: Instant) -> Self {
         Reader {
             client,
-            budget,
+            deadline,
             headroom: Headroom::default(),
         }
     }
 
     /// A session whose token carries `scopes` only, for the library's own lookups.
     pub fn session(&self, scopes: Scopes) -> Session<'c> {
-        self.client.session(Instant::now() + self.budget, scopes)
+        self.client.session(self.deadline, scopes)
     }
 
     /// GET `path` with a token for `scopes`; the answer's rate-limit headers are kept.
