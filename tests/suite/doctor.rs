@@ -270,3 +270,27 @@ async fn a_bucket_nearly_spent_by_someone_else_is_named() {
     let detail = fix(&report, &format!("rate-limit headroom, bucket {apps}"));
     assert!(detail.contains("0 of 10"), "{detail}");
 }
+
+/// The deployed function's answer: the report as JSON with `allOk`; a setting that cannot be read is its first item.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_function_answers_the_report_as_json() {
+    let sim = start_sim(sample_org()).await;
+    let client = client_with(&sim, Form::ServiceAppDpop);
+    let answer = doctor::answer(Ok(&client), Instant::now() + BUDGET).await;
+    assert_eq!(answer["allOk"], true, "{answer}");
+    assert_eq!(answer["org"], sim.url());
+    assert!(answer["checks"].as_array().unwrap().len() > 20, "{answer}");
+
+    let unset = okta_lifecycle::config::Settings::from_lookup(|_| None).unwrap_err();
+    let answer = doctor::answer(Err(&unset), Instant::now() + BUDGET).await;
+    assert_eq!(answer["allOk"], false);
+    assert_eq!(answer["checks"][0]["item"], "connection settings");
+    assert!(
+        answer["checks"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("OKTA_SECRET_ID"),
+        "{answer}"
+    );
+    assert_read_only(&sim);
+}

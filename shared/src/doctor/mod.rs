@@ -18,7 +18,7 @@ mod settings;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-pub use function::run;
+pub use function::{answer, run};
 pub use reads::Read;
 pub use report::{Check, Report, Verdict};
 pub use scopes::GRANTS_READ_SCOPE;
