@@ -94,6 +94,10 @@ async fn the_sample_org_is_all_ok_for_each_connection_form_and_nothing_changes()
             "{report}"
         );
         assert!(sim.total_calls() > 5, "the doctor reads");
+        let key = okta_lifecycle_tests::service_app_key("ec");
+        let secret_line = key.lines().nth(1).unwrap();
+        let shown = format!("{report}{report:?}");
+        assert!(!shown.contains(TOKEN) && !shown.contains(secret_line));
         assert_read_only(&sim);
         assert_eq!(sim.state(), before, "{form:?}");
     }
