@@ -8,8 +8,7 @@ demo:
 	@cargo build --bins --quiet
 	@.venv/bin/python tests/local/demo.py $(ARGS)
 
-## make doctor: read-only check of the Okta connection before deploying (your org through OKTA_SECRET_ID or
-## OKTA_ORG_URL + credentials, as make invoke; without them the simulator's sample org); ARGS=--json
+## make doctor: read-only check of the Okta connection before deploying (OKTA_SECRET_ID or OKTA_ORG_URL + credentials, as make invoke; without them the simulator's sample org); ARGS=--json
 doctor:
 	@if [ -n "$${OKTA_SECRET_ID:-}$${OKTA_ORG_URL:-}" ]; then \
 		cargo run --quiet -p okta-lifecycle --example doctor -- $(ARGS); \

@@ -69,7 +69,7 @@ async fn the_sample_org_is_all_ok_for_each_connection_form_and_nothing_changes()
         let report = examine(&sim, form, break_glass()).await;
         assert!(report.all_ok(), "{form:?}\n{report}");
         for item in [
-            "TLS",
+            "connection and TLS",
             "credential",
             "read admin role assignments",
             "read group rules",
@@ -244,7 +244,7 @@ async fn an_untrusted_certificate_is_named_before_any_credential_is_sent() {
     let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
     let report = doctor::examine(&client, Instant::now() + Duration::from_secs(2)).await;
     assert!(
-        fix(&report, "TLS").contains("not trusted (UnknownIssuer)"),
+        fix(&report, "connection and TLS").contains("not trusted (UnknownIssuer)"),
         "{report}"
     );
     assert!(matches!(

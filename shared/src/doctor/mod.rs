@@ -76,7 +76,7 @@ pub async fn examine(client: &OktaClient, deadline: Instant) -> Report {
     match &first {
         Err(error) if is_untrusted_tls(error) => {
             report.fix(
-                "TLS",
+                "connection and TLS",
                 format!(
                     "{error}: the org URL must serve a certificate from a public CA (Okta's do); a TLS-inspecting \
                      proxy on the way must be bypassed for it"
@@ -85,11 +85,14 @@ pub async fn examine(client: &OktaClient, deadline: Instant) -> Report {
             return skip_the_rest(report, "needs a trusted TLS connection");
         }
         Err(error) if error.kind == ErrorKind::OktaTransient => {
-            report.fix("TLS", format!("Okta could not be reached: {error}"));
+            report.fix(
+                "connection and TLS",
+                format!("Okta could not be reached: {error}"),
+            );
             return skip_the_rest(report, "needs a connection to Okta");
         }
         Err(error) if error.kind == ErrorKind::OktaUnauthorized => {
-            report.ok("TLS", tls_detail(&config.org_url));
+            report.ok("connection and TLS", tls_detail(&config.org_url));
             let what = if service_app.is_some() {
                 "check the secret's clientId, privateKey and keyId against the app's General tab (public key, \
                  its KID, DPoP)"
@@ -100,7 +103,7 @@ pub async fn examine(client: &OktaClient, deadline: Instant) -> Report {
             report.fix("credential", format!("{error}; {what}"));
             return skip_the_rest(report, "needs a credential Okta accepts");
         }
-        _ => report.ok("TLS", tls_detail(&config.org_url)),
+        _ => report.ok("connection and TLS", tls_detail(&config.org_url)),
     }
     match (&service_app, &first) {
         (None, Ok(owner)) => report.ok(
@@ -177,7 +180,7 @@ fn is_untrusted_tls(error: &Error) -> bool {
 }
 
 fn skip_the_rest(mut report: Report, why: &str) -> Report {
-    for item in ["TLS", "credential"] {
+    for item in ["connection and TLS", "credential"] {
         if report.get(item).is_none() {
             report.skip(item, why);
         }
