@@ -1,5 +1,5 @@
 # The operator's entry points. Each installs what it needs (see tests/setup.sh).
-.PHONY: demo test invoke bench bench-instructions bench-bulk validate build deploy clean fuzz
+.PHONY: demo doctor test invoke bench bench-instructions bench-bulk validate build deploy clean fuzz
 
 ## make demo: onboarding and offboarding in the sample org, locally (simulator, moto, the real binaries)
 demo:
@@ -7,6 +7,14 @@ demo:
 	@echo "==> building the function binaries and the simulator (debug; the first build takes a few minutes)" >&2
 	@cargo build --bins --quiet
 	@.venv/bin/python tests/local/demo.py $(ARGS)
+
+## make doctor: read-only check of the Okta connection before deploying (OKTA_SECRET_ID or OKTA_ORG_URL + credentials, as make invoke; without them the simulator's sample org); ARGS=--json
+doctor:
+	@if [ -n "$${OKTA_SECRET_ID:-}$${OKTA_ORG_URL:-}" ]; then \
+		cargo run --quiet -p okta-lifecycle --example doctor -- $(ARGS); \
+	else \
+		bash tests/local/doctor-sample.sh $(ARGS); \
+	fi
 
 ## make test: the whole test suite (what CI runs)
 test:

@@ -142,7 +142,7 @@ impl ErrorKind {
                 "Okta refused the API token or the service app's credentials, also after one renewal: rotate them."
             }
             ErrorKind::OktaForbidden => {
-                "The admin role may not do this (Okta E0000006), or the service app lacks the scope the message names."
+                "The admin role may not do this (Okta E0000006; a refused role read names `okta.iam.read`), or the service app lacks the scope the message names."
             }
             ErrorKind::OktaFeatureUnavailable => {
                 "Okta says the org or the token's admin lacks the feature this call needs (E0000015); the credentials are fine."

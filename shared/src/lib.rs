@@ -5,10 +5,12 @@
 //! - [`guard`]: the guardrails every action passes before it may change anything.
 //! - [`actions`]: the 13 idempotent actions, their input contract and their output.
 //! - [`lambda`]: the Lambda entry point shared by every function: caller detection, HTTP answers, audit record.
+//! - [`doctor`]: the read-only check of a connection before deploying (`make doctor`, the `doctor` function).
 
 pub mod actions;
 pub mod config;
 pub mod connection;
+pub mod doctor;
 pub mod error;
 pub mod guard;
 pub mod lambda;

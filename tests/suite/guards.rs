@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use lambda_runtime::{Context, LambdaEvent};
 use okta_lifecycle::guard::Guardrails;
 use okta_lifecycle::{Action, lambda};
-use okta_lifecycle_tests::{client_guarded, repo_path, sample_org, start_sim};
+use okta_lifecycle_tests::{Form, client_guarded, client_with, repo_path, sample_org, start_sim};
 use okta_sim::{SeedUser, Simulator};
 use serde_json::{Map, Value, json};
 
@@ -460,4 +460,98 @@ async fn http_callers_cannot_forge_an_execution_id() {
     assert_eq!(answer["statusCode"], 400, "{answer}");
     assert!(answer["body"].as_str().unwrap().contains("executionId"));
     assert_eq!(sim.mutating_calls(), 0);
+}
+
+/// The custom role of an admin who may do everything the actions need except read role assignments.
+fn permissions_without_iam_read() -> Vec<String> {
+    [
+        "okta.users.read",
+        "okta.users.lifecycle.suspend",
+        "okta.groups.read",
+        "okta.groups.members.manage",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// A token whose admin role lacks `okta.iam.read` gets `403 E0000006` on role reads (okta-api-notes.md section 13):
+/// the guardrails cannot tell an admin from anyone else, so the change is refused, named, and never sent. For each
+/// connection form: the API token's owner, or the service app, holds the restricted role.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_read_refused_for_lack_of_okta_iam_read_is_named_and_changes_nothing() {
+    for form in Form::ALL {
+        let mut seed = sample_org();
+        match form {
+            Form::ApiToken => {
+                let owner = seed
+                    .users
+                    .iter_mut()
+                    .find(|user| user.login == "okta-automation@acme.example")
+                    .unwrap();
+                owner.admin_permissions = Some(permissions_without_iam_read());
+            }
+            Form::ServiceAppDpop | Form::ServiceAppBearer => {
+                for app in &mut seed.service_apps {
+                    app.admin_permissions = Some(permissions_without_iam_read());
+                }
+            }
+        }
+        let sim = start_sim(seed).await;
+        let client = client_with(&sim, form).with_guardrails(Guardrails::default());
+        for (action, payload) in [
+            (
+                Action::SuspendUser,
+                json!({"user": "bob.sales@acme.example"}),
+            ),
+            (
+                Action::AddUserToGroup,
+                json!({"user": "grace.hr@acme.example", "group": "VPN Users"}),
+            ),
+        ] {
+            let event = LambdaEvent::new(payload.clone(), Context::default());
+            let error = lambda::handle(action, Ok(&client), event)
+                .await
+                .unwrap_err();
+            assert_eq!(error.kind.name(), "Okta.Forbidden", "{form:?} {payload}");
+            for words in [
+                "okta.iam.read",
+                "View roles, resources, and admin assignments",
+                "super admin",
+                "okta.roles.read scope",
+                "nothing was changed",
+            ] {
+                assert!(error.message.contains(words), "{form:?}: {error}");
+            }
+        }
+        assert_eq!(
+            sim.calls("GET", "/api/v1/users/{userId}/roles"),
+            2,
+            "{form:?}: the refusal is Okta's answer to the role read"
+        );
+        assert_eq!(sim.mutating_calls(), 0, "{form:?}");
+    }
+}
+
+/// The same org with `okta.iam.read` in the role: the role reads answer, and the change goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_role_with_okta_iam_read_may_read_roles() {
+    let mut seed = sample_org();
+    let mut permissions = permissions_without_iam_read();
+    permissions.push("okta.iam.read".to_owned());
+    for app in &mut seed.service_apps {
+        app.admin_permissions = Some(permissions.clone());
+    }
+    let sim = start_sim(seed).await;
+    let client = client_with(&sim, Form::ServiceAppDpop).with_guardrails(Guardrails::default());
+    let event = LambdaEvent::new(
+        json!({"user": "bob.sales@acme.example"}),
+        Context::default(),
+    );
+    lambda::handle(Action::SuspendUser, Ok(&client), event)
+        .await
+        .unwrap();
+    assert_eq!(
+        sim.user("bob.sales@acme.example").unwrap().status,
+        "SUSPENDED"
+    );
 }

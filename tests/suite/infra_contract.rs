@@ -18,6 +18,18 @@ mod entry_points;
 #[path = "infra_contract/foreach.rs"]
 mod foreach;
 
+/// Function folders that are not actions: tools an operator invokes directly (the read-only doctor). They have no
+/// route, no audit record and no part in pacing; `check_tool_functions` holds them to their own rules.
+const TOOL_FUNCTIONS: [&str; 1] = [okta_lifecycle::doctor::FUNCTION];
+
+/// Whether a template function is one of the tools (by its CodeUri folder).
+fn is_tool(function: &Yaml) -> bool {
+    property(function, "CodeUri")
+        .and_then(Yaml::as_str)
+        .and_then(|uri| uri.trim_end_matches('/').strip_prefix("functions/"))
+        .is_some_and(|folder| TOOL_FUNCTIONS.contains(&folder))
+}
+
 const FLOWS: [&str; 5] = ["onboarding", "offboarding", "leave", "return", "bulk"];
 /// The flows that act on one user: each records its event, takes the user's lease and has an HR rule. The bulk flow
 /// starts them, one per user.
@@ -295,8 +307,13 @@ fn check_actions(folders: &BTreeSet<String>) -> Vec<String> {
         .iter()
         .map(|action| action.name().to_owned())
         .collect();
+    let folders: BTreeSet<String> = folders
+        .iter()
+        .filter(|folder| !TOOL_FUNCTIONS.contains(&folder.as_str()))
+        .cloned()
+        .collect();
     let mut problems: Vec<String> = names
-        .difference(folders)
+        .difference(&folders)
         .map(|name| format!("action {name} has no folder functions/{name}"))
         .collect();
     problems.extend(
@@ -520,8 +537,13 @@ fn check_routes(template: &Yaml) -> Vec<String> {
         }
     }
     for (id, resource) in &resources {
-        if resource_type(resource) == "AWS::Serverless::Function" && !routed.contains(id) {
-            problems.push(format!("function {id} has no HTTP route"));
+        if resource_type(resource) != "AWS::Serverless::Function" {
+            continue;
+        }
+        match (is_tool(resource), routed.contains(id)) {
+            (false, false) => problems.push(format!("function {id} has no HTTP route")),
+            (true, true) => problems.push(format!("tool function {id} has an HTTP route")),
+            _ => {}
         }
     }
     problems
@@ -1050,9 +1072,9 @@ fn check_pacing_settings(template: &Yaml) -> Vec<String> {
         problems.push("Globals: OKTA_RATE_LIMIT_TABLE is not !Ref a DynamoDB table".to_owned());
         return problems;
     };
-    // Each function reads and writes the table's items, and may do nothing else with DynamoDB.
+    // Each action's function reads and writes the table's items, and may do nothing else with DynamoDB.
     for (id, function) in &resources {
-        if resource_type(function) != "AWS::Serverless::Function" {
+        if resource_type(function) != "AWS::Serverless::Function" || is_tool(function) {
             continue;
         }
         let mut granted = Vec::new();
@@ -1151,6 +1173,92 @@ fn text_of(value: &Yaml) -> Option<String> {
 
 /// The IAM statements of a SAM resource's `Policies` (inline policy documents; managed policies and SAM policy
 /// templates have none).
+/// A tool function reads the Okta secret (through Secrets Manager, and its key through KMS) and nothing else in
+/// AWS: no DynamoDB (`OKTA_RATE_LIMIT_TABLE` is emptied for it), no invocations, no other SAM policy template.
+fn check_tool_functions(template: &Yaml) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (id, function) in &resources(template) {
+        if resource_type(function) != "AWS::Serverless::Function" || !is_tool(function) {
+            continue;
+        }
+        seen.insert(id.clone());
+        for policy in property(function, "Policies")
+            .and_then(Yaml::as_sequence)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(map) = policy.as_mapping() {
+                for key in map.keys().filter_map(Yaml::as_str) {
+                    if key != "AWSSecretsManagerGetSecretValuePolicy" && key != "Statement" {
+                        problems.push(format!("{id}: policy {key}"));
+                    }
+                }
+            }
+        }
+        // The KMS statement sits in an !If: walk every statement the function could get.
+        let mut actions = BTreeSet::new();
+        collect_actions(property(function, "Policies"), template, &mut actions);
+        for action in actions {
+            if action != "kms:Decrypt" {
+                problems.push(format!("{id}: may {action}"));
+            }
+        }
+        let table = property(function, "Environment")
+            .and_then(|environment| environment.get("Variables"))
+            .and_then(|variables| variables.get("OKTA_RATE_LIMIT_TABLE"));
+        if table.and_then(Yaml::as_str) != Some("") {
+            problems.push(format!("{id}: OKTA_RATE_LIMIT_TABLE is not emptied"));
+        }
+    }
+    for tool in TOOL_FUNCTIONS {
+        if !resources(template).values().any(|function| {
+            is_tool(function)
+                && property(function, "CodeUri").and_then(Yaml::as_str)
+                    == Some(&format!("functions/{tool}"))
+        }) {
+            problems.push(format!("no template function for functions/{tool}"));
+        }
+    }
+    problems
+}
+
+/// Every `Action` under `value`, through `!If` and other tags.
+fn collect_actions(value: Option<&Yaml>, template: &Yaml, actions: &mut BTreeSet<String>) {
+    match value {
+        Some(Yaml::Mapping(map)) => {
+            actions.extend(one_or_many(map.get("Action"), template));
+            for value in map.values() {
+                collect_actions(Some(value), template, actions);
+            }
+        }
+        Some(Yaml::Sequence(items)) => {
+            for item in items {
+                collect_actions(Some(item), template, actions);
+            }
+        }
+        Some(Yaml::Tagged(tagged)) => collect_actions(Some(&tagged.value), template, actions),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_doctor_reads_the_secret_and_nothing_else() {
+    assert_none(check_tool_functions(&template()));
+    let broken: Yaml = serde_norway::from_str(
+        "Resources:\n  Doc:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: functions/doctor\n      Policies:\n        - DynamoDBCrudPolicy: {TableName: t}\n        - Statement:\n            - {Effect: Allow, Action: [dynamodb:GetItem, kms:Decrypt], Resource: x}\n",
+    )
+    .expect("broken example parses");
+    expect_problems(
+        &check_tool_functions(&broken),
+        &[
+            "Doc: policy DynamoDBCrudPolicy",
+            "Doc: may dynamodb:GetItem",
+            "Doc: OKTA_RATE_LIMIT_TABLE is not emptied",
+        ],
+    );
+}
+
 fn policy_statements(resource: &Yaml) -> impl Iterator<Item = &Yaml> {
     property(resource, "Policies")
         .and_then(Yaml::as_sequence)

@@ -20,26 +20,7 @@ const TOKEN: &str = "recorded-okta-token";
 
 /// Recorded answers the simulator does not give yet, in files another helper is changing (the lead flips each entry
 /// after merging that change): (record file, interaction index, who, what Okta answered).
-const PENDING: &[(&str, usize, &str, &str)] = &[
-    (
-        "TestUsersResource.test_assign_user_to_role.json",
-        2,
-        "doctor (routes/roles.rs)",
-        "role label of USER_ADMIN: \"User Administrator\" (simulator: \"USER ADMIN\")",
-    ),
-    (
-        "TestGroupsResource.test_group_roles_operations.json",
-        3,
-        "doctor (routes/roles.rs)",
-        "role labels: APP_ADMIN \"Application Administrator\", USER_ADMIN \"User Administrator\"",
-    ),
-    (
-        "TestGroupsResource.test_group_roles_operations.json",
-        5,
-        "doctor (routes/roles.rs)",
-        "role label of APP_ADMIN: \"Application Administrator\" (simulator: \"APP ADMIN\")",
-    ),
-];
+const PENDING: &[(&str, usize, &str, &str)] = &[];
 
 /// One recorded exchange, as `tests/okta-recordings/extract.py` writes it.
 struct Exchange {

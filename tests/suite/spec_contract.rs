@@ -5,9 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use okta_lifecycle::Action;
-use okta_lifecycle_tests::{client_for, repo_path, run, sample_org, start_sim};
+use okta_lifecycle::guard::Guardrails;
+use okta_lifecycle_tests::{Form, client_for, client_with, repo_path, run, sample_org, start_sim};
 use serde_json::json;
 use serde_norway::Value;
 
@@ -257,6 +259,17 @@ async fn every_request_the_library_sends_is_in_the_spec() {
         // Outcomes are asserted elsewhere; here only what went over the wire matters.
         let _ = run(&client, action, input).await;
     }
+    // The doctor's reads too, with a service app (its grants) and settings naming a group by id and by name.
+    let break_glass = sim.group_id("Break Glass").unwrap();
+    let doctor = client_with(&sim, Form::ServiceAppDpop).with_guardrails(Guardrails {
+        protected_groups: vec![break_glass, "All Staff".to_owned()],
+        grantable_groups: Some(vec!["VPN Users".to_owned()]),
+        grantable_apps: Some(vec!["Slack".to_owned()]),
+        allow_credential_return: false,
+    });
+    let report =
+        okta_lifecycle::doctor::examine(&doctor, Instant::now() + Duration::from_secs(5)).await;
+    assert!(report.all_ok(), "{report}");
     let requests = sim.requests();
     assert!(
         requests.len() > 30,
@@ -310,6 +323,8 @@ async fn every_request_the_library_sends_is_in_the_spec() {
         "GET /api/v1/apps",
         "GET /api/v1/groups/rules",
         "GET /api/v1/users/{id}/blocks",
+        "GET /api/v1/apps/{appId}/grants",
+        "GET /api/v1/groups/{groupId}",
     ] {
         assert!(
             seen.contains(expected),

@@ -126,7 +126,7 @@ pub async fn handle(
 
 /// The Lambda deadline as an `Instant`. A deadline already past is no real deadline (`Context::default()` in tests,
 /// or an emulator that sends a relative value): it gets the default budget instead.
-fn deadline_of(deadline: SystemTime) -> Instant {
+pub(crate) fn deadline_of(deadline: SystemTime) -> Instant {
     let now = Instant::now();
     match deadline.duration_since(SystemTime::now()) {
         Ok(left) if !left.is_zero() => now + left,

@@ -276,6 +276,17 @@ impl Session<'_> {
         .json()
     }
 
+    /// GET a resource with its status and headers (the doctor reads the rate-limit headers of its answers).
+    pub async fn get_response(&self, path: &str, query: &[(&str, &str)]) -> Result<Response> {
+        self.send(
+            Method::GET,
+            Target::Path(path, query),
+            None,
+            Delivery::Repeatable,
+        )
+        .await
+    }
+
     /// GET every page of a list, following `rel="next"` links.
     pub async fn get_all<T: DeserializeOwned>(
         &self,

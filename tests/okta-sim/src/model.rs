@@ -3,7 +3,7 @@
 //! Objects carry a `seq` (creation order) which is what list endpoints sort and page by, so a cursor
 //! stays valid when objects before it disappear.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -418,6 +418,11 @@ pub struct Org {
     pub blocks_feature_off: bool,
     /// Reads of a user that an activation stays in progress for (seed `activationSettlesAfterReads`).
     pub activation_settles_after_reads: Option<u32>,
+    /// The custom-role permissions of the admins (user id) and service apps (client id) whose role is restricted;
+    /// a principal not listed may do everything.
+    pub admin_permissions: HashMap<String, Vec<String>>,
+    /// The Okta API scopes granted to each service app (client id), as its scope consent grants list them.
+    pub service_app_scopes: HashMap<String, Vec<String>>,
 }
 
 impl Org {

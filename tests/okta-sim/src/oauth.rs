@@ -32,6 +32,8 @@ struct Client {
 
 #[derive(Debug, Clone)]
 struct Issued {
+    /// The service app the token was issued to: whose admin role bounds what the token may do.
+    client_id: String,
     scopes: Vec<String>,
     expires: u64,
     /// The JWK thumbprint (RFC 7638) of the DPoP key the token is bound to; `None` for a Bearer token.
@@ -123,6 +125,13 @@ impl AuthServer {
         for issued in self.tokens.values_mut() {
             issued.expires = 0;
         }
+    }
+
+    /// The service app an access token was issued to, if the token is one this server issued.
+    pub fn client_of(&self, token: &str) -> Option<&str> {
+        self.tokens
+            .get(token)
+            .map(|issued| issued.client_id.as_str())
     }
 
     /// A new nonce: proofs with the old one get the `use_dpop_nonce` challenge again.
@@ -268,6 +277,7 @@ impl AuthServer {
         self.tokens.insert(
             access_token.clone(),
             Issued {
+                client_id: self.clients[client_index].client_id.clone(),
                 scopes: requested.clone(),
                 expires,
                 jkt: jkt.clone(),

@@ -57,6 +57,10 @@ pub struct SeedServiceApp {
     pub scopes: Vec<String>,
     #[serde(default = "dpop_by_default")]
     pub dpop: bool,
+    /// The permissions of the admin role assigned to the app (Admin roles tab), when it is a custom role; absent:
+    /// a role that may do everything (see `SeedUser::admin_permissions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_permissions: Option<Vec<String>>,
 }
 
 /// New service apps have DPoP required by default in the Admin Console.
@@ -112,6 +116,10 @@ pub struct SeedUser {
     /// Signs in through an identity provider: activation makes the user ACTIVE without a password.
     #[serde(default)]
     pub federated: bool,
+    /// The permissions of this admin's custom role (`okta.users.read`, `okta.iam.read`, ...), which bound what an
+    /// API token they own may do; absent: a role that may do everything (a super admin's). Only role reads check it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_permissions: Option<Vec<String>>,
 }
 
 impl SeedUser {
@@ -361,6 +369,23 @@ impl Seed {
         }
         org.blocks_feature_off = self.blocks_feature_off;
         org.activation_settles_after_reads = self.activation_settles_after_reads;
+        for su in &self.users {
+            if let Some(permissions) = &su.admin_permissions {
+                let id = org
+                    .resolve_user(su.id.as_deref().unwrap_or(&su.login))
+                    .map(|i| org.users[i].id.clone())
+                    .ok_or_else(|| format!("unknown user {}", su.login))?;
+                org.admin_permissions.insert(id, permissions.clone());
+            }
+        }
+        for app in &self.service_apps {
+            org.service_app_scopes
+                .insert(app.client_id.clone(), app.scopes.clone());
+            if let Some(permissions) = &app.admin_permissions {
+                org.admin_permissions
+                    .insert(app.client_id.clone(), permissions.clone());
+            }
+        }
         Ok(org)
     }
 

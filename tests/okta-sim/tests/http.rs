@@ -548,3 +548,51 @@ async fn control_plane() {
         .unwrap();
     assert_eq!(calls["total"], 1);
 }
+
+/// Role reads by a token owner whose custom role lacks `okta.iam.read`: 403 E0000006 with Okta's summary (terraform
+/// -provider-okta issues #1492, #1541, #1900); with the permission, or without a restriction (the sample org), the
+/// roles answer.
+#[tokio::test]
+async fn role_reads_need_okta_iam_read_in_a_custom_role() {
+    let open = sample().await;
+    let sara = open.user("sara.super@acme.example").unwrap().id;
+    let (status, _, body) = call(
+        &open,
+        reqwest::Method::GET,
+        &format!("/api/v1/users/{sara}/roles"),
+    )
+    .await;
+    assert_eq!(
+        (status, body[0]["type"].as_str()),
+        (200, Some("SUPER_ADMIN"))
+    );
+    for (permissions, expected) in [
+        (vec!["okta.users.read", "okta.groups.read"], 403),
+        (vec!["okta.users.read", "okta.iam.read"], 200),
+    ] {
+        let mut seed =
+            Seed::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/sample-org.json")).unwrap();
+        let owner = seed
+            .users
+            .iter_mut()
+            .find(|user| user.login == "okta-automation@acme.example")
+            .unwrap();
+        owner.admin_permissions = Some(permissions.iter().map(|p| p.to_string()).collect());
+        let sim = Simulator::start(seed, TOKEN).await.unwrap();
+        let group = sim.group_id("IT Help Desk").unwrap();
+        for path in [
+            format!("/api/v1/users/{sara}/roles"),
+            format!("/api/v1/groups/{group}/roles"),
+        ] {
+            let (status, _, body) = call(&sim, reqwest::Method::GET, &path).await;
+            assert_eq!(status, expected, "{permissions:?} {path}: {body}");
+            if expected == 403 {
+                assert_eq!(body["errorCode"], "E0000006");
+                assert_eq!(
+                    body["errorSummary"],
+                    "You do not have permission to perform the requested action"
+                );
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! parameters) and the axum router.
 
 mod apps;
+mod grants;
 mod groups;
 mod lifecycle;
 mod roles;
@@ -38,6 +39,9 @@ impl Route {
     pub fn scope(&self) -> String {
         let resource = if self.path.contains("/roles") || self.path.starts_with("/api/v1/iam/") {
             "roles"
+        } else if self.path.starts_with("/api/v1/apps/") && self.path.ends_with("/grants") {
+            // An app's scope consent grants are their own resource (spec `listScopeConsentGrants`).
+            "appGrants"
         } else {
             self.path
                 .trim_start_matches("/api/v1/")
@@ -168,6 +172,7 @@ pub const ROUTES: &[Route] = &[
     ),
     r("POST", "/api/v1/apps/{appId}/users", &[]),
     r("GET", "/api/v1/apps/{appId}/users/{userId}", &["expand"]),
+    r("GET", "/api/v1/apps/{appId}/grants", &["expand"]),
     r(
         "DELETE",
         "/api/v1/apps/{appId}/users/{userId}",
@@ -287,6 +292,7 @@ pub fn router(sh: Arc<Shared>) -> Router {
             "/api/v1/apps/{appId}/users/{userId}",
             get(apps::get_app_user).delete(apps::unassign),
         )
+        .route("/api/v1/apps/{appId}/grants", get(grants::list))
         .route(
             crate::oauth::TOKEN_PATH,
             post(
