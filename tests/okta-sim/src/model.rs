@@ -679,6 +679,11 @@ impl Org {
                     "hasPassword": u.has_password, "sessions": u.sessions,
                     "oauthTokens": u.oauth_tokens, "rememberedDevices": u.remembered_devices,
                     "profile": u.profile,
+                    "oauthClients": u.oauth_clients.iter().map(|c| json!({
+                        "clientId": c.client_id, "name": c.name, "grants": c.grants, "tokens": c.tokens,
+                    })).collect::<Vec<_>>(),
+                    "factors": u.factors.iter().map(|f| f.factor_type.clone()).collect::<Vec<_>>(),
+                    "manager": u.manager,
                 })
             })
             .collect();
@@ -691,7 +696,8 @@ impl Org {
                     .into_iter()
                     .map(|i| self.users[i].id.clone())
                     .collect();
-                json!({ "id": g.id, "name": g.name, "type": g.gtype.as_str(), "members": members })
+                let owners: Vec<_> = g.owners.iter().map(|o| o.id.clone()).collect();
+                json!({ "id": g.id, "name": g.name, "type": g.gtype.as_str(), "members": members, "owners": owners })
             })
             .collect();
         let apps: Vec<_> = self
@@ -711,6 +717,11 @@ impl Org {
                 })
             })
             .collect();
-        json!({ "users": users, "groups": groups, "apps": apps })
+        let devices: Vec<_> = self
+            .devices
+            .iter()
+            .map(|d| json!({ "id": d.id, "name": d.display_name, "status": d.status, "users": d.users }))
+            .collect();
+        json!({ "users": users, "groups": groups, "apps": apps, "devices": devices })
     }
 }
