@@ -315,7 +315,7 @@ def test_robust_plain_and_eventbridge(env, fn):
         out, err = env.invoke(fn, ev)
         assert err == "Input.Invalid", (label, out)
     assert not env.emulator.crashed()
-    out, err = env.invoke(fn, {"user": "nobody@acme.example", **({"group": "Sales"} if "group" in fn else {}),
+    out, err = env.invoke(fn, {"user": "nobody@acme.example", **({"group": "Sales"} if fn.endswith("-group") else {}),
                                **({"app": "Slack"} if "-app-" in fn else {}),
                                **({"sendEmail": True} if fn == "reset-password" else {})})
     assert err == "Okta.NotFound", out  # still answers
