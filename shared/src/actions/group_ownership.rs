@@ -2,7 +2,8 @@
 //! manager (the `manager` linked object) or to `newOwner`. The new owner is added before the user is removed, so
 //! that no group is ever left without an owner, even if the run stops half-way; without a new owner nothing changes.
 //!
-//! Okta cannot list the groups a user owns, so every group's owners are read (one call per group). Kept as they
+//! Okta cannot list the groups a user owns, so every group's owners are read (one call per group, the built-in
+//! Everyone excepted), all before the first change: a run that runs out of time changes nothing. Kept as they
 //! are, and reported: groups that carry admin roles (their owner would govern who holds the roles: an admin
 //! transfers those in the admin console, as the guardrails ask for every privileged group) and ownerships imported
 //! from an app (`originType: APPLICATION`, changed in that app). `changed` is false when nothing is left to
@@ -81,7 +82,12 @@ pub async fn transfer(okta: &Session<'_>, input: &Input) -> Result<Output> {
 /// Every group the user owns as a user (`type: USER`), each marked when it must stay as it is.
 async fn owned_groups(okta: &Session<'_>, user: &User) -> Result<Vec<Owned>> {
     let mut owned = Vec::new();
-    for group in all_groups(okta).await? {
+    // The built-in Everyone group is Okta's own: it has no owners to transfer.
+    for group in all_groups(okta)
+        .await?
+        .into_iter()
+        .filter(|group| group.group_type != "BUILT_IN")
+    {
         let owners = group_owners(okta, &group.id).await?;
         let Some(mine) = owners.iter().find(|owner| owner.is_user(&user.id)) else {
             continue;
