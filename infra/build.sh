@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The deployable build: the 13 release binaries through cargo-lambda, then `sam build` of template.yaml.
+# The deployable build: the release binaries (one per function) through cargo-lambda, then `sam build` of template.yaml.
 #
 #   infra/build.sh [arm64|x86_64]     (default: arm64, the template's default Architecture)
 #
@@ -17,11 +17,11 @@ case "$ARCH" in
 esac
 
 # SAM builds one function at a time (cargo lambda build --release in each CodeUri), each a full LTO link. Built
-# first in one cargo-lambda run with the same flags, the 13 links share the cores, and SAM then finds every
+# first in one cargo-lambda run with the same flags, the links share the cores, and SAM then finds every
 # binary up to date and only copies it.
 packages=()
 for dir in functions/*/; do packages+=(-p "$(basename "$dir")"); done
-printf '\n==> cargo lambda build --release %s (13 functions; the first release build takes several minutes)\n' "$cargo_arch"
+printf '\n==> cargo lambda build --release %s (every function; the first release build takes several minutes)\n' "$cargo_arch"
 start=$(date +%s)
 cargo-lambda lambda build --release "$cargo_arch" "${packages[@]}"
 echo "cargo lambda build took $(( $(date +%s) - start )) s"

@@ -160,7 +160,11 @@ pub async fn check(
     check_execution_id(input, caller)?;
     check_requested_by(input, caller)?;
     check_reference("user", &input.user)?;
-    for (field, value) in [("group", &input.group), ("app", &input.app)] {
+    for (field, value) in [
+        ("group", &input.group),
+        ("app", &input.app),
+        ("newOwner", &input.new_owner),
+    ] {
         if let Some(value) = value {
             check_reference(field, value)?;
         }

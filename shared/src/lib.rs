@@ -1,9 +1,9 @@
-//! okta-lifecycle: the Okta user-lifecycle actions behind the 13 Lambda functions.
+//! okta-lifecycle: the Okta user-lifecycle actions behind the Lambda functions, one per action.
 //!
 //! - [`config`] and [`connection`]: the Okta org URL and API token, from Secrets Manager, cached.
 //! - [`okta`]: the Okta Management API client (errors, retries, rate limits, pagination, lookups).
 //! - [`guard`]: the guardrails every action passes before it may change anything.
-//! - [`actions`]: the 13 idempotent actions, their input contract and their output.
+//! - [`actions`]: the idempotent actions, their input contract and their output.
 //! - [`lambda`]: the Lambda entry point shared by every function: caller detection, HTTP answers, audit record.
 //! - [`doctor`]: the read-only check of a connection before deploying (`make doctor`, the `doctor` function).
 

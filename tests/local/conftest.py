@@ -1,4 +1,4 @@
-"""One LocalAws (simulator + moto + proxy + the 13 binaries under cargo-lambda's emulator) per pytest session."""
+"""One LocalAws (simulator + moto + proxy + the 17 binaries under cargo-lambda's emulator) per pytest session."""
 
 from __future__ import annotations
 

@@ -76,6 +76,10 @@ FUNCTIONS = [
     "suspend-user",
     "unsuspend-user",
     "unlock-user",
+    "revoke-user-grants",
+    "reset-user-factors",
+    "deactivate-user-devices",
+    "transfer-group-ownership",
 ]
 
 # Dummy credentials: nothing started here can reach AWS.

@@ -45,6 +45,11 @@ CASES: dict[str, tuple[str, str, dict, dict, dict]] = {
     "suspend-user": ("POST", "/users/{user}/suspend", {"user": SAM}, {}, {}),
     "unsuspend-user": ("POST", "/users/{user}/unsuspend", {"user": "susan.suspended@acme.example"}, {}, {}),
     "unlock-user": ("POST", "/users/{user}/unlock", {"user": "larry.locked@acme.example"}, {}, {}),
+    "revoke-user-grants": ("DELETE", "/users/{user}/grants", {"user": SAM}, {}, {}),
+    "reset-user-factors": ("POST", "/users/{user}/reset-factors", {"user": SAM}, {}, {}),
+    "deactivate-user-devices": ("POST", "/users/{user}/deactivate-devices", {"user": SAM}, {}, {}),
+    "transfer-group-ownership": ("POST", "/users/{user}/transfer-group-ownership", {"user": SAM}, {},
+                                 {"newOwner": "alice.active@acme.example"}),
 }
 
 # Which flow would send each action (for realistic execution ids and event sources).
@@ -53,7 +58,8 @@ FLOW = {
     "clear-user-sessions": "offboarding", "deactivate-user": "offboarding", "expire-password": "leave",
     "get-user": "offboarding", "remove-user-from-group": "offboarding", "reset-password": "return",
     "revoke-app-from-user": "offboarding", "suspend-user": "leave", "unsuspend-user": "return",
-    "unlock-user": "return",
+    "unlock-user": "return", "revoke-user-grants": "offboarding", "reset-user-factors": "offboarding",
+    "deactivate-user-devices": "offboarding", "transfer-group-ownership": "offboarding",
 }
 
 

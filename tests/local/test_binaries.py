@@ -1,4 +1,4 @@
-"""The 13 real binaries through the Lambda Invoke API (via the proxy, as Step Functions and the AWS SDKs call them),
+"""The 17 real binaries through the Lambda Invoke API (via the proxy, as Step Functions and the AWS SDKs call them),
 with each of their tests/events fixtures against a fresh simulator; then robustness for every caller shape."""
 
 from __future__ import annotations
@@ -78,6 +78,33 @@ def _revoked(out, before, after):
     assert "Salesforce" in apps_of(after, SAM)
 
 
+def _grants_revoked(out, before, after):
+    assert {c["name"] for c in out["clients"]} == {c["name"] for c in user_of(before, SAM)["oauthClients"]}
+    assert all(c["grants"] == 0 and c["tokens"] == 0 for c in user_of(after, SAM)["oauthClients"])
+
+
+def _factors_reset(out, before, after):
+    assert user_of(before, SAM)["factors"] and not user_of(after, SAM)["factors"]
+    assert sorted(f["factorType"] for f in out["factors"]) == sorted(user_of(before, SAM)["factors"])
+
+
+def _devices_deactivated(out, before, after):
+    devices = {d["name"]: d for d in after["devices"]}
+    assert devices["SAM-LAPTOP"]["status"] == "DEACTIVATED" and not devices["SAM-LAPTOP"]["users"]
+    assert devices["LAB-KIOSK-1"]["status"] == "ACTIVE"
+    assert user_of(after, SAM)["id"] in devices["LAB-KIOSK-1"]["users"]
+    assert {d["name"]: d["outcome"] for d in out["devices"]} == {"SAM-LAPTOP": "deactivated",
+                                                                  "LAB-KIOSK-1": "keptShared"}
+
+
+def _ownership_transferred(out, before, after):
+    owners = {g["name"]: g["owners"] for g in after["groups"]}
+    sam, alice = user_of(after, SAM)["id"], user_of(after, "alice.active@acme.example")["id"]
+    assert owners["VPN Users"] == [alice]
+    assert sam in owners["IT Help Desk"]  # it carries an admin role: left to an admin
+    assert out["newOwner"]["login"] == "alice.active@acme.example"
+
+
 EXPECT = {
     "activate-user": (JANE, "STAGED", "PROVISIONED", _no_check),
     "add-user-to-group": (JANE, "STAGED", "STAGED", _added),
@@ -92,6 +119,10 @@ EXPECT = {
     "suspend-user": (SAM, "ACTIVE", "SUSPENDED", _no_check),
     "unsuspend-user": ("susan.suspended@acme.example", "SUSPENDED", "ACTIVE", _no_check),
     "unlock-user": ("larry.locked@acme.example", "LOCKED_OUT", "ACTIVE", _no_check),
+    "revoke-user-grants": (SAM, "ACTIVE", "ACTIVE", _grants_revoked),
+    "reset-user-factors": (SAM, "ACTIVE", "ACTIVE", _factors_reset),
+    "deactivate-user-devices": (SAM, "ACTIVE", "ACTIVE", _devices_deactivated),
+    "transfer-group-ownership": (SAM, "ACTIVE", "ACTIVE", _ownership_transferred),
 }
 
 
@@ -284,7 +315,7 @@ def test_robust_plain_and_eventbridge(env, fn):
         out, err = env.invoke(fn, ev)
         assert err == "Input.Invalid", (label, out)
     assert not env.emulator.crashed()
-    out, err = env.invoke(fn, {"user": "nobody@acme.example", **({"group": "Sales"} if "group" in fn else {}),
+    out, err = env.invoke(fn, {"user": "nobody@acme.example", **({"group": "Sales"} if fn.endswith("-group") else {}),
                                **({"app": "Slack"} if "-app-" in fn else {}),
                                **({"sendEmail": True} if fn == "reset-password" else {})})
     assert err == "Okta.NotFound", out  # still answers

@@ -46,6 +46,11 @@ SELECTION = {
     "test_users_it/TestUsersResource.test_suspend_user.yaml": [2, 4],
     "test_users_it/TestUsersResource.test_activate_user.yaml": [2],
     "test_users_it/TestUsersResource.test_user_pagination.yaml": [2],
+    # The leaver actions (issue 27): a user's clients, revoking their grants, resetting their factors, each on a
+    # user with none (what Okta answers then decides what the actions report).
+    "test_users_it/TestUsersResource.test_list_user_clients.yaml": [1],
+    "test_users_it/TestUsersResource.test_revoke_user_grants.yaml": [1],
+    "test_users_it/TestUsersResource.test_reset_factors.yaml": [1],
     "test_groups_it/TestGroupsResource.test_create_get_group.yaml": [1, 3],
     "test_groups_it/TestGroupsResource.test_group_users_operations.yaml": [2, 3, 4, 5],
     "test_groups_it/TestGroupsResource.test_list_groups.yaml": [1],

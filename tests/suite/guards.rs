@@ -94,6 +94,75 @@ fn case(
 const EXECUTION: &str =
     "arn:aws:states:us-east-1:123456789012:execution:okta-lifecycle-onboarding:guard-test";
 
+/// The leaver actions (issue 27) refuse every kind of protected user, as the other changes do.
+fn leaver_cases() -> Vec<Case> {
+    let break_glass = Guardrails {
+        protected_groups: vec!["Break Glass".to_owned()],
+        ..Guardrails::default()
+    };
+    let mut cases = Vec::new();
+    for action in [
+        Action::RevokeUserGrants,
+        Action::ResetUserFactors,
+        Action::DeactivateUserDevices,
+        Action::TransferGroupOwnership,
+    ] {
+        cases.push(case(
+            "leaver action on the token owner",
+            action,
+            json!({"user": "okta-automation@acme.example"}),
+            "Policy.ProtectedUser",
+            "owns this deployment's API token",
+        ));
+        cases.push(case(
+            "leaver action on a super admin",
+            action,
+            json!({"user": "sara.super@acme.example"}),
+            "Policy.ProtectedUser",
+            "SUPER_ADMIN",
+        ));
+        cases.push(case(
+            "leaver action on an admin through a group",
+            action,
+            json!({"user": "hank.helpdesk@acme.example"}),
+            "Policy.ProtectedUser",
+            "HELP_DESK_ADMIN through a group",
+        ));
+        cases.push(Case {
+            guardrails: break_glass.clone(),
+            ..case(
+                "leaver action on a protected group member",
+                action,
+                json!({"user": "bree.breakglass@acme.example"}),
+                "Policy.ProtectedUser",
+                "\"Break Glass\"",
+            )
+        });
+        cases.push(case(
+            "leaver action by shortname",
+            action,
+            json!({"user": "sam.leaver"}),
+            "Input.Invalid",
+            "give the full login or the id",
+        ));
+    }
+    cases.push(case(
+        "me as the new owner",
+        Action::TransferGroupOwnership,
+        json!({"user": "sam.leaver@acme.example", "newOwner": "me"}),
+        "Input.Invalid",
+        "token's own admin",
+    ));
+    cases.push(case(
+        "a shortname as the new owner",
+        Action::TransferGroupOwnership,
+        json!({"user": "sam.leaver@acme.example", "newOwner": "alice.active"}),
+        "Input.Invalid",
+        "give the full login or the id",
+    ));
+    cases
+}
+
 fn cases() -> Vec<Case> {
     let break_glass = Guardrails {
         protected_groups: vec!["Break Glass".to_owned()],
@@ -302,7 +371,7 @@ async fn each_guard_refuses_before_any_change_and_is_audited() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     let mut failures = Vec::new();
-    for case in cases() {
+    for case in cases().into_iter().chain(leaver_cases()) {
         let sim = org().await;
         let client = client_guarded(&sim, case.guardrails.clone());
         capture.clear();

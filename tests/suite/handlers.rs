@@ -43,6 +43,27 @@ fn check_state(action: Action, sim: &Simulator, input: &Value) -> Result<(), Str
         Action::AssignAppToUser => sim.app_assignment(&text("app"), &user.id).is_some(),
         Action::RevokeAppFromUser => sim.app_assignment(&text("app"), &user.id).is_none(),
         Action::GetUser => true,
+        Action::RevokeUserGrants => sim
+            .user_oauth_clients(&user.id)
+            .iter()
+            .all(|(_, grants, tokens)| *grants == 0 && *tokens == 0),
+        Action::ResetUserFactors => sim.user_factor_types(&user.id).is_empty(),
+        // The fixture's user has a personal laptop (deactivated) and a lab kiosk shared with a colleague (kept).
+        Action::DeactivateUserDevices => {
+            sim.device("SAM-LAPTOP")
+                .is_some_and(|(status, _)| status == "DEACTIVATED")
+                && sim
+                    .device("LAB-KIOSK-1")
+                    .is_some_and(|(status, users)| status == "ACTIVE" && users.contains(&user.id))
+        }
+        // The fixture hands VPN Users to newOwner; IT Help Desk carries an admin role and stays.
+        Action::TransferGroupOwnership => {
+            let new_owner = sim.user(&text("newOwner")).ok_or("newOwner exists")?.id;
+            let vpn = sim.group_owner_ids("VPN Users");
+            vpn.contains(&new_owner)
+                && !vpn.contains(&user.id)
+                && sim.group_owner_ids("IT Help Desk").contains(&user.id)
+        }
     };
     if ok {
         Ok(())

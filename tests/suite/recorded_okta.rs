@@ -444,7 +444,9 @@ fn requests_are_matched_to_the_simulators_routes() {
     );
     assert_eq!(
         route_of("POST", "/api/v1/users/00u1/lifecycle/reset_factors"),
-        None
+        Some("/api/v1/users/{id}/lifecycle/reset_factors")
     );
+    // Listing grants is not served (only revoking them all): the method counts.
     assert_eq!(route_of("GET", "/api/v1/users/00u1/grants"), None);
+    assert_eq!(route_of("GET", "/api/v1/users/00u1/idps"), None);
 }

@@ -227,6 +227,11 @@ async fn every_request_the_library_sends_is_in_the_spec() {
             Action::ClearUserSessions,
             json!({"user": leaver, "forgetDevices": true}),
         ),
+        (Action::RevokeUserGrants, json!({"user": leaver})),
+        (Action::ResetUserFactors, json!({"user": leaver})),
+        (Action::DeactivateUserDevices, json!({"user": leaver})),
+        // Without newOwner: the manager, from the `manager` linked object.
+        (Action::TransferGroupOwnership, json!({"user": leaver})),
         (
             Action::ResetPassword,
             json!({"user": leaver, "sendEmail": false, "revokeSessions": true}),
@@ -325,6 +330,18 @@ async fn every_request_the_library_sends_is_in_the_spec() {
         "GET /api/v1/users/{id}/blocks",
         "GET /api/v1/apps/{appId}/grants",
         "GET /api/v1/groups/{groupId}",
+        "GET /api/v1/users/{userId}/clients",
+        "DELETE /api/v1/users/{userId}/grants",
+        "DELETE /api/v1/users/{userId}/clients/{clientId}/tokens",
+        "GET /api/v1/users/{userId}/factors",
+        "POST /api/v1/users/{id}/lifecycle/reset_factors",
+        "GET /api/v1/users/{userId}/devices",
+        "GET /api/v1/devices/{deviceId}/users",
+        "POST /api/v1/devices/{deviceId}/lifecycle/deactivate",
+        "GET /api/v1/groups/{groupId}/owners",
+        "POST /api/v1/groups/{groupId}/owners",
+        "DELETE /api/v1/groups/{groupId}/owners/{ownerId}",
+        "GET /api/v1/users/{userIdOrLogin}/linkedObjects/{relationshipName}",
     ] {
         assert!(
             seen.contains(expected),

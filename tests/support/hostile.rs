@@ -759,11 +759,20 @@ pub async fn check_within(
         return fail(format!("unexpected {name}"));
     }
 
-    // Every request stays under /api/v1/, on a route Okta has, and names the resolved ids.
+    // Every request stays under /api/v1/, on a route Okta has, and names the resolved ids: the user, group and app
+    // of the answer, and what the leaver actions report they changed (apps whose tokens they revoked, devices,
+    // owned groups, the new owner).
     let resolved: Vec<&str> = match &answer {
-        Answer::Output(output) => ["user", "group", "app"]
+        Answer::Output(output) => ["user", "group", "app", "newOwner"]
             .iter()
             .filter_map(|key| output[*key]["id"].as_str())
+            .chain(
+                ["clients", "devices", "ownedGroups"]
+                    .iter()
+                    .filter_map(|key| output[*key].as_array())
+                    .flatten()
+                    .filter_map(|item| item["id"].as_str()),
+            )
             .collect(),
         Answer::Error(_) => Vec::new(),
     };

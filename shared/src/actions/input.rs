@@ -39,7 +39,7 @@ pub enum FieldKind {
 }
 
 /// Every field any action accepts, with its type.
-pub const FIELDS: [(&str, FieldKind); 16] = [
+pub const FIELDS: [(&str, FieldKind); 17] = [
     ("user", FieldKind::Text),
     ("group", FieldKind::Text),
     ("app", FieldKind::Text),
@@ -53,6 +53,7 @@ pub const FIELDS: [(&str, FieldKind); 16] = [
     ("profile", FieldKind::Object),
     ("include", FieldKind::List),
     ("allowRuleException", FieldKind::Bool),
+    ("newOwner", FieldKind::Text),
     ("dryRun", FieldKind::Bool),
     ("executionId", FieldKind::Text),
     ("requestedBy", FieldKind::Text),
@@ -95,6 +96,8 @@ pub struct Input {
     /// remove-user-from-group: remove a rule-managed member even though Okta then adds them to the rule's
     /// exception list.
     pub allow_rule_exception: bool,
+    /// transfer-group-ownership: who receives the user's groups instead of the user's manager.
+    pub new_owner: Option<String>,
     pub dry_run: bool,
     /// The Step Functions execution or Scheduler schedule that made this call; for the audit record only.
     pub execution_id: Option<String>,
@@ -117,7 +120,13 @@ impl Action {
             Action::ExpirePassword => &["tempPassword", "revokeSessions"],
             Action::GetUser => &["include"],
             Action::ResetPassword => &["sendEmail", "revokeSessions"],
-            Action::SuspendUser | Action::UnsuspendUser | Action::UnlockUser => &[],
+            Action::TransferGroupOwnership => &["newOwner"],
+            Action::SuspendUser
+            | Action::UnsuspendUser
+            | Action::UnlockUser
+            | Action::RevokeUserGrants
+            | Action::ResetUserFactors
+            | Action::DeactivateUserDevices => &[],
         }
     }
 
@@ -243,6 +252,7 @@ impl Input {
             profile,
             include,
             allow_rule_exception: flag("allowRuleException").unwrap_or(false),
+            new_owner: text("newOwner", MAX_NAME_LEN)?,
             dry_run: flag("dryRun").unwrap_or(false),
             execution_id: text("executionId", 2048)?,
             requested_by: text("requestedBy", 2048)?,

@@ -1,10 +1,14 @@
-//! The 13 actions: each resolves its target, reads the current state, and changes Okta only when needed, so that
+//! The 17 actions: each resolves its target, reads the current state, and changes Okta only when needed, so that
 //! running it twice leaves the same state and reports `changed: false` the second time.
 
 pub mod input;
 pub mod output;
 
 mod apps;
+mod devices;
+mod factors;
+mod grants;
+mod group_ownership;
 mod groups;
 mod lifecycle;
 mod sessions;
@@ -33,10 +37,14 @@ pub enum Action {
     SuspendUser,
     UnsuspendUser,
     UnlockUser,
+    RevokeUserGrants,
+    ResetUserFactors,
+    DeactivateUserDevices,
+    TransferGroupOwnership,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 17] = [
         Action::ActivateUser,
         Action::AddUserToGroup,
         Action::AssignAppToUser,
@@ -50,6 +58,10 @@ impl Action {
         Action::SuspendUser,
         Action::UnsuspendUser,
         Action::UnlockUser,
+        Action::RevokeUserGrants,
+        Action::ResetUserFactors,
+        Action::DeactivateUserDevices,
+        Action::TransferGroupOwnership,
     ];
 
     /// The function's name: its folder under `functions/`, its binary and its template resource.
@@ -68,6 +80,10 @@ impl Action {
             Action::SuspendUser => "suspend-user",
             Action::UnsuspendUser => "unsuspend-user",
             Action::UnlockUser => "unlock-user",
+            Action::RevokeUserGrants => "revoke-user-grants",
+            Action::ResetUserFactors => "reset-user-factors",
+            Action::DeactivateUserDevices => "deactivate-user-devices",
+            Action::TransferGroupOwnership => "transfer-group-ownership",
         }
     }
 
@@ -83,6 +99,8 @@ impl Action {
             | Action::ResetPassword
             | Action::SuspendUser
             | Action::UnsuspendUser
+            | Action::RevokeUserGrants
+            | Action::ResetUserFactors
             // The guardrails read role assignments (okta.roles.read) and resolve OKTA_PROTECTED_GROUPS given by
             // name once per container (okta.groups.read) before any change.
             | Action::UnlockUser => &["okta.users.manage", "okta.groups.read", "okta.roles.read"],
@@ -96,6 +114,16 @@ impl Action {
                 "okta.apps.manage",
                 "okta.roles.read",
             ],
+            Action::DeactivateUserDevices => &[
+                "okta.users.read",
+                "okta.groups.read",
+                "okta.devices.manage",
+                "okta.roles.read",
+            ],
+            // Owners are read and changed per group; the manager is a linked object of the user.
+            Action::TransferGroupOwnership => {
+                &["okta.users.read", "okta.groups.manage", "okta.roles.read"]
+            }
         }
     }
 
@@ -120,6 +148,10 @@ impl Action {
             Action::RevokeAppFromUser => apps::revoke(okta, input).await?,
             Action::ClearUserSessions => sessions::clear(okta, input).await?,
             Action::GetUser => user_info::get(okta, input).await?,
+            Action::RevokeUserGrants => grants::revoke(okta, input).await?,
+            Action::ResetUserFactors => factors::reset(okta, input).await?,
+            Action::DeactivateUserDevices => devices::deactivate(okta, input).await?,
+            Action::TransferGroupOwnership => group_ownership::transfer(okta, input).await?,
         };
         output.okta_request_ids = okta.request_ids();
         Ok(output)
@@ -149,6 +181,11 @@ fn base_output(
         properties: None,
         groups: None,
         apps: None,
+        clients: None,
+        factors: None,
+        devices: None,
+        owned_groups: None,
+        new_owner: None,
         okta_request_ids: Vec::new(),
     }
 }

@@ -39,7 +39,68 @@ pub struct Output {
     /// get-user with `include: ["apps"]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apps: Option<Vec<AppSummary>>,
+    /// revoke-user-grants: the apps (OAuth 2.0 clients) whose grants and refresh tokens were revoked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clients: Option<Vec<ClientSummary>>,
+    /// reset-user-factors: the factors Okta listed before the reset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factors: Option<Vec<FactorSummary>>,
+    /// deactivate-user-devices: each device of the user and what became of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devices: Option<Vec<DeviceSummary>>,
+    /// transfer-group-ownership: each group the user owned and what became of the ownership.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owned_groups: Option<Vec<OwnedGroupSummary>>,
+    /// transfer-group-ownership: who receives the groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_owner: Option<UserRef>,
     pub okta_request_ids: Vec<String>,
+}
+
+/// An OAuth 2.0 client (an app) that held the user's grants or refresh tokens.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientSummary {
+    pub id: String,
+    pub name: String,
+}
+
+/// An enrolled factor, by its id and type (`sms`, `push`, `token:software:totp`...).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FactorSummary {
+    pub id: String,
+    pub factor_type: String,
+}
+
+/// A device of the user and its outcome: `deactivated` (or `wouldDeactivate` in a dry run), or `keptShared` when
+/// other users are linked to it too (`otherUsers` of them).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceSummary {
+    pub id: String,
+    pub name: String,
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_users: Option<usize>,
+}
+
+/// A group the user owned and its outcome: `transferred` (`wouldTransfer`), `keptPrivileged` (it carries admin
+/// roles) or `keptManagedInApp` (the ownership is imported from an app).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnedGroupSummary {
+    pub id: String,
+    pub name: String,
+    pub outcome: &'static str,
+}
+
+/// A user other than the target, by id and login.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRef {
+    pub id: String,
+    pub login: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -78,7 +78,8 @@ pub fn report_grants(granted: &Result<BTreeSet<String>, String>, report: &mut Re
         report.ok(
             ITEM,
             format!(
-                "every scope the 13 functions use is granted ({})",
+                "every scope the {} functions use is granted ({})",
+                Action::ALL.len(),
                 granted.iter().cloned().collect::<Vec<_>>().join(" ")
             ),
         );

@@ -2,8 +2,12 @@
 
 pub mod apps;
 pub mod client;
+pub mod devices;
 pub mod errors;
+pub mod factors;
+pub mod group_owners;
 pub mod groups;
+pub mod linked_objects;
 pub mod memo;
 pub mod models;
 pub mod oauth;
@@ -14,6 +18,7 @@ pub mod retry;
 pub mod roles;
 pub mod rules;
 pub mod tls;
+pub mod user_grants;
 pub mod users;
 
 pub use client::{OktaClient, Response, Session};

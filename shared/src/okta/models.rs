@@ -192,3 +192,85 @@ pub struct Role {
     #[serde(default)]
     pub assignment_type: Option<String>,
 }
+
+/// An OAuth 2.0 client the user granted consent to or holds refresh tokens for (spec `OAuth2Client`, from
+/// `listUserClients`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct OAuthClient {
+    pub client_id: String,
+    #[serde(default)]
+    pub client_name: Option<String>,
+}
+
+/// An enrolled MFA factor (spec `UserFactor`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Factor {
+    pub id: String,
+    #[serde(default)]
+    pub factor_type: String,
+    #[serde(default)]
+    pub provider: Option<String>,
+}
+
+/// One device linked to a user (spec `UserDevice`, from `listUserDevices`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserDevice {
+    pub device: Device,
+}
+
+/// A device (spec `Device`): its status (`DeviceStatus`) and display name.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Device {
+    pub id: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub profile: Option<DeviceProfile>,
+}
+
+impl Device {
+    pub fn display_name(&self) -> &str {
+        self.profile
+            .as_ref()
+            .map(|profile| profile.display_name.as_str())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceProfile {
+    #[serde(default)]
+    pub display_name: String,
+}
+
+/// One user of a device (spec `DeviceUser`, from `listDeviceUsers`); only the user's id is read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeviceUser {
+    pub user: DeviceUserRef,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeviceUserRef {
+    pub id: String,
+}
+
+/// An owner of a group (spec `GroupOwner`): a user or a group, its ownership managed in Okta or in an app.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupOwner {
+    pub id: String,
+    /// `USER` or `GROUP` (spec `GroupOwnerType`).
+    #[serde(rename = "type", default)]
+    pub owner_type: String,
+    /// `OKTA_DIRECTORY`, or `APPLICATION` when the ownership is imported from an app (spec `GroupOwnerOriginType`).
+    #[serde(default)]
+    pub origin_type: Option<String>,
+}
+
+impl GroupOwner {
+    pub fn is_user(&self, user_id: &str) -> bool {
+        self.owner_type == "USER" && self.id == user_id
+    }
+}

@@ -25,7 +25,10 @@ pub use model::Email;
 pub use oauth::{DEFAULT_TOKEN_LIFETIME_SECS, TOKEN_PATH};
 pub use okta_limits::{Family, LimitsConfig};
 pub use routes::{DEFAULT_TOKEN_OWNER_LOGIN, ROUTES, Route};
-pub use seed::{Seed, SeedApp, SeedAppUser, SeedGroup, SeedGroupRule, SeedServiceApp, SeedUser};
+pub use seed::{
+    Seed, SeedApp, SeedAppUser, SeedDevice, SeedGroup, SeedGroupRule, SeedOAuthClient,
+    SeedServiceApp, SeedUser,
+};
 
 use model::UserStatus;
 use server::Shared;
@@ -124,6 +127,51 @@ impl Simulator {
             remembered_devices: u.remembered_devices,
             profile: serde_json::Value::Object(u.profile.clone()),
         })
+    }
+
+    /// The user's OAuth clients as (name, grants, refresh tokens), listed or not.
+    pub fn user_oauth_clients(&self, id_or_login: &str) -> Vec<(String, u32, u32)> {
+        let org = self.shared.org();
+        org.resolve_user(id_or_login)
+            .map(|i| {
+                org.users[i]
+                    .oauth_clients
+                    .iter()
+                    .map(|c| (c.name.clone(), c.grants, c.tokens))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The factor types the user has enrolled.
+    pub fn user_factor_types(&self, id_or_login: &str) -> Vec<String> {
+        let org = self.shared.org();
+        org.resolve_user(id_or_login)
+            .map(|i| {
+                org.users[i]
+                    .factors
+                    .iter()
+                    .map(|f| f.factor_type.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A device's status and the user ids it is linked to, by id or display name.
+    pub fn device(&self, id_or_name: &str) -> Option<(String, Vec<String>)> {
+        let org = self.shared.org();
+        org.devices
+            .iter()
+            .find(|d| d.id == id_or_name || d.display_name == id_or_name)
+            .map(|d| (d.status.clone(), d.users.clone()))
+    }
+
+    /// The ids of a group's owners (users and groups), by group id or name.
+    pub fn group_owner_ids(&self, group_id_or_name: &str) -> Vec<String> {
+        let org = self.shared.org();
+        org.group_idx_by_id_or_name(group_id_or_name)
+            .map(|gi| org.groups[gi].owners.iter().map(|o| o.id.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// Member user ids of a group given by id or name (first group with that name).

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::model::{
-    App, DirectAssignment, Group, GroupAssignment, GroupRule, GroupType, Org, User, UserStatus,
+    App, Device, DirectAssignment, Factor, Group, GroupAssignment, GroupOwner, GroupRule,
+    GroupType, Org, User, UserClient, UserStatus,
 };
 use crate::util::{now_iso, seeded_id};
 
@@ -42,6 +43,41 @@ pub struct Seed {
     /// for this many reads before the new status. Absent: activation completes at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activation_settles_after_reads: Option<u32>,
+    /// Devices registered in the org, each linked to its users (spec `listDeviceUsers`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<SeedDevice>,
+}
+
+/// A device and the users linked to it: one user for a personal device, several for a shared one.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedDevice {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    /// `WINDOWS` (default), `MACOS`, `IOS`, `ANDROID`...
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// `ACTIVE` (default), `SUSPENDED` or `DEACTIVATED`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// User ids or logins.
+    #[serde(default)]
+    pub users: Vec<String>,
+}
+
+/// An OAuth 2.0 client a user granted consent to or holds refresh tokens for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedOAuthClient {
+    /// Default: derived from the name.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub grants: u32,
+    #[serde(default)]
+    pub tokens: u32,
 }
 
 /// A registered OAuth 2.0 service app: its client id, its public keys, the Okta API scopes granted to it, and
@@ -120,6 +156,15 @@ pub struct SeedUser {
     /// API token they own may do; absent: a role that may do everything (a super admin's). Only role reads check it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_permissions: Option<Vec<String>>,
+    /// OAuth 2.0 clients with the user's consent grants or refresh tokens.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub oauth_clients: Vec<SeedOAuthClient>,
+    /// Enrolled factor types (`sms`, `push`, `token:software:totp`, `webauthn`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub factors: Vec<String>,
+    /// The user's manager (id or login), as the `manager` linked object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
 }
 
 impl SeedUser {
@@ -150,6 +195,12 @@ pub struct SeedGroup {
     /// them with `assignmentType: GROUP`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+    /// Owners that are users (ids or logins).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
+    /// Owners that are groups (ids or names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owner_groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -320,6 +371,29 @@ impl Seed {
         }
     }
 
+    /// Makes a user (id or login) an owner of the group.
+    pub fn add_group_owner(&mut self, group_id: &str, user: &str) {
+        if let Some(g) = self
+            .groups
+            .iter_mut()
+            .find(|g| g.id.as_deref() == Some(group_id))
+        {
+            g.owners.push(user.to_string());
+        }
+    }
+
+    /// Registers a device linked to `users` (ids or logins); returns its id.
+    pub fn device(&mut self, name: &str, users: &[&str]) -> String {
+        let id = seeded_id("guo", name);
+        self.devices.push(SeedDevice {
+            id: Some(id.clone()),
+            name: name.to_string(),
+            users: users.iter().map(|u| (*u).to_string()).collect(),
+            ..SeedDevice::default()
+        });
+        id
+    }
+
     /// Assigns an admin role (`SUPER_ADMIN`, `ORG_ADMIN`, ...) to a user directly.
     pub fn assign_user_role(&mut self, user_id: &str, role: &str) {
         if let Some(u) = self
@@ -463,6 +537,33 @@ impl Seed {
                 },
                 blocked_unknown_devices: su.blocked_unknown_devices,
                 federated: su.federated,
+                oauth_clients: su
+                    .oauth_clients
+                    .iter()
+                    .map(|c| UserClient {
+                        client_id: c
+                            .client_id
+                            .clone()
+                            .unwrap_or_else(|| seeded_id("0oa", &format!("client|{}", c.name))),
+                        name: c.name.clone(),
+                        grants: c.grants,
+                        tokens: c.tokens,
+                    })
+                    .collect(),
+                factors: su
+                    .factors
+                    .iter()
+                    .map(|factor_type| Factor {
+                        id: seeded_id("mfa", &format!("{}|{factor_type}", su.login)),
+                        factor_type: factor_type.clone(),
+                        provider: if factor_type == "webauthn" {
+                            "FIDO".into()
+                        } else {
+                            "OKTA".into()
+                        },
+                    })
+                    .collect(),
+                manager: None,
             });
         }
         let find_user = |org: &Org, key: &str| -> Result<String, String> {
@@ -471,6 +572,16 @@ impl Seed {
                 .map(|i| org.users[i].id.clone())
                 .ok_or_else(|| format!("unknown user {key}"))
         };
+
+        for su in &self.users {
+            if let Some(manager) = &su.manager {
+                let manager_id = find_user(&org, manager)?;
+                let me = find_user(&org, &su.login)?;
+                if let Some(i) = org.user_idx_by_id(&me) {
+                    org.users[i].manager = Some(manager_id);
+                }
+            }
+        }
 
         // Okta always has the BUILT_IN Everyone group.
         let mut groups = self.groups.clone();
@@ -510,6 +621,15 @@ impl Seed {
                     }
                 }
             }
+            let mut owners = Vec::new();
+            for owner in &sg.owners {
+                owners.push(GroupOwner {
+                    id: find_user(&org, owner)?,
+                    owner_type: "USER".into(),
+                    origin_type: "OKTA_DIRECTORY".into(),
+                    last_updated: now.clone(),
+                });
+            }
             let seq = org.seq();
             org.groups.push(Group {
                 seq,
@@ -523,7 +643,29 @@ impl Seed {
                 members,
                 everyone,
                 roles: checked_roles(&sg.roles, &sg.name)?,
+                owners,
             });
+        }
+        // Owner groups, once every group exists (a group may be owned by one listed after it).
+        for sg in &groups {
+            for owner in &sg.owner_groups {
+                let owner_id = org
+                    .group_idx_by_id_or_name(owner)
+                    .map(|i| org.groups[i].id.clone())
+                    .ok_or_else(|| format!("group {}: unknown owner group {owner}", sg.name))?;
+                let gi = sg
+                    .id
+                    .as_deref()
+                    .and_then(|id| org.group_idx(id))
+                    .or_else(|| org.group_idx_by_id_or_name(&sg.name))
+                    .ok_or_else(|| format!("unknown group {}", sg.name))?;
+                org.groups[gi].owners.push(GroupOwner {
+                    id: owner_id,
+                    owner_type: "GROUP".into(),
+                    origin_type: "OKTA_DIRECTORY".into(),
+                    last_updated: now.clone(),
+                });
+            }
         }
         let find_group = |org: &Org, key: &str| -> Result<String, String> {
             org.group_idx_by_id_or_name(key)
@@ -613,6 +755,30 @@ impl Seed {
                     .iter()
                     .map(|u| find_user(&org, u))
                     .collect::<Result<Vec<_>, _>>()?,
+            });
+        }
+
+        for sd in &self.devices {
+            let status = sd.status.clone().unwrap_or_else(|| "ACTIVE".into());
+            if !matches!(status.as_str(), "ACTIVE" | "SUSPENDED" | "DEACTIVATED") {
+                return Err(format!("device {}: unknown status {status:?}", sd.name));
+            }
+            let users = if status == "DEACTIVATED" {
+                // Deactivation removes every device user link (SPEC DeviceStatus).
+                Vec::new()
+            } else {
+                sd.users
+                    .iter()
+                    .map(|u| find_user(&org, u))
+                    .collect::<Result<Vec<_>, _>>()?
+            };
+            org.devices.push(Device {
+                id: sd.id.clone().unwrap_or_else(|| seeded_id("guo", &sd.name)),
+                display_name: sd.name.clone(),
+                platform: sd.platform.clone().unwrap_or_else(|| "WINDOWS".into()),
+                status,
+                created: now.clone(),
+                users,
             });
         }
         Ok(org)

@@ -17,8 +17,8 @@ const SCOPE_PARAMETERS: [&str; 4] = [
     "JwtFlowsScope",
 ];
 
-/// Which scope a route needs (issue 9): reading; password and activation actions; status, group and app changes;
-/// the flows.
+/// Which scope a route needs (issue 9): reading; password, factor and activation actions (a factor reset lets
+/// whoever next signs in enroll new factors, so it is a credential); status, group and app changes; the flows.
 fn expected_scope(route_key: &str) -> &'static str {
     let (method, path) = route_key.split_once(' ').unwrap_or(("", route_key));
     let last = path.rsplit('/').next().unwrap_or("");
@@ -26,7 +26,15 @@ fn expected_scope(route_key: &str) -> &'static str {
         "JwtFlowsScope"
     } else if method == "GET" {
         "JwtReadScope"
-    } else if ["activate", "unlock", "reset-password", "expire-password"].contains(&last) {
+    } else if [
+        "activate",
+        "unlock",
+        "reset-password",
+        "expire-password",
+        "reset-factors",
+    ]
+    .contains(&last)
+    {
         "JwtCredentialsScope"
     } else {
         "JwtLifecycleScope"

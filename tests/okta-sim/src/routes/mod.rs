@@ -2,9 +2,14 @@
 //! parameters) and the axum router.
 
 mod apps;
+mod devices;
+mod factors;
 mod grants;
+mod group_owners;
 mod groups;
 mod lifecycle;
+mod linked_objects;
+mod oauth_grants;
 mod roles;
 mod users;
 
@@ -112,6 +117,27 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/users/{id}/lifecycle/reset_password",
         &["sendEmail", "revokeSessions"],
     ),
+    r("POST", "/api/v1/users/{id}/lifecycle/reset_factors", &[]),
+    r("GET", "/api/v1/users/{userId}/factors", &[]),
+    r("GET", "/api/v1/users/{userId}/clients", &[]),
+    r("DELETE", "/api/v1/users/{userId}/grants", &[]),
+    r(
+        "DELETE",
+        "/api/v1/users/{userId}/clients/{clientId}/tokens",
+        &[],
+    ),
+    r("GET", "/api/v1/users/{userId}/devices", &[]),
+    r(
+        "GET",
+        "/api/v1/users/{userIdOrLogin}/linkedObjects/{relationshipName}",
+        &[],
+    ),
+    r("GET", "/api/v1/devices/{deviceId}/users", &[]),
+    r(
+        "POST",
+        "/api/v1/devices/{deviceId}/lifecycle/deactivate",
+        &[],
+    ),
     r(
         "DELETE",
         "/api/v1/users/{userId}/sessions",
@@ -145,6 +171,13 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/api/v1/groups/{groupId}/users", &["after", "limit"]),
     r("PUT", "/api/v1/groups/{groupId}/users/{userId}", &[]),
     r("DELETE", "/api/v1/groups/{groupId}/users/{userId}", &[]),
+    r(
+        "GET",
+        "/api/v1/groups/{groupId}/owners",
+        &["search", "after", "limit"],
+    ),
+    r("POST", "/api/v1/groups/{groupId}/owners", &[]),
+    r("DELETE", "/api/v1/groups/{groupId}/owners/{ownerId}", &[]),
     r(
         "GET",
         "/api/v1/apps",
@@ -267,7 +300,31 @@ pub fn router(sh: Arc<Shared>) -> Router {
             "/api/v1/users/{id}/lifecycle/reset_password",
             lifecycle_route("reset_password"),
         )
+        .route(
+            "/api/v1/users/{id}/lifecycle/reset_factors",
+            lifecycle_route("reset_factors"),
+        )
         .route("/api/v1/users/{id}/sessions", delete(users::clear_sessions))
+        .route("/api/v1/users/{id}/factors", get(factors::list))
+        .route("/api/v1/users/{id}/clients", get(oauth_grants::clients))
+        .route(
+            "/api/v1/users/{id}/grants",
+            delete(oauth_grants::revoke_grants),
+        )
+        .route(
+            "/api/v1/users/{id}/clients/{clientId}/tokens",
+            delete(oauth_grants::revoke_tokens),
+        )
+        .route("/api/v1/users/{id}/devices", get(devices::of_user))
+        .route(
+            "/api/v1/users/{id}/linkedObjects/{relationshipName}",
+            get(linked_objects::list),
+        )
+        .route("/api/v1/devices/{deviceId}/users", get(devices::users))
+        .route(
+            "/api/v1/devices/{deviceId}/lifecycle/deactivate",
+            post(devices::deactivate),
+        )
         .route("/api/v1/users/{id}/groups", get(users::groups))
         .route("/api/v1/users/{id}/blocks", get(users::blocks))
         .route("/api/v1/users/{id}/appLinks", get(users::app_links))
@@ -277,6 +334,14 @@ pub fn router(sh: Arc<Shared>) -> Router {
         .route("/api/v1/groups/{groupId}", get(groups::get_group))
         .route("/api/v1/groups/{groupId}/users", get(groups::members))
         .route("/api/v1/groups/{groupId}/roles", get(roles::group_roles))
+        .route(
+            "/api/v1/groups/{groupId}/owners",
+            get(group_owners::list).post(group_owners::assign),
+        )
+        .route(
+            "/api/v1/groups/{groupId}/owners/{ownerId}",
+            delete(group_owners::remove),
+        )
         .route(
             "/api/v1/groups/{groupId}/users/{userId}",
             axum::routing::put(groups::add_member).delete(groups::remove_member),

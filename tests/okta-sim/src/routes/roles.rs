@@ -55,6 +55,9 @@ fn default_owner() -> User {
         transition: None,
         blocked_unknown_devices: false,
         federated: false,
+        oauth_clients: Vec::new(),
+        factors: Vec::new(),
+        manager: None,
     }
 }
 

@@ -205,7 +205,12 @@ pub async fn clear_sessions(sh: Sh, Path(id): Path<String>, RawQuery(q): RawQuer
     let u = &mut org.users[i];
     u.sessions = 0;
     if oauth {
+        // "Revokes issued OpenID Connect and OAuth refresh and access tokens" (SPEC revokeUserSessions); consent
+        // grants are not tokens and stay.
         u.oauth_tokens = 0;
+        for client in &mut u.oauth_clients {
+            client.tokens = 0;
+        }
     }
     if forget {
         u.remembered_devices = false;
