@@ -32,6 +32,9 @@ struct Client {
 
 #[derive(Debug, Clone)]
 struct Issued {
+    /// The service app the token was issued to: the client Okta counts its requests against (its share of each
+    /// rate-limit bucket, `okta_limits.rs`).
+    client_id: String,
     scopes: Vec<String>,
     expires: u64,
     /// The JWK thumbprint (RFC 7638) of the DPoP key the token is bound to; `None` for a Bearer token.
@@ -116,6 +119,13 @@ impl AuthServer {
             token_lifetime_secs: DEFAULT_TOKEN_LIFETIME_SECS,
             issued: 0,
         }
+    }
+
+    /// The service app an access token was issued to, if it was issued here.
+    pub fn client_of(&self, token: &str) -> Option<&str> {
+        self.tokens
+            .get(token)
+            .map(|issued| issued.client_id.as_str())
     }
 
     /// Ends every issued token now, as a revocation or the hour running out would.
@@ -268,6 +278,7 @@ impl AuthServer {
         self.tokens.insert(
             access_token.clone(),
             Issued {
+                client_id: self.clients[client_index].client_id.clone(),
                 scopes: requested.clone(),
                 expires,
                 jkt: jkt.clone(),
