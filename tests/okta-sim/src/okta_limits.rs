@@ -207,6 +207,8 @@ pub struct OktaLimits {
     pub share_limited: u64,
     pub concurrency_limited: u64,
     pub admitted: HashMap<Family, u64>,
+    /// 429s (bucket or share, not concurrency) per bucket.
+    pub refused: HashMap<Family, u64>,
     /// Requests of the background integration refused because the bucket was spent: what "starving the org's other
     /// integrations" means here.
     pub background_refused: u64,
@@ -269,6 +271,7 @@ impl OktaLimits {
             share_limited: 0,
             concurrency_limited: 0,
             admitted: HashMap::new(),
+            refused: HashMap::new(),
             background_refused: 0,
         }
     }
@@ -342,6 +345,7 @@ impl OktaLimits {
         let reset = (window.start + 60.0).ceil() as u64;
         if org_left == 0 || my_left == 0 {
             self.rate_limited += 1;
+            *self.refused.entry(family).or_insert(0) += 1;
             if org_left > 0 {
                 self.share_limited += 1;
             }
@@ -377,6 +381,7 @@ impl OktaLimits {
                     "limitPerMinute": self.limit(*family),
                     "clientLimitPerMinute": self.ceiling(self.limit(*family)),
                     "admitted": self.admitted.get(family).copied().unwrap_or(0),
+                    "rateLimited": self.refused.get(family).copied().unwrap_or(0),
                 })
             })
             .collect();
@@ -483,6 +488,7 @@ mod tests {
         assert!(refused.limited);
         assert_eq!((refused.limit, refused.remaining), (3, 0));
         assert_eq!((limits.rate_limited, limits.share_limited), (1, 1));
+        assert_eq!(limits.refused.get(&Family::Users), Some(&1));
         // Another client has its own share of the same bucket.
         let other = limits.admit("POST", route, "app 0oa2");
         limits.finish();
