@@ -300,10 +300,10 @@ impl OktaLimits {
         (u64::from(limit) * u64::from(share) / 100).max(1) as u32
     }
 
-    /// A request of `client` (an API token or a service app's client id) arrives: counts it in flight, then against
+    /// A request for `path` (as sent, or a route template) of `client` (an API token or a service app) arrives: counts it in flight, then against
     /// the concurrency cap, its bucket and the client's share of it. Every call must be paired with
     /// [`OktaLimits::finish`].
-    pub fn admit(&mut self, method: &str, route: &str, client: &str) -> Admission {
+    pub fn admit(&mut self, method: &str, path: &str, client: &str) -> Admission {
         self.in_flight += 1;
         self.peak_in_flight = self.peak_in_flight.max(self.in_flight);
         let now = self.now();
@@ -317,7 +317,7 @@ impl OktaLimits {
                 limited: true,
             };
         }
-        let family = Family::of(method, route);
+        let family = Family::of(method, path);
         let limit = self.limit(family);
         let ceiling = self.ceiling(limit);
         let background = self.config.background_load.clamp(0.0, 1.0);
