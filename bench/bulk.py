@@ -1,5 +1,6 @@
 """Bulk offboarding at Okta's rate limits: N users offboarded by the real function binaries, at the bulk flow's
-concurrency, against the simulator enforcing Okta's published limits on a fast clock (see bench/README.md, "Bulk").
+concurrency, against the simulator enforcing Okta's buckets, published limits and per-token share (50 % of each
+bucket by default, reported as the limit, as Okta does) on a fast clock (see bench/README.md, "Bulk").
 
 Each of K workers plays one item of the bulk flow's Distributed Map running the offboarding flow, state by state as
 infra/offboarding.asl.json has them: ResolveUser (get-user), Runbook/GetUser (get-user with groups and apps),
@@ -15,8 +16,9 @@ deadline (the template's Timeout) that pacing may spend waiting; the 2 s that ar
 functions' 1 s deadline margin and the 1 s they keep for the request itself, retry.rs `fits_before_request`) are
 not scaled. So a function may wait as large a part of Okta's window as a real one (28 s of 60).
 
-Reports: the rate-limit lower bound (for each endpoint family, the requests it needed divided by its limit per
-minute, the largest; in real seconds at the time scale), the measured time, their ratio, the 429s Okta (the
+Reports: the rate-limit lower bound (for each of Okta's buckets, the requests it needed divided by what the stack may
+use of it per minute: the token's share, of which OKTA_RATE_LIMIT_SHARE, and no more than the other integration
+leaves; the largest, in real seconds at the time scale), the measured time, their ratio, the 429s Okta (the
 simulator) answered, failed items, peak concurrent requests, Okta calls and Lambda invocations per user.
 """
 
@@ -231,7 +233,7 @@ def run(args, background: float, share: int, log_dir: Path) -> dict:
     sim_log = open(log_dir / f"okta-sim-{background}.log", "w")  # noqa: SIM115
     sim = bench.spawn([str(REPO / "target/debug/okta-sim"), "--listen", "127.0.0.1:0", "--seed", str(seed),
                        "--okta-limits", "--time-scale", str(args.time_scale), "--latency-ms", str(args.latency_ms),
-                       "--background-load", str(background)],
+                       "--background-load", str(background), "--client-share-percent", str(args.client_share)],
                       env=dict(os.environ, OKTA_SIM_TOKEN=TOKEN), stdout=bench.subprocess.PIPE, stderr=sim_log,
                       text=True)
     line = sim.stdout.readline()
@@ -251,7 +253,8 @@ def run(args, background: float, share: int, log_dir: Path) -> dict:
     try:
         # A new clock and new counters from here.
         control(sim_url, "/__sim/limits", {"timeScale": args.time_scale, "latencyMs": args.latency_ms,
-                                           "backgroundLoad": background}, "PUT")
+                                           "backgroundLoad": background,
+                                           "clientSharePercent": args.client_share}, "PUT")
         stats = {"calls": [], "invocations": [], "retried": {}, "time_scale": args.time_scale,
                  "retries": flow_retries()}
         lock = threading.Lock()
@@ -287,21 +290,24 @@ def run(args, background: float, share: int, log_dir: Path) -> dict:
             bench.kill(moto)
     bound_minutes, binding = 0.0, ""
     for family in report["families"]:
-        # What this stack may use: its share of the limit, and no more than the other integration leaves.
-        budget = family["limitPerMinute"] * min(share / 100, 1 - background)
+        # What this stack may use: its API token's share of the bucket (Okta's ceiling for one client, reported as
+        # the limit) of which OKTA_RATE_LIMIT_SHARE percent, and no more than the other integration leaves.
+        budget = min(family["clientLimitPerMinute"] * share / 100, family["limitPerMinute"] * (1 - background))
         minutes = family["admitted"] / budget if budget else 0
         if minutes > bound_minutes:
             bound_minutes, binding = minutes, family["family"]
     bound = bound_minutes * 60 / args.time_scale
     return {
         "users": args.users, "concurrency": args.concurrency, "timeScale": args.time_scale,
-        "backgroundLoad": background, "rateLimitShare": share, "latencyMs": args.latency_ms,
+        "backgroundLoad": background, "rateLimitShare": share, "clientSharePercent": args.client_share,
+        "latencyMs": args.latency_ms,
         "rateLimitTable": not args.no_rate_limit_table,
         "functionDeadlineMs": deadline_ms,
         "bindingFamily": binding, "lowerBoundSeconds": round(bound, 2), "measuredSeconds": round(measured, 2),
         "ratio": round(measured / bound, 3) if bound else None,
         "okta429": report["rateLimited"] + report["concurrencyLimited"],
-        "okta429Rate": report["rateLimited"], "okta429Concurrency": report["concurrencyLimited"],
+        "okta429Rate": report["rateLimited"], "okta429Share": report["shareLimited"],
+        "okta429Concurrency": report["concurrencyLimited"],
         "retriedByTheFlow": stats["retried"], "failedItems": failed,
         "backgroundRefused": report["backgroundRefused"],
         "peakConcurrentRequests": report["peakConcurrentRequests"],
@@ -318,8 +324,10 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="the bulk flow's BulkMaxConcurrency")
     parser.add_argument("--time-scale", type=float, default=10.0, help="Okta minutes per real minute (the real 2 s of each function deadline are not scaled)")
     parser.add_argument("--latency-ms", type=int, default=5, help="real ms each Okta request takes")
-    parser.add_argument("--background", default="0:100,0.5:50",
+    parser.add_argument("--background", default="0:100,0.5:100",
                         help="runs as background-load:OKTA_RATE_LIMIT_SHARE pairs, comma-separated")
+    parser.add_argument("--client-share", type=int, default=50,
+                        help="percent of each bucket Okta lets the stack's API token use (Okta's default: 50)")
     parser.add_argument("--no-rate-limit-table", action="store_true",
                         help="each function process paces on its own view (no shared OktaRateLimitTable)")
     args = parser.parse_args()

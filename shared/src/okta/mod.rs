@@ -1,6 +1,7 @@
 //! The Okta Management API: one client, one file per resource, one for errors, pagination and retries.
 
 pub mod apps;
+pub mod buckets;
 pub mod client;
 pub mod devices;
 pub mod errors;

@@ -22,7 +22,7 @@ struct Args {
     /// variable, which doesn't show in `ps`.
     #[arg(long, env = "OKTA_SIM_TOKEN", hide_env_values = true)]
     token: String,
-    /// Enforce Okta's published per-family limits and concurrency cap (see README, "Okta's limits").
+    /// Enforce Okta's rate-limit buckets, each client's share of them and the concurrency cap (see README, "Okta's limits").
     #[arg(long)]
     okta_limits: bool,
     /// With --okta-limits: how much faster than real time the simulator's clock runs.
@@ -37,6 +37,9 @@ struct Args {
     /// With --okta-limits: real milliseconds each request spends in flight.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// With --okta-limits: percent of each bucket one API token or service app may use (Okta's default: 50).
+    #[arg(long, default_value_t = 50)]
+    client_share_percent: u32,
 }
 
 #[tokio::main]
@@ -79,6 +82,7 @@ async fn main() -> ExitCode {
             background_load: args.background_load,
             concurrency_limit: args.concurrency_limit,
             latency_ms: args.latency_ms,
+            client_share_percent: args.client_share_percent,
             ..LimitsConfig::default()
         }));
     }

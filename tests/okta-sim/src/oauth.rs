@@ -32,7 +32,8 @@ struct Client {
 
 #[derive(Debug, Clone)]
 struct Issued {
-    /// The service app the token was issued to: whose admin role bounds what the token may do.
+    /// The service app the token was issued to: whose admin role bounds what the token may do, and the client Okta
+    /// counts its requests against (its share of each rate-limit bucket, `okta_limits.rs`).
     client_id: String,
     scopes: Vec<String>,
     expires: u64,
@@ -120,18 +121,18 @@ impl AuthServer {
         }
     }
 
+    /// The service app an access token was issued to, if it was issued here.
+    pub fn client_of(&self, token: &str) -> Option<&str> {
+        self.tokens
+            .get(token)
+            .map(|issued| issued.client_id.as_str())
+    }
+
     /// Ends every issued token now, as a revocation or the hour running out would.
     pub fn expire_tokens(&mut self) {
         for issued in self.tokens.values_mut() {
             issued.expires = 0;
         }
-    }
-
-    /// The service app an access token was issued to, if the token is one this server issued.
-    pub fn client_of(&self, token: &str) -> Option<&str> {
-        self.tokens
-            .get(token)
-            .map(|issued| issued.client_id.as_str())
     }
 
     /// A new nonce: proofs with the old one get the `use_dpop_nonce` challenge again.

@@ -193,6 +193,29 @@ fn authenticate(
         .authorize(scheme, token, h, method.as_str(), &url, scope.as_deref())
 }
 
+/// Who Okta counts a request against for its share of a bucket (`okta_limits.rs`): the API token, or the service
+/// app its access token was issued to. Token requests carry the app in their body, which this layer does not read:
+/// they are counted as one client.
+fn rate_limit_client(sh: &Shared, h: &HeaderMap, raw_path: &str) -> String {
+    if raw_path == TOKEN_PATH {
+        return "token endpoint".to_owned();
+    }
+    let credential = h
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .map(|(scheme, token)| (scheme.to_ascii_uppercase(), token.trim().to_owned()));
+    match credential {
+        // Authenticated by now: the org's one API token.
+        Some((scheme, _)) if scheme == "SSWS" => "api token".to_owned(),
+        Some((_, token)) => sh
+            .auth()
+            .client_of(&token)
+            .map_or_else(|| "unknown".to_owned(), |app| format!("app {app}")),
+        None => "unknown".to_owned(),
+    }
+}
+
 /// Okta's edge answers a POST/PUT that has neither `Content-Length` nor a body with 411 (CORE
 /// "HTTP verbs"). This comes from the front end, not the API application, so the body is the
 /// front end's HTML page rather than an Okta error object (choice: unverified, see README).
@@ -315,7 +338,8 @@ pub async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: Next) -
             match ctl.okta_limits.as_mut() {
                 Some(limits) => {
                     in_okta_limits = true;
-                    let a = limits.admit(method.as_str(), route.unwrap_or(&raw_path));
+                    let client = rate_limit_client(&sh, req.headers(), &raw_path);
+                    let a = limits.admit(method.as_str(), &raw_path, &client);
                     RateDecision {
                         limit: a.limit,
                         remaining: a.remaining,

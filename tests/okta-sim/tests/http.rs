@@ -596,3 +596,33 @@ async fn role_reads_need_okta_iam_read_in_a_custom_role() {
         }
     }
 }
+
+/// Okta's buckets and an API token's share of them over HTTP: a user's groups count in `/api/v1/users` with the user
+/// list; the token gets half of it, the headers report that half, and past it Okta answers 429 `E0000047` while a
+/// user by id (its own bucket) still answers.
+#[tokio::test]
+async fn okta_limits_hold_a_token_to_its_share_of_okta_s_buckets() {
+    let sim = sample().await;
+    let id = sim.user("bob.sales@acme.example").unwrap().id;
+    sim.set_okta_limits(Some(okta_sim::LimitsConfig {
+        overrides: [(okta_sim::Family::Users.name().to_string(), 4)].into(),
+        ..okta_sim::LimitsConfig::default()
+    }));
+    let groups = format!("/api/v1/users/{id}/groups");
+    for (path, remaining) in [(groups.as_str(), "1"), ("/api/v1/users", "0")] {
+        let (s, h, _) = call(&sim, reqwest::Method::GET, path).await;
+        assert_eq!(s, 200, "{path}");
+        assert_eq!(h["x-rate-limit-limit"], "2", "{path}");
+        assert_eq!(h["x-rate-limit-remaining"], remaining, "{path}");
+    }
+    let (s, h, b) = call(&sim, reqwest::Method::GET, &groups).await;
+    assert_eq!((s, b["errorCode"].as_str()), (429, Some("E0000047")));
+    assert_eq!(h["x-rate-limit-limit"], "2");
+    assert_eq!(h["x-rate-limit-remaining"], "0");
+    let (s, h, _) = call(&sim, reqwest::Method::GET, &format!("/api/v1/users/{id}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(h["x-rate-limit-limit"], "1000");
+    let report = sim.okta_limits_report().unwrap();
+    assert_eq!(report["rateLimited"], 1, "{report}");
+    assert_eq!(report["shareLimited"], 1, "{report}");
+}
