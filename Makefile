@@ -13,16 +13,20 @@ doctor:
 	@if [ -n "$${OKTA_SECRET_ID:-}$${OKTA_ORG_URL:-}" ]; then \
 		cargo run --quiet -p okta-lifecycle --example doctor -- $(ARGS); \
 	else \
-		bash tests/local/doctor-sample.sh $(ARGS); \
+		bash tests/local/sample-org.sh doctor $(ARGS); \
 	fi
 
 ## make test: the whole test suite (what CI runs)
 test:
 	bash tests/run-all.sh
 
-## make invoke FN=get-user DATA=tests/events/get-user/stepfunctions.json: one action, locally
+## make invoke FN=get-user DATA=tests/events/get-user/stepfunctions.json: one action, locally (OKTA_SECRET_ID or OKTA_ORG_URL + credentials; without them the simulator's sample org)
 invoke:
-	@cargo run --quiet -p okta-lifecycle --example invoke -- $(FN) $(DATA)
+	@if [ -n "$${OKTA_SECRET_ID:-}$${OKTA_ORG_URL:-}" ]; then \
+		cargo run --quiet -p okta-lifecycle --example invoke -- $(FN) $(DATA); \
+	else \
+		bash tests/local/sample-org.sh invoke $(FN) $(DATA); \
+	fi
 
 ## make bench: binary size, cold start, memory and latency of the release binaries, against Python
 bench:

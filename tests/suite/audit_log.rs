@@ -16,13 +16,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-/// The Logs Insights queries of the README's Operations section that read audit records.
+/// The Logs Insights queries of the Operations page (`docs/operations.md`) that read audit records.
 fn readme_audit_queries() -> Vec<String> {
-    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
-    let operations = readme
-        .split("\n## Operations\n")
-        .nth(1)
-        .expect("README has an Operations section");
+    let operations = std::fs::read_to_string(repo_path("docs/operations.md")).unwrap();
     let block = operations
         .split("```")
         .nth(1)

@@ -1126,7 +1126,7 @@ fn guard_setting_check_fails_on_broken_example() {
 #[test]
 fn every_function_paces_itself_from_the_template_parameters() {
     assert_none(check_pacing_settings(&template()));
-    let readme = read("README.md");
+    let readme = okta_lifecycle_tests::documentation();
     for name in [
         "OKTA_RATE_LIMIT_SHARE",
         "OKTA_CONCURRENT_CALLERS",
@@ -1135,7 +1135,10 @@ fn every_function_paces_itself_from_the_template_parameters() {
         "BulkMaxConcurrency",
         "OktaRateLimitTable",
     ] {
-        assert!(readme.contains(name), "the README does not explain {name}");
+        assert!(
+            readme.contains(name),
+            "the documentation does not explain {name}"
+        );
     }
 }
 

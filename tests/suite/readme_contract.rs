@@ -4,9 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use okta_lifecycle::{Action, ErrorKind};
-use okta_lifecycle_tests::repo_path;
+use okta_lifecycle_tests::{documentation, repo_path};
 
+/// The README and the `docs/` pages: the tables may stand on any page.
 fn readme() -> String {
+    documentation()
+}
+
+/// The README alone: the front door.
+fn front_door() -> String {
     std::fs::read_to_string(repo_path("README.md")).unwrap()
 }
 
@@ -124,7 +130,7 @@ fn the_scope_table_lists_each_function_and_its_scopes() {
 /// README sends a reader to exists.
 #[test]
 fn the_licence_and_the_project_documents_agree() {
-    let text = readme();
+    let text = front_door();
     let manifest = std::fs::read_to_string(repo_path("Cargo.toml")).unwrap();
     assert!(
         manifest.contains(r#"license = "Apache-2.0""#),
@@ -155,7 +161,7 @@ fn the_licence_and_the_project_documents_agree() {
 #[test]
 fn the_readme_counts_the_recorded_okta_exchanges() {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("../README.md")).unwrap();
+    let readme = documentation();
     let mut recorded = 0;
     for source in std::fs::read_dir(root.join("okta-recordings")).unwrap() {
         let source = source.unwrap().path();
@@ -196,4 +202,158 @@ fn stated_recorded_count(readme: &str) -> Option<usize> {
         .next()?
         .parse()
         .ok()
+}
+
+/// The README is a front door a person reads in minutes (about 300 lines), and every `docs/` page is one click from
+/// it.
+#[test]
+fn the_readme_is_a_front_door_to_every_docs_page() {
+    let text = front_door();
+    let lines = text.lines().count();
+    assert!(
+        lines <= 320,
+        "README.md has {lines} lines: move detail to docs/"
+    );
+    let mut pages: Vec<String> = std::fs::read_dir(repo_path("docs"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".md"))
+        .collect();
+    pages.sort();
+    assert!(pages.len() >= 8, "{pages:?}");
+    for page in pages {
+        assert!(
+            text.contains(&format!("](docs/{page})")),
+            "README.md links docs/{page}"
+        );
+    }
+}
+
+/// GitHub's anchor of a heading: lower case, punctuation but `-` and `_` dropped, spaces as `-`.
+fn anchor_of(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// The anchors of a Markdown text's headings (outside code blocks).
+fn anchors(text: &str) -> Vec<String> {
+    let mut in_code = false;
+    let mut found = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code
+            && let Some(heading) = line.trim_start_matches('#').strip_prefix(' ')
+            && line.starts_with('#')
+        {
+            found.push(anchor_of(heading));
+        }
+    }
+    found
+}
+
+/// Relative links of `text` (a file in `dir`) whose file or anchor does not exist.
+fn broken_links(dir: &std::path::Path, text: &str, own: &[String]) -> Vec<String> {
+    let mut broken = Vec::new();
+    for piece in text.split("](").skip(1) {
+        let Some(target) = piece.split(')').next() else {
+            continue;
+        };
+        if target.contains("://") || target.starts_with("mailto:") || target.contains(' ') {
+            continue;
+        }
+        let (path, anchor) = target.split_once('#').unwrap_or((target, ""));
+        let known = if path.is_empty() {
+            own.to_vec()
+        } else {
+            let file = dir.join(path);
+            if !file.exists() {
+                broken.push(format!("{target}: no such file"));
+                continue;
+            }
+            if file.extension().is_some_and(|ext| ext == "md") {
+                anchors(&std::fs::read_to_string(&file).unwrap())
+            } else {
+                Vec::new()
+            }
+        };
+        if !anchor.is_empty() && !known.iter().any(|known| known == anchor) {
+            broken.push(format!("{target}: no such heading"));
+        }
+    }
+    broken
+}
+
+#[test]
+fn every_link_of_the_documentation_resolves() {
+    let mut files = vec![
+        repo_path("README.md"),
+        repo_path("CONTRIBUTING.md"),
+        repo_path("SECURITY.md"),
+    ];
+    for entry in std::fs::read_dir(repo_path("docs")).unwrap() {
+        files.push(entry.unwrap().path());
+    }
+    let mut broken = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for problem in broken_links(file.parent().unwrap(), &text, &anchors(&text)) {
+            broken.push(format!("{}: {problem}", file.display()));
+        }
+    }
+    assert!(broken.is_empty(), "{broken:#?}");
+    // The check itself: a missing page and a missing heading are both found.
+    let dir = repo_path("docs");
+    let sample = "[a](flows.md#no-such-heading) [b](nowhere.md) [c](#here) [d](flows.md#bulk)";
+    assert_eq!(
+        broken_links(&dir, sample, &["here".to_owned()]),
+        [
+            "flows.md#no-such-heading: no such heading",
+            "nowhere.md: no such file"
+        ]
+    );
+    assert_eq!(anchor_of("Bulk at Okta's limits"), "bulk-at-oktas-limits");
+}
+
+/// The README's first `make invoke` example runs as written, against the simulator's sample org (no connection in
+/// the environment), and answers the user it names.
+#[test]
+fn the_readme_invoke_example_runs_against_the_sample_org() {
+    let text = front_door();
+    let command = text
+        .lines()
+        .find(|line| line.starts_with("make -s invoke "))
+        .expect("a `make -s invoke` line with no connection variables");
+    let mut args: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(args.remove(0), "make");
+    let mut make = std::process::Command::new("make");
+    make.args(&args).current_dir(repo_path(""));
+    for name in [
+        "OKTA_ORG_URL",
+        "OKTA_SECRET_ID",
+        "OKTA_API_TOKEN",
+        "OKTA_CLIENT_ID",
+        "OKTA_PRIVATE_KEY",
+    ] {
+        make.env_remove(name);
+    }
+    let output = make.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{command}: {}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(answer["action"], "get-user", "{answer}");
+    assert_eq!(
+        answer["user"]["login"], "sam.leaver@acme.example",
+        "{answer}"
+    );
 }

@@ -163,6 +163,24 @@ pub fn sample_org() -> Seed {
     Seed::from_file(repo_path("tests/okta-sim/sample-org.json")).expect("sample org")
 }
 
+/// The documentation as one text: the README (the front door) and every page of `docs/`, in name order. Contract
+/// tests read it so that a claim is held true wherever it is written.
+pub fn documentation() -> String {
+    let mut pages: Vec<std::path::PathBuf> = std::fs::read_dir(repo_path("docs"))
+        .expect("docs/")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+        .collect();
+    pages.sort();
+    let mut text = std::fs::read_to_string(repo_path("README.md")).expect("README.md");
+    for page in pages {
+        text.push_str("\n\n");
+        text.push_str(&std::fs::read_to_string(&page).expect("a docs page"));
+    }
+    text
+}
+
 pub fn repo_path(relative: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")

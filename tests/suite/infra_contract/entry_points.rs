@@ -789,7 +789,7 @@ fn the_alarms_watch_offboarding_the_queue_and_okta_errors() {
 
 #[test]
 fn the_readme_names_every_parameter_and_its_caller_policies_fit_the_routes() {
-    let readme = read("README.md");
+    let readme = okta_lifecycle_tests::documentation();
     super::assert_none(check_parameters_documented(&template(), &readme));
     super::assert_none(check_caller_policies(&template(), &readme));
 }
