@@ -58,26 +58,32 @@ fi
 echo "make deploy: prerequisites OK (SAM CLI $sam_version, cargo-lambda, zig, cargo, region ${AWS_REGION:-$AWS_DEFAULT_REGION})"
 [ -n "${DEPLOY_CHECK_ONLY:-}" ] && exit 0
 
-# ask NAME QUESTION: the variable's value, asked on a terminal when it is unset (empty is an answer).
+# ask NAME QUESTION: the variable's value, asked on a terminal when it is unset; an empty answer leaves it unset
+# (a new stack takes the default, an existing one keeps its value).
 ask() {
   local name=$1 question=$2 answer
   if [ -z "${!name+set}" ] && [ -t 0 ]; then
-    read -r -p "$question: " answer
-    printf -v "$name" '%s' "$answer"
+    read -r -p "$question (Enter: keep the stack's value, or the default): " answer
+    [ -n "$answer" ] && printf -v "$name" '%s' "$answer"
   fi
+  return 0
 }
-ask OKTA_SECRET_ARN "Okta connection secret ARN (empty: the stack creates one for you to fill)"
-ask ALARM_EMAIL "E-mail address for the alarms (empty: none)"
+ask OKTA_SECRET_ARN "Okta connection secret ARN (default: the stack creates one for you to fill)"
+ask ALARM_EMAIL "E-mail address for the alarms (default: none)"
 ask PROTECTED_GROUPS "Okta groups no function may ever change, comma-separated (break-glass, service accounts)"
-if [ -z "${PROTECTED_GROUPS:-}" ]; then
+if [ -n "${PROTECTED_GROUPS+set}" ] && [ -z "$PROTECTED_GROUPS" ]; then
   echo "make deploy: warning: no protected groups; admins and the token's own user are still protected" >&2
 fi
 
 ARCHITECTURE=${ARCHITECTURE:-arm64}
 SAM="$SAM" bash infra/build.sh "$ARCHITECTURE"
 
-overrides=("Architecture=$ARCHITECTURE" "OktaSecretArn=${OKTA_SECRET_ARN:-}" "AlarmEmail=${ALARM_EMAIL:-}"
-           "ProtectedGroups=${PROTECTED_GROUPS:-}")
+# A value left unset is not passed: a new stack takes the template's default, an existing one keeps what it has
+# (an upgrade run unattended must not clear the protected groups). Set to empty, it is passed empty.
+overrides=("Architecture=$ARCHITECTURE")
+[ -n "${OKTA_SECRET_ARN+set}" ] && overrides+=("OktaSecretArn=${OKTA_SECRET_ARN}")
+[ -n "${ALARM_EMAIL+set}" ] && overrides+=("AlarmEmail=${ALARM_EMAIL}")
+[ -n "${PROTECTED_GROUPS+set}" ] && overrides+=("ProtectedGroups=${PROTECTED_GROUPS}")
 # shellcheck disable=SC2206 # DEPLOY_PARAMETERS is a space-separated list of Name=value by design.
 overrides+=(${DEPLOY_PARAMETERS:-})
 "$SAM" deploy --config-file samconfig.toml --stack-name "${STACK_NAME:-okta-lifecycle}" \

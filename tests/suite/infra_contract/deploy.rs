@@ -59,7 +59,9 @@ fn deploy_passes_what_it_asks_for_to_the_template() {
     let script = read("infra/deploy.sh");
     for (parameter, variable) in ASKED {
         assert!(
-            script.contains(&format!("{parameter}=${{{variable}:-}}")),
+            script.contains(&format!(
+                "[ -n \"${{{variable}+set}}\" ] && overrides+=(\"{parameter}=${{{variable}}}\")"
+            )),
             "infra/deploy.sh passes {variable} as {parameter}"
         );
     }
