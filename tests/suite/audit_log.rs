@@ -209,6 +209,8 @@ async fn a_real_binary_writes_the_fields_the_readme_queries_read() {
         .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
         .env("OKTA_ORG_URL", sim.url())
         .env("OKTA_API_TOKEN", TOKEN)
+        // The emulated Lambda environment takes its connection from the environment only with the override.
+        .env("OKTA_ALLOW_ENV_CREDENTIALS", "true")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -256,4 +258,44 @@ async fn a_real_binary_writes_the_fields_the_readme_queries_read() {
         audit.get("target").is_none(),
         "the runtime's subscriber drops the target, which is why the queries do not use it: {audit}"
     );
+}
+
+/// Inside Lambda a function never takes Okta credentials from its environment: the same binary, the same Lambda
+/// variables, no override, answers `Config.Invalid` and sends nothing to Okta.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inside_lambda_credentials_in_the_environment_are_refused() {
+    let sim = start_sim(sample_org()).await;
+    let event: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("tests/events/suspend-user/apigw-v2.json")).unwrap(),
+    )
+    .unwrap();
+    let (runtime, mut answers) = runtime_api(event).await;
+    let mut child = tokio::process::Command::new(function_binary("suspend-user"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", &runtime)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "suspend-user")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+        .env("OKTA_ORG_URL", sim.url())
+        .env("OKTA_API_TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(30), answers.recv())
+        .await
+        .expect("the function answers")
+        .unwrap();
+    child.kill().await.ok();
+    let body: Value = serde_json::from_str(answer["body"].as_str().unwrap_or("{}")).unwrap();
+    assert_eq!(body["error"], "Config.Invalid", "{answer}");
+    assert!(
+        !answer.to_string().contains(TOKEN),
+        "the token leaks: {answer}"
+    );
+    assert!(sim.requests().is_empty(), "{:?}", sim.requests());
 }
