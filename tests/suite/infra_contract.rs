@@ -15,6 +15,8 @@ use serde_norway::Value as Yaml;
 mod entry_points;
 #[path = "infra_contract/foreach.rs"]
 mod foreach;
+#[path = "infra_contract/least_power.rs"]
+mod least_power;
 
 const FLOWS: [&str; 5] = ["onboarding", "offboarding", "leave", "return", "bulk"];
 /// The flows that act on one user: each records its event, takes the user's lease and has an HR rule. The bulk flow

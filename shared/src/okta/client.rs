@@ -332,7 +332,7 @@ impl Session<'_> {
         if !pacer.needs_news(bucket, policy, Instant::now()) {
             return;
         }
-        let heard = table.read(org).await;
+        let heard = table.read(org, policy).await;
         let now = Instant::now();
         for (other, news) in heard.iter().flatten() {
             pacer.hear(*other, Some(*news), policy, now);
@@ -448,9 +448,7 @@ impl Session<'_> {
                     // Told to the stack's other processes while the body arrives.
                     let tell = async {
                         if let (Some(table), Some(heard)) = (&self.client.rate_limit_table, heard) {
-                            table
-                                .publish(&org, bucket, heard, policy.pacing.same_window())
-                                .await;
+                            table.publish(&org, bucket, heard, &policy.pacing).await;
                         }
                     };
                     let (bytes, ()) = tokio::join!(response.bytes(), tell);
