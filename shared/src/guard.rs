@@ -7,7 +7,9 @@
 //! - one person: a change names its user by id, full login or an email only that user has; never by shortname;
 //! - protected users: the token's owner, every admin (roles assigned directly or through a group) and members of
 //!   `OKTA_PROTECTED_GROUPS` are changed in the Okta admin console only;
-//! - grants: no group that carries admin roles, and only allow-listed groups and apps when a list is set.
+//! - grants: no group that carries admin roles, no protected group (nor an app assigned to one), and only what the
+//!   allow-lists or the access profiles name (`grants.rs`: closed unless set, `*` opens); an app's `profile` keys
+//!   only as its allow-list entry names them.
 
 use std::sync::Arc;
 
@@ -17,12 +19,14 @@ use crate::actions::{Action, Input};
 use crate::config::AuthKind;
 use crate::config::OktaConfig;
 use crate::error::{Error, ErrorKind, Result};
+use crate::grants::{Grants, Verdict, access_profile_grants};
 use crate::lambda::CallerKind;
+use crate::okta::apps::{app_group_ids, find_app};
 use crate::okta::groups::find_group;
 use crate::okta::models::{Group, Role, User, UserStatus};
 use crate::okta::roles::{group_roles, token_owner, user_roles};
 use crate::okta::users::{Matched, resolve_user, user_groups};
-use crate::okta::{Session, apps::find_app, looks_like_id};
+use crate::okta::{Session, looks_like_id};
 
 /// Where refusals send people: the change is legitimate only when a human admin makes it knowingly.
 const USE_THE_CONSOLE: &str = "make this change in the Okta admin console";
@@ -32,10 +36,12 @@ const USE_THE_CONSOLE: &str = "make this change in the Okta admin console";
 pub struct Guardrails {
     /// `OKTA_PROTECTED_GROUPS`: ids or exact names of groups whose members are never changed.
     pub protected_groups: Vec<String>,
-    /// `OKTA_GRANTABLE_GROUPS`: when set, the only groups add-user-to-group may grant.
-    pub grantable_groups: Option<Vec<String>>,
-    /// `OKTA_GRANTABLE_APPS`: when set, the only apps assign-app-to-user may grant.
-    pub grantable_apps: Option<Vec<String>>,
+    /// `OKTA_GRANTABLE_GROUPS`: the groups add-user-to-group may grant besides the access profiles' (closed unless
+    /// set; `*` for any group without admin roles).
+    pub grantable_groups: Grants,
+    /// `OKTA_GRANTABLE_APPS`: the apps assign-app-to-user may grant besides the access profiles', with the profile
+    /// keys each may set (closed unless set; `*` for any app, without a profile).
+    pub grantable_apps: Grants,
     /// `OKTA_ALLOW_CREDENTIAL_RETURN`: whether direct and HTTP callers may receive links and temporary passwords.
     pub allow_credential_return: bool,
 }
@@ -77,8 +83,16 @@ impl Guardrails {
         };
         Ok(Guardrails {
             protected_groups: list("OKTA_PROTECTED_GROUPS").unwrap_or_default(),
-            grantable_groups: list("OKTA_GRANTABLE_GROUPS"),
-            grantable_apps: list("OKTA_GRANTABLE_APPS"),
+            grantable_groups: Grants::parse(
+                "OKTA_GRANTABLE_GROUPS",
+                lookup("OKTA_GRANTABLE_GROUPS").as_deref(),
+                false,
+            )?,
+            grantable_apps: Grants::parse(
+                "OKTA_GRANTABLE_APPS",
+                lookup("OKTA_GRANTABLE_APPS").as_deref(),
+                true,
+            )?,
             allow_credential_return,
         })
     }
@@ -173,8 +187,8 @@ pub async fn check(
     let user = resolve_one_person(okta, action, input).await?;
     check_protected(okta, guard, &user).await?;
     match action {
-        Action::AddUserToGroup => check_group_grant(okta, guard.rules(), input).await,
-        Action::AssignAppToUser => check_app_grant(okta, guard.rules(), input).await,
+        Action::AddUserToGroup => check_group_grant(okta, guard, input).await,
+        Action::AssignAppToUser => check_app_grant(okta, guard, input).await,
         _ => Ok(()),
     }
 }
@@ -366,24 +380,49 @@ fn describe_roles(roles: &[Role]) -> String {
         .join(", ")
 }
 
-fn allowed(list: &[String], id: &str, name: &str) -> bool {
-    list.iter().any(|item| item == id || item == name)
+/// How a refusal of an unlisted grant tells the operator to allow it.
+fn how_to_allow(setting: &str, what: &str) -> String {
+    format!(
+        "this deployment grants only the {what}s {setting} or an access profile (infra/access-profiles.json) names: \
+         add it to {setting} (or set {setting} to * for any {what}; README \"Guardrails\")"
+    )
 }
 
-async fn check_group_grant(okta: &Session<'_>, rules: &Guardrails, input: &Input) -> Result<()> {
+async fn check_group_grant(okta: &Session<'_>, guard: &Guard, input: &Input) -> Result<()> {
     let Some(reference) = input.group.as_deref() else {
         return Ok(());
     };
     let group: Group = find_group(okta, reference).await?;
     okta.memo.group.set(reference, &group);
-    if let Some(list) = &rules.grantable_groups
-        && !allowed(list, &group.id, &group.profile.name)
+    let known = guard.known(okta).await?;
+    if let Some((_, name)) = known
+        .protected_groups
+        .iter()
+        .find(|(id, _)| *id == group.id)
+    {
+        return Err(Error::policy(
+            ErrorKind::PolicyPrivilegedGroup,
+            format!(
+                "group {name:?} ({}) is protected (OKTA_PROTECTED_GROUPS): its members are never changed, and no \
+                 one is added to it by automation; {USE_THE_CONSOLE}",
+                group.id
+            ),
+        ));
+    }
+    let (profiled, _) = access_profile_grants();
+    if guard
+        .rules()
+        .grantable_groups
+        .verdict(&group.id, &group.profile.name, &profiled)
+        == Verdict::NotListed
     {
         return Err(Error::policy(
             ErrorKind::PolicyNotGrantable,
             format!(
-                "group {:?} ({}) is not in OKTA_GRANTABLE_GROUPS, the groups this deployment may grant",
-                group.profile.name, group.id
+                "group {:?} ({}) is not grantable: {}",
+                group.profile.name,
+                group.id,
+                how_to_allow("OKTA_GRANTABLE_GROUPS", "group")
             ),
         ));
     }
@@ -402,23 +441,67 @@ async fn check_group_grant(okta: &Session<'_>, rules: &Guardrails, input: &Input
     Ok(())
 }
 
-async fn check_app_grant(okta: &Session<'_>, rules: &Guardrails, input: &Input) -> Result<()> {
-    let (Some(list), Some(reference)) = (&rules.grantable_apps, input.app.as_deref()) else {
+async fn check_app_grant(okta: &Session<'_>, guard: &Guard, input: &Input) -> Result<()> {
+    let Some(reference) = input.app.as_deref() else {
         return Ok(());
     };
     let app = find_app(okta, reference).await?;
     okta.memo.app.set(reference, &app);
-    if allowed(list, &app.id, &app.label) {
-        Ok(())
-    } else {
-        Err(Error::policy(
+    let (_, profiled) = access_profile_grants();
+    let profile_keys = match guard
+        .rules()
+        .grantable_apps
+        .verdict(&app.id, &app.label, &profiled)
+    {
+        Verdict::NotListed => {
+            return Err(Error::policy(
+                ErrorKind::PolicyNotGrantable,
+                format!(
+                    "app {:?} ({}) is not grantable: {}",
+                    app.label,
+                    app.id,
+                    how_to_allow("OKTA_GRANTABLE_APPS", "app")
+                ),
+            ));
+        }
+        Verdict::Granted { profile_keys } => profile_keys,
+    };
+    // An app-user profile can carry rights inside the app (an AWS SAML role, a Salesforce profile).
+    if let Some(key) = input
+        .profile
+        .iter()
+        .flat_map(|profile| profile.keys())
+        .find(|key| !profile_keys.contains(key))
+    {
+        return Err(Error::policy(
             ErrorKind::PolicyNotGrantable,
             format!(
-                "app {:?} ({}) is not in OKTA_GRANTABLE_APPS, the apps this deployment may grant",
-                app.label, app.id
+                "profile key {key:?} may not be set for app {:?} ({}): an app profile can carry rights inside the app, so \
+                 only the keys its OKTA_GRANTABLE_APPS entry names may be set (for example {}[{key}])",
+                app.label, app.id, app.label
             ),
-        ))
+        ));
     }
+    // An app that a protected group has (a break-glass console, say) is not handed to anyone else one by one.
+    let known = guard.known(okta).await?;
+    if !known.protected_groups.is_empty() {
+        let groups = app_group_ids(okta, &app.id).await?;
+        if let Some((_, name)) = known
+            .protected_groups
+            .iter()
+            .find(|(id, _)| groups.contains(id))
+        {
+            return Err(Error::policy(
+                ErrorKind::PolicyPrivilegedGroup,
+                format!(
+                    "app {:?} ({}) is assigned to the protected group {name:?} (OKTA_PROTECTED_GROUPS); \
+                     {USE_THE_CONSOLE}",
+                    app.label, app.id
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -438,7 +521,7 @@ mod tests {
             rules.protected_groups,
             ["Break Glass", "00g1a2b3c4d5e6f7g8h9"]
         );
-        assert!(rules.allow_credential_return && rules.grantable_apps.is_none());
+        assert!(rules.allow_credential_return && rules.grantable_apps == Grants::Closed);
         let error = Guardrails::from_lookup(|name| {
             (name == "OKTA_ALLOW_CREDENTIAL_RETURN").then(|| "yes".to_owned())
         })

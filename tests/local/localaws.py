@@ -946,7 +946,10 @@ class LocalAws:
                        # On here (off by default when deployed), so that the tests prove a flow never receives a
                        # link or password even when direct callers may.
                        "OKTA_ALLOW_CREDENTIAL_RETURN": "true",
-                       "OKTA_PROTECTED_GROUPS": "Break Glass"})
+                       "OKTA_PROTECTED_GROUPS": "Break Glass",
+                       # Grants are closed unless listed (issue 25): the flow tests grant the sample org's groups
+                       # and apps, as a deployment that opens its lists with * would.
+                       "OKTA_GRANTABLE_GROUPS": "*", "OKTA_GRANTABLE_APPS": "*"})
         self.emulator = Emulator(self.log_dir, fn_env, self.functions, self.mode, port=emulator_port).start()
         if self.emulator.shim:
             self.proxy.on_invoke = self.emulator.shim.wake

@@ -7,9 +7,10 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use lambda_runtime::{Context, LambdaEvent};
+use okta_lifecycle::grants::{Grant, Grants};
 use okta_lifecycle::guard::Guardrails;
 use okta_lifecycle::{Action, lambda};
-use okta_lifecycle_tests::{client_guarded, repo_path, sample_org, start_sim};
+use okta_lifecycle_tests::{client_guarded, open_grants, repo_path, sample_org, start_sim};
 use okta_sim::{SeedUser, Simulator};
 use serde_json::{Map, Value, json};
 
@@ -159,35 +160,93 @@ fn cases() -> Vec<Case> {
                 "OKTA_PROTECTED_GROUPS",
             )
         },
-        case(
-            "group with an admin role",
-            Action::AddUserToGroup,
-            json!({"user": "bob.sales@acme.example", "group": "IT Help Desk"}),
-            "Policy.PrivilegedGroup",
-            "HELP_DESK_ADMIN",
-        ),
+        Case {
+            guardrails: open_grants(),
+            ..case(
+                "group with an admin role",
+                Action::AddUserToGroup,
+                json!({"user": "bob.sales@acme.example", "group": "IT Help Desk"}),
+                "Policy.PrivilegedGroup",
+                "HELP_DESK_ADMIN",
+            )
+        },
+        // Issue 25: anyone with the lifecycle scope could add themselves to the break-glass group.
         Case {
             guardrails: Guardrails {
-                grantable_groups: Some(vec!["Engineering".to_owned()]),
+                protected_groups: vec!["Break Glass".to_owned()],
+                ..open_grants()
+            },
+            ..case(
+                "protected group as the target",
+                Action::AddUserToGroup,
+                json!({"user": "bob.sales@acme.example", "group": "Break Glass"}),
+                "Policy.PrivilegedGroup",
+                "OKTA_PROTECTED_GROUPS",
+            )
+        },
+        // Closed by default: nothing set, only the access profiles' groups and apps.
+        case(
+            "group with no allow-list",
+            Action::AddUserToGroup,
+            json!({"user": "bob.sales@acme.example", "group": "AD: Domain Users"}),
+            "Policy.NotGrantable",
+            "set OKTA_GRANTABLE_GROUPS to *",
+        ),
+        case(
+            "app with no allow-list",
+            Action::AssignAppToUser,
+            json!({"user": "bob.sales@acme.example", "app": "Google Workspace"}),
+            "Policy.NotGrantable",
+            "set OKTA_GRANTABLE_APPS to *",
+        ),
+        Case {
+            guardrails: open_grants(),
+            ..case(
+                "app profile under *",
+                Action::AssignAppToUser,
+                json!({"user": "bob.sales@acme.example", "app": "Slack", "profile": {"role": "admin"}}),
+                "Policy.NotGrantable",
+                "profile key \"role\"",
+            )
+        },
+        Case {
+            guardrails: Guardrails {
+                grantable_apps: Grants::Only(vec![Grant {
+                    reference: "Slack".to_owned(),
+                    profile_keys: vec!["team".to_owned()],
+                }]),
+                ..Guardrails::default()
+            },
+            ..case(
+                "app profile key not listed",
+                Action::AssignAppToUser,
+                json!({"user": "bob.sales@acme.example", "app": "Slack", "profile": {"team": "x", "role": "admin"}}),
+                "Policy.NotGrantable",
+                "Slack[role]",
+            )
+        },
+        Case {
+            guardrails: Guardrails {
+                grantable_groups: Grants::Only(vec![Grant::named("Engineering")]),
                 ..Guardrails::default()
             },
             ..case(
                 "group outside the allow-list",
                 Action::AddUserToGroup,
-                json!({"user": "bob.sales@acme.example", "group": "VPN Users"}),
+                json!({"user": "bob.sales@acme.example", "group": "AD: Domain Users"}),
                 "Policy.NotGrantable",
                 "OKTA_GRANTABLE_GROUPS",
             )
         },
         Case {
             guardrails: Guardrails {
-                grantable_apps: Some(vec!["Slack".to_owned()]),
+                grantable_apps: Grants::Only(vec![Grant::named("Slack")]),
                 ..Guardrails::default()
             },
             ..case(
                 "app outside the allow-list",
                 Action::AssignAppToUser,
-                json!({"user": "bob.sales@acme.example", "app": "GitHub"}),
+                json!({"user": "bob.sales@acme.example", "app": "Google Workspace"}),
                 "Policy.NotGrantable",
                 "OKTA_GRANTABLE_APPS",
             )
@@ -369,8 +428,11 @@ async fn ordinary_users_and_reads_pass_the_guards() {
         &sim,
         Guardrails {
             protected_groups: vec!["Break Glass".to_owned()],
-            grantable_groups: Some(vec!["VPN Users".to_owned()]),
-            grantable_apps: Some(vec!["Slack".to_owned()]),
+            grantable_groups: Grants::Only(vec![Grant::named("VPN Users")]),
+            grantable_apps: Grants::Only(vec![Grant {
+                reference: "Slack".to_owned(),
+                profile_keys: vec!["team".to_owned()],
+            }]),
             allow_credential_return: true,
         },
     );
@@ -386,7 +448,12 @@ async fn ordinary_users_and_reads_pass_the_guards() {
         ),
         (
             Action::AssignAppToUser,
-            json!({"user": "carol.eng@acme.example", "app": "Slack"}),
+            json!({"user": "carol.eng@acme.example", "app": "Slack", "profile": {"team": "eng"}}),
+        ),
+        // Not in the lists, but in an access profile (infra/access-profiles.json): HR onboarding grants it.
+        (
+            Action::AddUserToGroup,
+            json!({"user": "grace.hr@acme.example", "group": "Contractors"}),
         ),
         // An email that only one user has names that user.
         (
@@ -422,7 +489,7 @@ async fn ordinary_users_and_reads_pass_the_guards() {
     .await
     .unwrap();
     assert!(reset["resetPasswordUrl"].is_string(), "{reset}");
-    assert_eq!(sim.mutating_calls(), 7);
+    assert_eq!(sim.mutating_calls(), 8);
 }
 
 /// The token's owner is read once per connection, not per invocation.
