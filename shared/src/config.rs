@@ -361,6 +361,9 @@ pub struct Settings {
     /// `OKTA_RATE_LIMIT_TABLE`: the DynamoDB table where the stack's processes share what they heard of Okta's
     /// rate limits (`okta/rate_limit_table.rs`); without it each process paces on its own view.
     pub rate_limit_table: Option<String>,
+    /// `OKTA_LEDGER_TABLE`: the flows' ledger, which activate-user and unsuspend-user read before bringing a user
+    /// back (`ledger.rs`); without it (local runs) no one is known to be offboarded.
+    pub ledger_table: Option<String>,
 }
 
 /// Default time a secret stays cached: long enough to spare Secrets Manager, short enough for a rotation.
@@ -427,6 +430,26 @@ impl Settings {
             )?)
         };
         let pacing = pacing_from(&non_empty, &source)?;
+        let table_name = |setting: &'static str| {
+            non_empty(setting)
+                .map(|name| {
+                    let name = name.trim().to_owned();
+                    let valid = (3..=255).contains(&name.len())
+                        && name
+                            .bytes()
+                            .all(|byte| byte.is_ascii_alphanumeric() || b"_.-".contains(&byte));
+                    if valid {
+                        Ok(name)
+                    } else {
+                        Err(Error::config(
+                            setting,
+                            "must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _, - and .)",
+                        ))
+                    }
+                })
+                .transpose()
+        };
+        let ledger_table = table_name(crate::ledger::SETTING)?;
         let rate_limit_table = non_empty("OKTA_RATE_LIMIT_TABLE")
             .map(|name| {
                 let name = name.trim().to_owned();
@@ -451,6 +474,7 @@ impl Settings {
             guardrails: Guardrails::from_lookup(&lookup)?,
             pacing,
             rate_limit_table,
+            ledger_table,
         })
     }
 }

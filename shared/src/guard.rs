@@ -2,6 +2,9 @@
 //! every action in one place, before the action sends anything to Okta:
 //!
 //! - references: `me` (the token's owner, by Okta's alias), `.`, `..` and dot segments are refused for every action;
+//! - no path back for a leaver: activate-user and unsuspend-user refuse a user the flows' ledger records as
+//!   offboarded (`Policy.Offboarded`), unless the request is an explicit rehire: `rehireReason`, the user named by
+//!   id or full login; the reason is in the audit record;
 //! - credentials: a link, token or temporary password is returned only when the deployment allows it
 //!   (`OKTA_ALLOW_CREDENTIAL_RETURN`), and never to a flow, rule or schedule (their outputs are kept in history);
 //! - one person: a change names its user by id, full login or an email only that user has; never by shortname;
@@ -21,6 +24,7 @@ use crate::config::OktaConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::grants::{Grants, Verdict, access_profile_grants};
 use crate::lambda::CallerKind;
+use crate::ledger::Ledger;
 use crate::okta::apps::{app_group_ids, find_app};
 use crate::okta::groups::find_group;
 use crate::okta::models::{Group, Role, User, UserStatus};
@@ -104,6 +108,8 @@ impl Guardrails {
 pub struct Guard {
     rules: Guardrails,
     known: Mutex<Option<Known>>,
+    /// The flows' ledger (`OKTA_LEDGER_TABLE`); without it (local runs) no one is known to be offboarded.
+    ledger: Option<Ledger>,
 }
 
 #[derive(Debug, Clone)]
@@ -120,7 +126,19 @@ impl Guard {
         Guard {
             rules,
             known: Mutex::new(None),
+            ledger: None,
         }
+    }
+
+    /// The same guard, consulting the flows' ledger before a user comes back.
+    pub fn with_ledger(mut self, ledger: Option<Ledger>) -> Self {
+        self.ledger = ledger;
+        self
+    }
+
+    /// The ledger, handed on when the rules are replaced.
+    pub fn take_ledger(&mut self) -> Option<Ledger> {
+        self.ledger.take()
     }
 
     pub fn rules(&self) -> &Guardrails {
@@ -186,6 +204,7 @@ pub async fn check(
     check_credential_return(action, input, caller, guard.rules())?;
     let user = resolve_one_person(okta, action, input).await?;
     check_protected(okta, guard, &user).await?;
+    check_no_path_back(guard, action, input, &user).await?;
     match action {
         Action::AddUserToGroup => check_group_grant(okta, guard, input).await,
         Action::AssignAppToUser => check_app_grant(okta, guard, input).await,
@@ -367,6 +386,69 @@ async fn check_protected(okta: &Session<'_>, guard: &Guard, user: &User) -> Resu
         }
     }
     Ok(())
+}
+
+/// A leaver stays gone: activate-user and unsuspend-user, when they would change the user, refuse one the flows'
+/// ledger records as offboarded unless the request is an explicit rehire. A schedule or a stale HR event cannot
+/// undo an offboarding; a person can, knowingly and on the record.
+async fn check_no_path_back(
+    guard: &Guard,
+    action: Action,
+    input: &Input,
+    user: &User,
+) -> Result<()> {
+    let would_bring_back = match action {
+        Action::ActivateUser => {
+            matches!(user.status, UserStatus::Deprovisioned | UserStatus::Staged)
+        }
+        Action::UnsuspendUser => user.status == UserStatus::Suspended,
+        _ => false,
+    };
+    if input.rehire_reason.is_some()
+        && !matches!(action, Action::ActivateUser | Action::UnsuspendUser)
+    {
+        return Err(Error::input(
+            "rehireReason",
+            "applies to activate-user and unsuspend-user only",
+        ));
+    }
+    let Some(ledger) = guard.ledger.as_ref().filter(|_| would_bring_back) else {
+        return Ok(());
+    };
+    let Some(offboarded) = ledger.offboarded(&user.id).await? else {
+        return Ok(());
+    };
+    match input.rehire_reason.as_deref().map(str::trim) {
+        Some(reason) if !reason.is_empty() => {
+            // An id or the full login: `resolve_one_person` refuses shortnames, and an email may be someone else's.
+            let named_exactly =
+                input.user == user.id || input.user.eq_ignore_ascii_case(user.login());
+            if named_exactly {
+                Ok(())
+            } else {
+                Err(Error::input(
+                    "user",
+                    "a rehire names the user by Okta id or full login, never by email",
+                ))
+            }
+        }
+        Some(_) => Err(Error::input(
+            "rehireReason",
+            "is empty: say why the user comes back",
+        )),
+        None => Err(Error::policy(
+            ErrorKind::PolicyOffboarded,
+            format!(
+                "{} ({}) was offboarded (ledger: execution {}, event time {}); {} would bring them back: only an \
+                 explicit rehire may (rehireReason, the user named by id or full login), and it is audited",
+                user.id,
+                user.login(),
+                offboarded.execution_id,
+                offboarded.event_time,
+                action.name()
+            ),
+        )),
+    }
 }
 
 fn describe_roles(roles: &[Role]) -> String {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod grants;
 pub mod guard;
 pub mod lambda;
+pub mod ledger;
 pub mod okta;
 
 pub use actions::{Action, Input, Output};

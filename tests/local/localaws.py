@@ -728,6 +728,7 @@ def _template_text(template: Path) -> str:
 
 
 STACK = "okta-lifecycle"
+LEDGER_TABLE = f"{STACK}-LedgerTable"
 
 
 def definition_substitutions(template: Path = REPO / "template.yaml") -> dict[str, dict[str, Any]]:
@@ -940,9 +941,12 @@ class LocalAws:
         log(f"moto at {self.moto.url}; proxy at http://127.0.0.1:{self.proxy.port}")
         self.client("secretsmanager").create_secret(Name=SECRET_ID, SecretString=json.dumps(self.secret()))
         self.create_table(RATE_LIMIT_TABLE, key="org")
+        # The flows' ledger, as the template names it for the state machines (!Ref LedgerTable) and the functions
+        # (OKTA_LEDGER_TABLE): activate-user and unsuspend-user read it (issue 25).
+        self.create_table(LEDGER_TABLE)
         fn_env = dict(DUMMY_AWS_ENV)
         fn_env.update({"OKTA_SECRET_ID": SECRET_ID, "AWS_ENDPOINT_URL": self.moto.url, "RUST_LOG": "info",
-                       "OKTA_RATE_LIMIT_TABLE": RATE_LIMIT_TABLE,
+                       "OKTA_RATE_LIMIT_TABLE": RATE_LIMIT_TABLE, "OKTA_LEDGER_TABLE": LEDGER_TABLE,
                        # On here (off by default when deployed), so that the tests prove a flow never receives a
                        # link or password even when direct callers may.
                        "OKTA_ALLOW_CREDENTIAL_RETURN": "true",

@@ -528,3 +528,138 @@ async fn http_callers_cannot_forge_an_execution_id() {
     assert!(answer["body"].as_str().unwrap().contains("executionId"));
     assert_eq!(sim.mutating_calls(), 0);
 }
+
+/// Issue 25: a leaver has no path back. activate-user and unsuspend-user refuse a user the flows' ledger records as
+/// offboarded (`Policy.Offboarded`, nothing sent to Okta), unless the request is an explicit rehire naming the user
+/// by id or full login with a reason, which the audit record keeps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leaver_comes_back_only_by_an_explicit_audited_rehire() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+        ScalarAttributeType,
+    };
+    use okta_lifecycle::ledger::Ledger;
+    use okta_lifecycle_tests::moto::Moto;
+
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let moto = Moto::start();
+    let aws = moto.sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    dynamodb
+        .create_table()
+        .table_name("ledger")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sim = org().await;
+    let pat = sim.user("pat.former@acme.example").unwrap().id;
+    let susan = sim.user("susan.suspended@acme.example").unwrap().id;
+    let record = |user: &str, flow: &str| {
+        dynamodb
+            .put_item()
+            .table_name("ledger")
+            .item("pk", AttributeValue::S(format!("user#{user}")))
+            .item("lastFlow", AttributeValue::S(flow.to_owned()))
+            .item(
+                "lastExecutionId",
+                AttributeValue::S(format!("arn:aws:states:us-east-1:1:execution:x-{flow}:e")),
+            )
+            .item(
+                "lastEventTime",
+                AttributeValue::S("2026-11-30T18:00:00Z".to_owned()),
+            )
+            .send()
+    };
+    record(&pat, "offboarding").await.unwrap();
+    record(&susan, "offboarding").await.unwrap();
+    let client = client_guarded(&sim, open_grants())
+        .with_ledger(Ledger::from_config(&aws, "ledger".to_owned()));
+    let call = |action: Action, payload: Value| {
+        let client = &client;
+        async move {
+            lambda::handle(
+                action,
+                Ok(client),
+                LambdaEvent::new(payload, Context::default()),
+            )
+            .await
+        }
+    };
+    // A schedule, a flow or a caller that only asks: refused before any change.
+    for (action, payload) in [
+        (
+            Action::ActivateUser,
+            json!({"user": "pat.former@acme.example"}),
+        ),
+        (Action::UnsuspendUser, json!({"user": susan})),
+        (
+            Action::UnsuspendUser,
+            json!({"user": "susan.suspended@acme.example", "executionId": EXECUTION}),
+        ),
+    ] {
+        let error = call(action, payload.clone()).await.unwrap_err();
+        assert_eq!(error.kind.name(), "Policy.Offboarded", "{payload}: {error}");
+        assert!(error.message.contains("rehireReason"), "{}", error.message);
+    }
+    // A rehire must name the user exactly and say why.
+    let error = call(
+        Action::ActivateUser,
+        json!({"user": "pat@acme.example", "rehireReason": "rehired"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        error.kind.name(),
+        "Okta.Ambiguous",
+        "an email never reactivates: {error}"
+    );
+    let error = call(
+        Action::UnsuspendUser,
+        json!({"user": susan, "rehireReason": "  "}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("rehireReason"));
+    assert_eq!(sim.mutating_calls(), 0, "a refused request reached Okta");
+    // The explicit rehire goes through, and the audit record says why.
+    capture.clear();
+    call(
+        Action::ActivateUser,
+        json!({"user": "pat.former@acme.example", "rehireReason": "rehired as of 2027-01-04, HR ticket 4411"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sim.mutating_calls(), 1);
+    let audit = capture.audit_lines();
+    assert_eq!(
+        audit[0]["fields"]["rehire_reason"], "rehired as of 2027-01-04, HR ticket 4411",
+        "{audit:?}"
+    );
+    // A later flow (a leave, then a return) is no offboarding: the return may unsuspend.
+    record(&susan, "leave").await.unwrap();
+    call(Action::UnsuspendUser, json!({"user": susan}))
+        .await
+        .unwrap();
+    assert_eq!(sim.mutating_calls(), 2);
+}

@@ -55,6 +55,8 @@ pub fn record(record: &Record<'_>) {
         // Nothing changed when the invocation failed.
         changed = output.is_some_and(|output| output.changed),
         dry_run = record.input.is_some_and(|input| input.dry_run),
+        // An explicit rehire of a user the ledger records as offboarded says why, on the record.
+        rehire_reason = text(record.input.and_then(|input| input.rehire_reason.as_deref())),
         outcome = error.map_or("ok", |error| error.kind.name()),
         error_message = text(error.map(|error| error.message.as_str())),
         okta_request_ids = record.okta_request_ids.join(","),

@@ -14,6 +14,7 @@ use crate::actions::{Action, Input, Output};
 use crate::config::{ConnectionSource, Settings};
 use crate::connection::{Connection, aws_sdk};
 use crate::error::{Error, Result};
+use crate::ledger::Ledger;
 use crate::okta::client::DEFAULT_BUDGET;
 use crate::okta::rate_limit_table::RateLimitTable;
 use crate::okta::retry::RetryPolicy;
@@ -52,7 +53,8 @@ pub async fn client_from_env() -> Result<OktaClient> {
         ..RetryPolicy::default()
     };
     let uses_aws = matches!(settings.source, ConnectionSource::SecretsManager { .. })
-        || settings.rate_limit_table.is_some();
+        || settings.rate_limit_table.is_some()
+        || settings.ledger_table.is_some();
     let aws = if uses_aws {
         Some(aws_sdk::config().await)
     } else {
@@ -63,6 +65,9 @@ pub async fn client_from_env() -> Result<OktaClient> {
         OktaClient::with_policy(connection, policy)?.with_guardrails(settings.guardrails);
     if let (Some(table), Some(aws)) = (settings.rate_limit_table, &aws) {
         client = client.with_rate_limit_table(RateLimitTable::from_config(aws, table));
+    }
+    if let (Some(table), Some(aws)) = (settings.ledger_table, &aws) {
+        client = client.with_ledger(Ledger::from_config(aws, table));
     }
     Ok(client)
 }

@@ -82,7 +82,14 @@ impl OktaClient {
     /// The deployment's guardrails (the default: no protected groups, no allow-lists, no credential return).
     #[must_use]
     pub fn with_guardrails(mut self, rules: Guardrails) -> Self {
-        self.guard = Guard::new(rules);
+        let ledger = self.guard.take_ledger();
+        self.guard = Guard::new(rules).with_ledger(ledger);
+        self
+    }
+
+    /// Guards activate-user and unsuspend-user with the flows' ledger (`guard.rs`, no path back for a leaver).
+    pub fn with_ledger(mut self, ledger: crate::ledger::Ledger) -> Self {
+        self.guard = std::mem::take(&mut self.guard).with_ledger(Some(ledger));
         self
     }
 
