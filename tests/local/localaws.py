@@ -830,6 +830,8 @@ BULK_TABLE = "okta-lifecycle-BulkCountsTable"
 def create_bulk_resources(env: "LocalAws") -> None:
     """The bulk flow's input/results bucket and counts table (the template's BulkBucket and BulkCountsTable)."""
     env.client("s3").create_bucket(Bucket=BULK_BUCKET)
+    # Versioned, as the template's (issue 25): a real run reads the object version its dry run read.
+    env.client("s3").put_bucket_versioning(Bucket=BULK_BUCKET, VersioningConfiguration={"Status": "Enabled"})
     env.client("dynamodb").create_table(
         TableName=BULK_TABLE, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "run", "AttributeType": "S"}],

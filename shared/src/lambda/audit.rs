@@ -21,6 +21,8 @@ pub struct Record<'a> {
     pub okta_request_ids: &'a [String],
     /// The target user as the guardrails resolved it, so that a refusal names whom it protected.
     pub resolved_user_id: Option<&'a str>,
+    /// Whether the invocation waited for Okta's rate limit before a request.
+    pub paced: bool,
     pub duration: Duration,
 }
 
@@ -60,6 +62,7 @@ pub fn record(record: &Record<'_>) {
         outcome = error.map_or("ok", |error| error.kind.name()),
         error_message = text(error.map(|error| error.message.as_str())),
         okta_request_ids = record.okta_request_ids.join(","),
+        paced = record.paced,
         duration_ms = u64::try_from(record.duration.as_millis()).unwrap_or(u64::MAX),
         "audit"
     );

@@ -26,6 +26,13 @@ pub use event::Event;
 /// Builds the clients once, then serves invocations until the runtime stops.
 pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
+    // One line per process start: the template's ColdStarts metric filter counts them.
+    tracing::info!(
+        record = "init",
+        version = crate::VERSION,
+        action = action.name(),
+        "cold start"
+    );
     // A bad setting does not crash the init (an anonymous failure): every invocation reports Config.Invalid.
     let client = client_from_env().await;
     let client = &client;
@@ -99,13 +106,19 @@ pub async fn handle(
         .input
         .clone()
         .and_then(|value| Input::parse(action, &value));
-    let (result, okta_request_ids, resolved_user_id) = match (&input, client) {
-        (Err(error), _) => (Err(error.clone()), Vec::new(), None),
-        (Ok(_), Err(error)) => (Err(error.clone()), Vec::new(), None),
+    let (result, okta_request_ids, resolved_user_id, paced) = match (&input, client) {
+        (Err(error), _) => (Err(error.clone()), Vec::new(), None, false),
+        (Ok(_), Err(error)) => (Err(error.clone()), Vec::new(), None, false),
         (Ok(input), Ok(client)) => {
             let session = client.session(deadline, action.scopes());
             let result = execute(action, &session, input, call.kind).await;
-            (result, session.request_ids(), session.resolved_user_id())
+            let paced = session.waited_for_rate_limits();
+            (
+                result,
+                session.request_ids(),
+                session.resolved_user_id(),
+                paced,
+            )
         }
     };
     audit::record(&audit::Record {
@@ -115,6 +128,7 @@ pub async fn handle(
         result: &result,
         okta_request_ids: &okta_request_ids,
         resolved_user_id: resolved_user_id.as_deref(),
+        paced,
         duration: started.elapsed(),
     });
     if call.kind.is_http() {

@@ -192,6 +192,11 @@ enum Target<'t> {
 
 impl Session<'_> {
     /// The `X-Okta-Request-Id` of every response so far, in order.
+    /// Whether this invocation waited for Okta's rate limit (the audit record's `paced`, a dashboard metric).
+    pub fn waited_for_rate_limits(&self) -> bool {
+        self.waited_for_rate_limits.load(Ordering::Relaxed)
+    }
+
     pub fn request_ids(&self) -> Vec<String> {
         self.request_ids
             .lock()

@@ -263,3 +263,182 @@ fn least_power_checks_fail_on_broken_examples() {
             .any(|p| p.contains("Deny"))
     );
 }
+
+/// The stack watches itself: every flow's failures, timeouts and aborts; every function's errors and throttles;
+/// guardrail refusals over a threshold; offboardings that changed nothing (stale or duplicate), from states that
+/// exist in the offboarding flow; the HR dead-letter queue and Okta's 401 and 429; each alarm notifying the alarm
+/// topic, each metric of our namespace produced by a metric filter of the template; and a dashboard.
+pub fn check_watching(template: &Yaml) -> Vec<String> {
+    let mut problems = Vec::new();
+    let all = resources(template);
+    let alarms: Vec<(&String, &Yaml)> = all
+        .iter()
+        .filter(|(_, r)| resource_type(r) == "AWS::CloudWatch::Alarm")
+        .map(|(id, r)| (id, *r))
+        .collect();
+    let filtered_metrics: Vec<String> = all
+        .values()
+        .filter(|r| resource_type(r) == "AWS::Logs::MetricFilter")
+        .filter_map(|r| property(r, "MetricTransformations"))
+        .flat_map(|t| t.as_sequence().cloned().unwrap_or_default())
+        .filter_map(|t| {
+            t.get("MetricName")
+                .and_then(Yaml::as_str)
+                .map(str::to_owned)
+        })
+        .collect();
+    for (id, alarm) in &alarms {
+        if !property(alarm, "AlarmActions")
+            .map(text)
+            .unwrap_or_default()
+            .contains("AlarmTopic")
+        {
+            problems.push(format!("{id}: does not notify the alarm topic"));
+        }
+        let own = property(alarm, "Namespace")
+            .map(text)
+            .unwrap_or_default()
+            .contains("okta-lifecycle/");
+        let metric = property(alarm, "MetricName")
+            .and_then(Yaml::as_str)
+            .unwrap_or("");
+        if own && !filtered_metrics.iter().any(|m| m == metric) {
+            problems.push(format!("{id}: nothing produces its metric {metric}"));
+        }
+    }
+    let watches = |namespace: &str, metric: &str, dimension: &str| {
+        alarms.iter().any(|(_, alarm)| {
+            let body = text(alarm);
+            body.contains(namespace)
+                && body.contains(&format!("\"{metric}\""))
+                && body.contains(dimension)
+        })
+    };
+    for flow in ["Onboarding", "Offboarding", "Leave", "Return", "Bulk"] {
+        for metric in [
+            "ExecutionsFailed",
+            "ExecutionsTimedOut",
+            "ExecutionsAborted",
+        ] {
+            if !watches("AWS/States", metric, &format!("{flow}StateMachine")) {
+                problems.push(format!("no alarm on {metric} of {flow}StateMachine"));
+            }
+        }
+    }
+    for (id, resource) in &all {
+        if resource_type(resource) != "AWS::Serverless::Function" {
+            continue;
+        }
+        for metric in ["Errors", "Throttles"] {
+            if !watches("AWS/Lambda", metric, &format!("\"{id}\"")) {
+                problems.push(format!("no alarm on {metric} of {id}"));
+            }
+        }
+    }
+    for (namespace, metric) in [
+        ("okta-lifecycle/", "GuardrailRefusals"),
+        ("okta-lifecycle/", "OffboardingsNotApplied"),
+        ("okta-lifecycle/", "OktaUnauthorized"),
+        ("okta-lifecycle/", "OktaRateLimited"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+    ] {
+        if !watches(namespace, metric, "") {
+            problems.push(format!("no alarm on {metric}"));
+        }
+    }
+    // The stale and duplicate offboardings are counted from states the offboarding flow has.
+    let offboarding: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(super::root().join("infra/offboarding.asl.json"))
+            .unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    for (id, filter) in &all {
+        let pattern = property(filter, "FilterPattern")
+            .and_then(Yaml::as_str)
+            .unwrap_or("");
+        if resource_type(filter) != "AWS::Logs::MetricFilter" || !pattern.contains("$.details.name")
+        {
+            continue;
+        }
+        for state in pattern
+            .split("$.details.name = \"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+        {
+            if offboarding["States"].get(state).is_none() {
+                problems.push(format!("{id}: the offboarding flow has no state {state}"));
+            }
+        }
+    }
+    let dashboard = all
+        .values()
+        .filter(|r| resource_type(r) == "AWS::CloudWatch::Dashboard")
+        .filter_map(|r| property(r, "DashboardBody"))
+        .map(text)
+        .collect::<String>();
+    for shown in [
+        "ExecutionsStarted",
+        "ExecutionsSucceeded",
+        "ExecutionsFailed",
+        "RefusalsByName",
+        "OktaRateLimited",
+        "OktaPacingWaits",
+        "ColdStarts",
+    ] {
+        if !dashboard.contains(shown) {
+            problems.push(format!("the dashboard does not show {shown}"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_stack_watches_itself() {
+    let problems = check_watching(&template());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_watching_check_fails_on_broken_examples() {
+    let raw = std::fs::read_to_string(super::root().join("template.yaml")).unwrap();
+    let broken = |from: &str, to: &str| {
+        assert!(raw.contains(from), "the example no longer matches: {from}");
+        super::foreach::expand(serde_norway::from_str(&raw.replacen(from, to, 1)).unwrap())
+    };
+    let template = broken(
+        "    - [Onboarding, Offboarding, Leave, Return, Bulk]\n    - ${Flow}FailedAlarm:",
+        "    - [Onboarding, Offboarding, Leave, Return]\n    - ${Flow}FailedAlarm:",
+    );
+    assert!(
+        check_watching(&template)
+            .iter()
+            .any(|p| p.contains("BulkStateMachine"))
+    );
+    let template = broken(
+        "          MetricName: Throttles\n",
+        "          MetricName: Invocations\n",
+    );
+    assert!(
+        check_watching(&template)
+            .iter()
+            .any(|p| p.contains("no alarm on Throttles"))
+    );
+    let template = broken(
+        "$.details.name = \"Stale\"",
+        "$.details.name = \"StaleEvent\"",
+    );
+    assert!(
+        check_watching(&template)
+            .iter()
+            .any(|p| p.contains("no state StaleEvent"))
+    );
+    let template = broken(
+        "      MetricName: GuardrailRefusals\n      Statistic",
+        "      MetricName: GuardrailRefusal\n      Statistic",
+    );
+    assert!(
+        check_watching(&template)
+            .iter()
+            .any(|p| p.contains("nothing produces"))
+    );
+}
