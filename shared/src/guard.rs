@@ -48,6 +48,18 @@ pub struct Guardrails {
     pub grantable_apps: Grants,
     /// `OKTA_ALLOW_CREDENTIAL_RETURN`: whether direct and HTTP callers may receive links and temporary passwords.
     pub allow_credential_return: bool,
+    /// This stack's own entry points (`OKTA_STACK_NAME`, `OKTA_API_ID`, set by the template): an event that claims
+    /// another API, state machine or schedule group is refused. Unset (local runs), any is accepted.
+    pub origin: Origin,
+}
+
+/// Where this stack's calls come from.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The stack's name: its state machines are `<stack>-<flow>`, its schedule group `<stack>`.
+    pub stack_name: Option<String>,
+    /// The stack's HTTP API id.
+    pub api_id: Option<String>,
 }
 
 /// The settings the guardrails read, for the template and README contracts.
@@ -85,7 +97,16 @@ impl Guardrails {
                 ));
             }
         };
+        let name = |setting: &str| {
+            lookup(setting)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
         Ok(Guardrails {
+            origin: Origin {
+                stack_name: name("OKTA_STACK_NAME"),
+                api_id: name("OKTA_API_ID"),
+            },
             protected_groups: list("OKTA_PROTECTED_GROUPS").unwrap_or_default(),
             grantable_groups: Grants::parse(
                 "OKTA_GRANTABLE_GROUPS",
@@ -189,7 +210,7 @@ pub async fn check(
     input: &Input,
     caller: CallerKind,
 ) -> Result<()> {
-    check_execution_id(input, caller)?;
+    check_execution_id(input, caller, &okta.client().guard().rules().origin)?;
     check_requested_by(input, caller)?;
     check_reference("user", &input.user)?;
     for (field, value) in [("group", &input.group), ("app", &input.app)] {
@@ -214,7 +235,7 @@ pub async fn check(
 
 /// `executionId` names the flow or schedule in the audit record; only Step Functions and Scheduler can vouch for
 /// one, so an HTTP caller may not send it, and nobody may send anything but such an ARN.
-fn check_execution_id(input: &Input, caller: CallerKind) -> Result<()> {
+fn check_execution_id(input: &Input, caller: CallerKind, origin: &Origin) -> Result<()> {
     let Some(id) = input.execution_id.as_deref() else {
         return Ok(());
     };
@@ -233,6 +254,17 @@ fn check_execution_id(input: &Input, caller: CallerKind) -> Result<()> {
     .any(|prefix| id.starts_with(prefix))
         && id.contains(":execution:");
     let is_schedule = id.starts_with("arn:") && id.contains(":scheduler:");
+    // The ARN must also be this stack's: one of its state machines (`<stack>-<flow>`, the bulk flow's children
+    // included) or a schedule of its group. A prefix alone let anyone name any execution (issue 25).
+    let of_this_stack = origin.stack_name.as_deref().is_none_or(|stack| {
+        id.contains(&format!(":execution:{stack}-")) || id.contains(&format!(":schedule/{stack}/"))
+    });
+    if (is_execution || is_schedule) && !of_this_stack {
+        return Err(Error::input(
+            "executionId",
+            "names an execution or schedule of another stack than this one",
+        ));
+    }
     if is_execution || is_schedule {
         Ok(())
     } else {
@@ -240,6 +272,20 @@ fn check_execution_id(input: &Input, caller: CallerKind) -> Result<()> {
             "executionId",
             "must be a Step Functions execution ARN or an EventBridge Scheduler schedule ARN",
         ))
+    }
+}
+
+/// An API Gateway event must come through this stack's API (`requestContext.apiId`): a direct invoke dressed as an
+/// API event, naming another API, is refused. (One that copies this API's id is not caught here: the function cannot
+/// see who invoked it, which is why the audit record marks the principal as claimed and CloudTrail's data events are
+/// the ground truth.)
+pub fn check_origin(call: &crate::lambda::caller::Call, rules: &Guardrails) -> Result<()> {
+    match (&rules.origin.api_id, call.kind.is_http()) {
+        (Some(api), true) if call.api_id.as_deref() != Some(api.as_str()) => Err(Error::input(
+            "event",
+            "is an API Gateway event from another API than this stack's (requestContext.apiId)",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -640,14 +686,50 @@ mod tests {
         };
         let execution = "arn:aws:states:us-east-1:1:execution:okta-lifecycle-onboarding:x";
         let schedule = "arn:aws:scheduler:us-east-1:1:schedule/okta/return-00u1";
-        assert!(check_execution_id(&input(execution), CallerKind::StepFunctions).is_ok());
-        assert!(check_execution_id(&input(schedule), CallerKind::EventBridge).is_ok());
+        assert!(
+            check_execution_id(
+                &input(execution),
+                CallerKind::StepFunctions,
+                &Origin::default()
+            )
+            .is_ok()
+        );
+        assert!(
+            check_execution_id(
+                &input(schedule),
+                CallerKind::EventBridge,
+                &Origin::default()
+            )
+            .is_ok()
+        );
         for caller in [CallerKind::ApiGatewayV1, CallerKind::ApiGatewayV2] {
-            let error = check_execution_id(&input(execution), caller).unwrap_err();
+            let error =
+                check_execution_id(&input(execution), caller, &Origin::default()).unwrap_err();
             assert_eq!(error.field.as_deref(), Some("executionId"));
         }
-        let error = check_execution_id(&input("admin-did-it"), CallerKind::Direct).unwrap_err();
+        let error = check_execution_id(
+            &input("admin-did-it"),
+            CallerKind::Direct,
+            &Origin::default(),
+        )
+        .unwrap_err();
         assert_eq!(error.field.as_deref(), Some("executionId"));
+        // With the stack known, only its own executions and schedules.
+        let origin = Origin {
+            stack_name: Some("okta-lifecycle".to_owned()),
+            api_id: None,
+        };
+        assert!(check_execution_id(&input(execution), CallerKind::StepFunctions, &origin).is_ok());
+        let own_schedule = "arn:aws:scheduler:us-east-1:1:schedule/okta-lifecycle/return-00u1";
+        assert!(check_execution_id(&input(own_schedule), CallerKind::EventBridge, &origin).is_ok());
+        for other in [
+            "arn:aws:states:us-east-1:1:execution:attacker-flow:x",
+            "arn:aws:scheduler:us-east-1:1:schedule/other-group/return-00u1",
+        ] {
+            let error =
+                check_execution_id(&input(other), CallerKind::StepFunctions, &origin).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("executionId"), "{other}");
+        }
     }
 
     #[test]

@@ -949,6 +949,8 @@ class LocalAws:
         fn_env = dict(DUMMY_AWS_ENV)
         fn_env.update({"OKTA_SECRET_ID": SECRET_ID, "AWS_ENDPOINT_URL": self.moto.url, "RUST_LOG": "info",
                        "OKTA_RATE_LIMIT_TABLE": RATE_LIMIT_TABLE, "OKTA_LEDGER_TABLE": LEDGER_TABLE,
+                       # The template names the stack (issue 25): executionIds of other stacks are refused.
+                       "OKTA_STACK_NAME": STACK,
                        # On here (off by default when deployed), so that the tests prove a flow never receives a
                        # link or password even when direct callers may.
                        "OKTA_ALLOW_CREDENTIAL_RETURN": "true",

@@ -434,6 +434,7 @@ async fn ordinary_users_and_reads_pass_the_guards() {
                 profile_keys: vec!["team".to_owned()],
             }]),
             allow_credential_return: true,
+            ..Guardrails::default()
         },
     );
     let owner = sim.user("okta-automation@acme.example").unwrap().id;
@@ -662,4 +663,85 @@ async fn a_leaver_comes_back_only_by_an_explicit_audited_rehire() {
         .await
         .unwrap();
     assert_eq!(sim.mutating_calls(), 2);
+}
+
+/// Issue 25: attribution. An API event from another API than this stack's, or an executionId of another stack's
+/// flow, is refused before anything reaches Okta; the audit record says which entry point the event claims (`via`)
+/// and which of its attributions the function could only take from the payload (`claimed`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attributions_are_checked_against_this_stack_and_marked_claimed() {
+    use okta_lifecycle::guard::Origin;
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let sim = org().await;
+    let stack = |api: &str| Guardrails {
+        origin: Origin {
+            stack_name: Some("okta-lifecycle".to_owned()),
+            api_id: Some(api.to_owned()),
+        },
+        ..open_grants()
+    };
+    // The fixture's event names API k7x2q9w4ab: from another API, refused (an HTTP 400 naming the event).
+    let client = client_guarded(&sim, stack("this-stacks-api"));
+    let payload = json!({"user": "bob.sales@acme.example"});
+    let event = LambdaEvent::new(
+        http_event(Action::SuspendUser, &payload),
+        Context::default(),
+    );
+    let answer = lambda::handle(Action::SuspendUser, Ok(&client), event)
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 400, "{answer}");
+    assert!(
+        answer["body"].as_str().unwrap().contains("another API"),
+        "{answer}"
+    );
+    // Another stack's execution, from a direct invoke dressed as a flow: refused.
+    let forged = json!({"user": "bob.sales@acme.example",
+        "executionId": "arn:aws:states:us-east-1:123456789012:execution:someone-elses-offboarding:x"});
+    let error = lambda::handle(
+        Action::SuspendUser,
+        Ok(&client),
+        LambdaEvent::new(forged, Context::default()),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("executionId"), "{error}");
+    assert_eq!(sim.mutating_calls(), 0);
+    // This stack's API and flow: accepted, and the audit record marks what it only claims.
+    let client = client_guarded(&sim, stack("k7x2q9w4ab"));
+    capture.clear();
+    let event = LambdaEvent::new(
+        http_event(Action::SuspendUser, &payload),
+        Context::default(),
+    );
+    let answer = lambda::handle(Action::SuspendUser, Ok(&client), event)
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let flow = json!({"user": "carol.eng@acme.example", "executionId": EXECUTION, "requestedBy": "api:00u1"});
+    lambda::handle(
+        Action::SuspendUser,
+        Ok(&client),
+        LambdaEvent::new(flow, Context::default()),
+    )
+    .await
+    .unwrap();
+    let audit = capture.audit_lines();
+    assert_eq!(audit.len(), 2, "{audit:?}");
+    assert_eq!(audit[0]["fields"]["via"], "api");
+    assert!(
+        audit[0]["fields"]["claimed"]
+            .as_str()
+            .unwrap()
+            .contains("principal"),
+        "{audit:?}"
+    );
+    assert_eq!(audit[1]["fields"]["via"], "flow");
+    assert_eq!(audit[1]["fields"]["claimed"], "execution_id,requested_by");
 }

@@ -111,7 +111,10 @@ pub async fn handle(
         (Ok(_), Err(error)) => (Err(error.clone()), Vec::new(), None, false),
         (Ok(input), Ok(client)) => {
             let session = client.session(deadline, action.scopes());
-            let result = execute(action, &session, input, call.kind).await;
+            let result = match crate::guard::check_origin(&call, client.guard().rules()) {
+                Ok(()) => execute(action, &session, input, call.kind).await,
+                Err(error) => Err(error),
+            };
             let paced = session.waited_for_rate_limits();
             (
                 result,

@@ -442,3 +442,145 @@ fn the_watching_check_fails_on_broken_examples() {
             .any(|p| p.contains("nothing produces"))
     );
 }
+
+/// Attribution (issue 25, item 4) and bulk's two keys (item 3), in the template: every function knows this stack's
+/// name and API (to refuse other stacks' events), its resource policy names only this stack's API and the optional
+/// operator role, the template can record every Invoke in CloudTrail; the bulk bucket is versioned, TLS only, with
+/// named list writers, and the bulk flow reads the version its run names.
+pub fn check_attribution_and_bulk(template: &Yaml, bulk_asl: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let all = resources(template);
+    let variables = template
+        .get("Globals")
+        .and_then(|globals| globals.get("Function"))
+        .and_then(|function| function.get("Environment"))
+        .and_then(|environment| environment.get("Variables"));
+    for (setting, target) in [
+        ("OKTA_STACK_NAME", "AWS::StackName"),
+        ("OKTA_API_ID", "HttpApi"),
+    ] {
+        let value = variables
+            .and_then(|variables| variables.get(setting))
+            .and_then(super::referenced);
+        if value != Some(("Ref".to_owned(), target.to_owned())) {
+            problems.push(format!("Globals: {setting} is not !Ref {target}"));
+        }
+    }
+    let permissions: Vec<(&String, &Yaml)> = all
+        .iter()
+        .filter(|(_, r)| resource_type(r) == "AWS::Lambda::Permission")
+        .map(|(id, r)| (id, *r))
+        .collect();
+    for (id, permission) in &permissions {
+        let body = text(permission);
+        let api = body.contains("apigateway.amazonaws.com") && body.contains("${HttpApi}");
+        let operator = body.contains("DirectInvokeRoleArn");
+        if !api && !operator {
+            problems.push(format!(
+                "{id}: lets someone other than this stack's API or DirectInvokeRoleArn invoke"
+            ));
+        }
+    }
+    let trail = all
+        .values()
+        .filter(|r| resource_type(r) == "AWS::CloudTrail::EventDataStore")
+        .map(|r| text(r))
+        .collect::<String>();
+    if !(trail.contains("AWS::Lambda::Function")
+        && trail.contains("Invoke")
+        && trail.contains("Data"))
+    {
+        problems
+            .push("no CloudTrail event data store of the functions' Invoke data events".to_owned());
+    }
+    let bucket = all.get("BulkBucket").map(|b| text(b)).unwrap_or_default();
+    if !bucket.contains("\"VersioningConfiguration\":{\"Status\":\"Enabled\"}") {
+        problems.push("the bulk bucket is not versioned".to_owned());
+    }
+    let policy = all
+        .get("BulkBucketPolicy")
+        .map(|b| text(b))
+        .unwrap_or_default();
+    for needed in [
+        "aws:SecureTransport",
+        "BulkWriterPrincipalArns",
+        "s3:PutObject",
+    ] {
+        if !policy.contains(needed) {
+            problems.push(format!("the bulk bucket policy lacks {needed}"));
+        }
+    }
+    let cap = template
+        .get("Parameters")
+        .and_then(|p| p.get("BulkMaxConcurrency"))
+        .and_then(|p| p.get("MaxValue"))
+        .and_then(Yaml::as_u64)
+        .unwrap_or(u64::MAX);
+    // Each user's flow sends up to 4 requests at once; Okta allows about 75 concurrent transactions per org.
+    if cap * 4 > 75 {
+        problems.push(format!(
+            "BulkMaxConcurrency may reach {cap}: more than Okta's concurrency allowance"
+        ));
+    }
+    for needed in [
+        "\"VersionId.$\": \"$.input.versionId\"",
+        "\"NumericGreaterThanPath\": \"$.cap\"",
+        "#by <> :by",
+        "attribute_not_exists(#applied)",
+    ] {
+        if !bulk_asl.contains(needed) {
+            problems.push(format!("infra/bulk.asl.json lacks {needed}"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn attribution_and_bulk_keys_hold_in_the_template() {
+    let bulk = std::fs::read_to_string(super::root().join("infra/bulk.asl.json")).unwrap();
+    let problems = check_attribution_and_bulk(&template(), &bulk);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_attribution_and_bulk_check_fails_on_broken_examples() {
+    let raw = std::fs::read_to_string(super::root().join("template.yaml")).unwrap();
+    let bulk = std::fs::read_to_string(super::root().join("infra/bulk.asl.json")).unwrap();
+    let broken = |from: &str, to: &str| {
+        assert!(raw.contains(from), "the example no longer matches: {from}");
+        super::foreach::expand(serde_norway::from_str(&raw.replacen(from, to, 1)).unwrap())
+    };
+    let template = broken(
+        "          Principal: !Ref DirectInvokeRoleArn\n",
+        "          Principal: events.amazonaws.com\n",
+    );
+    assert!(
+        check_attribution_and_bulk(&template, &bulk)
+            .iter()
+            .any(|p| p.contains("lets someone other"))
+    );
+    let template = broken(
+        "      VersioningConfiguration:\n        Status: Enabled\n",
+        "",
+    );
+    assert!(
+        check_attribution_and_bulk(&template, &bulk)
+            .iter()
+            .any(|p| p.contains("not versioned"))
+    );
+    let template = broken("    MaxValue: 18\n", "    MaxValue: 1000\n");
+    assert!(
+        check_attribution_and_bulk(&template, &bulk)
+            .iter()
+            .any(|p| p.contains("concurrency allowance"))
+    );
+    let problems =
+        check_attribution_and_bulk(&super::template(), &bulk.replace("#by <> :by", "#by = #by"));
+    assert!(problems.iter().any(|p| p.contains("#by <> :by")));
+    let template = broken("        OKTA_STACK_NAME: !Ref AWS::StackName\n", "");
+    assert!(
+        check_attribution_and_bulk(&template, &bulk)
+            .iter()
+            .any(|p| p.contains("OKTA_STACK_NAME"))
+    );
+}
