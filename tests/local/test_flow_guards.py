@@ -286,3 +286,20 @@ def test_no_path_back_for_a_leaver_but_an_explicit_rehire(clean):
     assert env.sim.user(SAM)["status"] == "ACTIVE"
     line = last_audit_line(env, "unsuspend-user")
     assert "rehire_reason" in line and "rehired, HR ticket 4411" in line, line
+
+
+def test_grants_cannot_escalate(clean):
+    """Issue 25: through the deployed functions, the break-glass group is never a grant target, an app profile key
+    the allow-list does not name is refused (here the lists are `*`: any app, without a profile), and an onboarding
+    naming the protected group changes nothing for it."""
+    env = clean
+    env.sim.reset_counters()
+    out, error = env.invoke("add-user-to-group", {"user": SAM, "group": "Break Glass"})
+    assert error == "Policy.PrivilegedGroup" and "OKTA_PROTECTED_GROUPS" in out["errorMessage"], out
+    out, error = env.invoke("assign-app-to-user", {"user": SAM, "app": "Slack", "profile": {"role": "admin"}})
+    assert error == "Policy.NotGrantable" and "profile key" in out["errorMessage"], out
+    assert env.sim.calls()["mutating"] == 0
+    status, out = run(env, "onboarding", ev(user=SAM, groups=["Break Glass"]))
+    assert "Policy.PrivilegedGroup" in json.dumps(out), out
+    assert "Break Glass" not in env.sim.groups_of(SAM)
+    assert env.sim.calls()["mutating"] == 0
