@@ -456,6 +456,10 @@ def lambda_env(function: str, extra: dict) -> dict:
         # two log lines a cold start of the secret rows that a deployed function does not write.
         "HOME": str(OUT / "home"),
     }
+    # The env variants take the Okta connection from OKTA_API_TOKEN / OKTA_PRIVATE_KEY, which a function refuses
+    # inside Lambda unless this documented override is set (shared/src/config.rs); a deployed stack never sets it.
+    if "OKTA_SECRET_ID" not in extra:
+        env["OKTA_ALLOW_ENV_CREDENTIALS"] = "true"
     env.update(extra)
     return env
 

@@ -361,6 +361,9 @@ pub struct Settings {
     /// `OKTA_RATE_LIMIT_TABLE`: the DynamoDB table where the stack's processes share what they heard of Okta's
     /// rate limits (`okta/rate_limit_table.rs`); without it each process paces on its own view.
     pub rate_limit_table: Option<String>,
+    /// `OKTA_LEDGER_TABLE`: the flows' ledger, which activate-user and unsuspend-user read before bringing a user
+    /// back (`ledger.rs`); without it (local runs) no one is known to be offboarded.
+    pub ledger_table: Option<String>,
 }
 
 /// Default time a secret stays cached: long enough to spare Secrets Manager, short enough for a rotation.
@@ -403,6 +406,7 @@ impl Settings {
                 ttl,
             }
         } else {
+            refuse_environment_credentials_in_lambda(&lookup)?;
             let Some(org_url) = non_empty("OKTA_ORG_URL") else {
                 return Err(Error::config(
                     "OKTA_SECRET_ID",
@@ -426,6 +430,26 @@ impl Settings {
             )?)
         };
         let pacing = pacing_from(&non_empty, &source)?;
+        let table_name = |setting: &'static str| {
+            non_empty(setting)
+                .map(|name| {
+                    let name = name.trim().to_owned();
+                    let valid = (3..=255).contains(&name.len())
+                        && name
+                            .bytes()
+                            .all(|byte| byte.is_ascii_alphanumeric() || b"_.-".contains(&byte));
+                    if valid {
+                        Ok(name)
+                    } else {
+                        Err(Error::config(
+                            setting,
+                            "must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _, - and .)",
+                        ))
+                    }
+                })
+                .transpose()
+        };
+        let ledger_table = table_name(crate::ledger::SETTING)?;
         let rate_limit_table = non_empty("OKTA_RATE_LIMIT_TABLE")
             .map(|name| {
                 let name = name.trim().to_owned();
@@ -450,7 +474,45 @@ impl Settings {
             guardrails: Guardrails::from_lookup(&lookup)?,
             pacing,
             rate_limit_table,
+            ledger_table,
         })
+    }
+}
+
+/// `OKTA_ALLOW_ENV_CREDENTIALS`: the one override that lets a process Lambda started (or an emulator of it: cargo
+/// lambda, the audit test, the benchmark) take its Okta connection from the environment.
+pub const ALLOW_ENV_CREDENTIALS: &str = "OKTA_ALLOW_ENV_CREDENTIALS";
+
+/// Inside Lambda the connection comes from Secrets Manager only: an environment variable is readable by anyone who
+/// may call `lambda:GetFunctionConfiguration`, is copied into every version, and would hand each function the whole
+/// token or private key. Lambda sets `AWS_LAMBDA_FUNCTION_NAME` and `AWS_EXECUTION_ENV` (`AWS_Lambda_<runtime>`) in
+/// every function's environment (AWS Lambda Developer Guide, "Defined runtime environment variables"); local runs
+/// and the demo set neither.
+fn refuse_environment_credentials_in_lambda(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<()> {
+    let in_lambda = lookup("AWS_LAMBDA_FUNCTION_NAME").is_some_and(|name| !name.trim().is_empty())
+        || lookup("AWS_EXECUTION_ENV").is_some_and(|env| env.starts_with("AWS_Lambda_"));
+    let has_credentials = ["OKTA_API_TOKEN", "OKTA_PRIVATE_KEY", "OKTA_CLIENT_ID"]
+        .iter()
+        .any(|name| lookup(name).is_some_and(|value| !value.trim().is_empty()));
+    if !in_lambda || !has_credentials {
+        return Ok(());
+    }
+    match lookup(ALLOW_ENV_CREDENTIALS).as_deref().map(str::trim) {
+        Some("true") => Ok(()),
+        None | Some("" | "false") => Err(Error::config(
+            "OKTA_SECRET_ID",
+            format!(
+                "is not set, and inside Lambda the Okta credentials are read from Secrets Manager only, never from \
+                 OKTA_API_TOKEN or OKTA_PRIVATE_KEY in the environment (an emulator or benchmark may set \
+                 {ALLOW_ENV_CREDENTIALS}=true)"
+            ),
+        )),
+        Some(_) => Err(Error::config(
+            ALLOW_ENV_CREDENTIALS,
+            "must be true or false",
+        )),
     }
 }
 
@@ -752,6 +814,48 @@ mod tests {
             assert!(error.message.contains(words), "{json}: {}", error.message);
             assert!(!error.message.contains(&secret_line), "{}", error.message);
         }
+    }
+
+    #[test]
+    fn inside_lambda_credentials_from_the_environment_are_refused() {
+        let settings = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                .collect();
+            Settings::from_lookup(move |name| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| key == name)
+                    .map(|(_, value)| value.clone())
+            })
+        };
+        let token = [
+            ("OKTA_ORG_URL", "https://acme.okta.com"),
+            ("OKTA_API_TOKEN", "t0k"),
+        ];
+        assert!(settings(&token).is_ok(), "a local run");
+        for lambda in [
+            ("AWS_LAMBDA_FUNCTION_NAME", "suspend-user"),
+            ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023"),
+        ] {
+            let error = settings(&[token[0], token[1], lambda]).unwrap_err();
+            assert_eq!(error.kind, crate::error::ErrorKind::ConfigInvalid);
+            assert_eq!(error.field.as_deref(), Some("OKTA_SECRET_ID"), "{lambda:?}");
+            assert!(error.message.contains(ALLOW_ENV_CREDENTIALS));
+            assert!(!error.message.contains("t0k"));
+            let overridden = [token[0], token[1], lambda, (ALLOW_ENV_CREDENTIALS, "true")];
+            assert!(settings(&overridden).is_ok(), "{lambda:?}");
+            let unclear = [token[0], token[1], lambda, (ALLOW_ENV_CREDENTIALS, "yes")];
+            let error = settings(&unclear).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some(ALLOW_ENV_CREDENTIALS));
+        }
+        // The deployment's form, a secret, is unaffected.
+        let secret = [
+            ("OKTA_SECRET_ID", "okta"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "suspend-user"),
+        ];
+        assert!(settings(&secret).is_ok());
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub enum ErrorKind {
     PolicyNotGrantable,
     /// A guardrail: the request would return a link, token or password, which this deployment or caller may not get.
     PolicyCredentialReturnDisabled,
+    /// A guardrail: the flows' ledger records the user as offboarded; only an explicit rehire brings them back.
+    PolicyOffboarded,
     /// A request whose answer carries a one-time secret may have taken effect, but its answer was lost: retrying
     /// would replace the secret again or report success without it, so the caller must decide.
     OktaOutcomeUnknown,
@@ -52,7 +54,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, for the README table and the contract tests.
-    pub const ALL: [ErrorKind; 18] = [
+    pub const ALL: [ErrorKind; 19] = [
         ErrorKind::InputInvalid,
         ErrorKind::ConfigInvalid,
         ErrorKind::SecretUnavailable,
@@ -70,6 +72,7 @@ impl ErrorKind {
         ErrorKind::PolicyPrivilegedGroup,
         ErrorKind::PolicyNotGrantable,
         ErrorKind::PolicyCredentialReturnDisabled,
+        ErrorKind::PolicyOffboarded,
         ErrorKind::OktaOutcomeUnknown,
     ];
 
@@ -93,6 +96,7 @@ impl ErrorKind {
             ErrorKind::PolicyPrivilegedGroup => "Policy.PrivilegedGroup",
             ErrorKind::PolicyNotGrantable => "Policy.NotGrantable",
             ErrorKind::PolicyCredentialReturnDisabled => "Policy.CredentialReturnDisabled",
+            ErrorKind::PolicyOffboarded => "Policy.Offboarded",
             ErrorKind::OktaOutcomeUnknown => "Okta.OutcomeUnknown",
         }
     }
@@ -124,7 +128,8 @@ impl ErrorKind {
             ErrorKind::PolicyProtectedUser
             | ErrorKind::PolicyPrivilegedGroup
             | ErrorKind::PolicyNotGrantable
-            | ErrorKind::PolicyCredentialReturnDisabled => 403,
+            | ErrorKind::PolicyCredentialReturnDisabled
+            | ErrorKind::PolicyOffboarded => 403,
         }
     }
 
@@ -169,7 +174,10 @@ impl ErrorKind {
                 "The group carries admin roles: adding members would grant them; do it in the Okta admin console."
             }
             ErrorKind::PolicyNotGrantable => {
-                "The group or app is not in this deployment's allow-list (OKTA_GRANTABLE_GROUPS, OKTA_GRANTABLE_APPS)."
+                "The group or app (or an app profile key) is not in this deployment's allow-lists (OKTA_GRANTABLE_GROUPS, OKTA_GRANTABLE_APPS) nor in an access profile."
+            }
+            ErrorKind::PolicyOffboarded => {
+                "The flows' ledger records the user as offboarded: activate or unsuspend only as an explicit rehire (rehireReason, the user named by id or full login)."
             }
             ErrorKind::PolicyCredentialReturnDisabled => {
                 "The request would return a link, token or password: off unless OKTA_ALLOW_CREDENTIAL_RETURN, never to flows."

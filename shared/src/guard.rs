@@ -2,12 +2,17 @@
 //! every action in one place, before the action sends anything to Okta:
 //!
 //! - references: `me` (the token's owner, by Okta's alias), `.`, `..` and dot segments are refused for every action;
+//! - no path back for a leaver: activate-user and unsuspend-user refuse a user the flows' ledger records as
+//!   offboarded (`Policy.Offboarded`), unless the request is an explicit rehire: `rehireReason`, the user named by
+//!   id or full login; the reason is in the audit record;
 //! - credentials: a link, token or temporary password is returned only when the deployment allows it
 //!   (`OKTA_ALLOW_CREDENTIAL_RETURN`), and never to a flow, rule or schedule (their outputs are kept in history);
 //! - one person: a change names its user by id, full login or an email only that user has; never by shortname;
 //! - protected users: the token's owner, every admin (roles assigned directly or through a group) and members of
 //!   `OKTA_PROTECTED_GROUPS` are changed in the Okta admin console only;
-//! - grants: no group that carries admin roles, and only allow-listed groups and apps when a list is set.
+//! - grants: no group that carries admin roles, no protected group (nor an app assigned to one), and only what the
+//!   allow-lists or the access profiles name (`grants.rs`: closed unless set, `*` opens); an app's `profile` keys
+//!   only as its allow-list entry names them.
 
 use std::sync::Arc;
 
@@ -17,12 +22,15 @@ use crate::actions::{Action, Input};
 use crate::config::AuthKind;
 use crate::config::OktaConfig;
 use crate::error::{Error, ErrorKind, Result};
+use crate::grants::{Grants, Verdict, access_profile_grants};
 use crate::lambda::CallerKind;
+use crate::ledger::Ledger;
+use crate::okta::apps::{app_group_ids, find_app};
 use crate::okta::groups::find_group;
 use crate::okta::models::{Group, Role, User, UserStatus};
 use crate::okta::roles::{group_roles, token_owner, user_roles};
 use crate::okta::users::{Matched, resolve_user, user_groups};
-use crate::okta::{Session, apps::find_app, looks_like_id};
+use crate::okta::{Session, looks_like_id};
 
 /// Where refusals send people: the change is legitimate only when a human admin makes it knowingly.
 const USE_THE_CONSOLE: &str = "make this change in the Okta admin console";
@@ -32,12 +40,26 @@ const USE_THE_CONSOLE: &str = "make this change in the Okta admin console";
 pub struct Guardrails {
     /// `OKTA_PROTECTED_GROUPS`: ids or exact names of groups whose members are never changed.
     pub protected_groups: Vec<String>,
-    /// `OKTA_GRANTABLE_GROUPS`: when set, the only groups add-user-to-group may grant.
-    pub grantable_groups: Option<Vec<String>>,
-    /// `OKTA_GRANTABLE_APPS`: when set, the only apps assign-app-to-user may grant.
-    pub grantable_apps: Option<Vec<String>>,
+    /// `OKTA_GRANTABLE_GROUPS`: the groups add-user-to-group may grant besides the access profiles' (closed unless
+    /// set; `*` for any group without admin roles).
+    pub grantable_groups: Grants,
+    /// `OKTA_GRANTABLE_APPS`: the apps assign-app-to-user may grant besides the access profiles', with the profile
+    /// keys each may set (closed unless set; `*` for any app, without a profile).
+    pub grantable_apps: Grants,
     /// `OKTA_ALLOW_CREDENTIAL_RETURN`: whether direct and HTTP callers may receive links and temporary passwords.
     pub allow_credential_return: bool,
+    /// This stack's own entry points (`OKTA_STACK_NAME`, `OKTA_API_ID`, set by the template): an event that claims
+    /// another API, state machine or schedule group is refused. Unset (local runs), any is accepted.
+    pub origin: Origin,
+}
+
+/// Where this stack's calls come from.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The stack's name: its state machines are `<stack>-<flow>`, its schedule group `<stack>`.
+    pub stack_name: Option<String>,
+    /// The stack's HTTP API id.
+    pub api_id: Option<String>,
 }
 
 /// The settings the guardrails read, for the template and README contracts.
@@ -75,10 +97,27 @@ impl Guardrails {
                 ));
             }
         };
+        let name = |setting: &str| {
+            lookup(setting)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
         Ok(Guardrails {
+            origin: Origin {
+                stack_name: name("OKTA_STACK_NAME"),
+                api_id: name("OKTA_API_ID"),
+            },
             protected_groups: list("OKTA_PROTECTED_GROUPS").unwrap_or_default(),
-            grantable_groups: list("OKTA_GRANTABLE_GROUPS"),
-            grantable_apps: list("OKTA_GRANTABLE_APPS"),
+            grantable_groups: Grants::parse(
+                "OKTA_GRANTABLE_GROUPS",
+                lookup("OKTA_GRANTABLE_GROUPS").as_deref(),
+                false,
+            )?,
+            grantable_apps: Grants::parse(
+                "OKTA_GRANTABLE_APPS",
+                lookup("OKTA_GRANTABLE_APPS").as_deref(),
+                true,
+            )?,
             allow_credential_return,
         })
     }
@@ -90,6 +129,8 @@ impl Guardrails {
 pub struct Guard {
     rules: Guardrails,
     known: Mutex<Option<Known>>,
+    /// The flows' ledger (`OKTA_LEDGER_TABLE`); without it (local runs) no one is known to be offboarded.
+    ledger: Option<Ledger>,
 }
 
 #[derive(Debug, Clone)]
@@ -106,7 +147,19 @@ impl Guard {
         Guard {
             rules,
             known: Mutex::new(None),
+            ledger: None,
         }
+    }
+
+    /// The same guard, consulting the flows' ledger before a user comes back.
+    pub fn with_ledger(mut self, ledger: Option<Ledger>) -> Self {
+        self.ledger = ledger;
+        self
+    }
+
+    /// The ledger, handed on when the rules are replaced.
+    pub fn take_ledger(&mut self) -> Option<Ledger> {
+        self.ledger.take()
     }
 
     pub fn rules(&self) -> &Guardrails {
@@ -157,7 +210,7 @@ pub async fn check(
     input: &Input,
     caller: CallerKind,
 ) -> Result<()> {
-    check_execution_id(input, caller)?;
+    check_execution_id(input, caller, &okta.client().guard().rules().origin)?;
     check_requested_by(input, caller)?;
     check_reference("user", &input.user)?;
     for (field, value) in [
@@ -176,16 +229,17 @@ pub async fn check(
     check_credential_return(action, input, caller, guard.rules())?;
     let user = resolve_one_person(okta, action, input).await?;
     check_protected(okta, guard, &user).await?;
+    check_no_path_back(guard, action, input, &user).await?;
     match action {
-        Action::AddUserToGroup => check_group_grant(okta, guard.rules(), input).await,
-        Action::AssignAppToUser => check_app_grant(okta, guard.rules(), input).await,
+        Action::AddUserToGroup => check_group_grant(okta, guard, input).await,
+        Action::AssignAppToUser => check_app_grant(okta, guard, input).await,
         _ => Ok(()),
     }
 }
 
 /// `executionId` names the flow or schedule in the audit record; only Step Functions and Scheduler can vouch for
 /// one, so an HTTP caller may not send it, and nobody may send anything but such an ARN.
-fn check_execution_id(input: &Input, caller: CallerKind) -> Result<()> {
+fn check_execution_id(input: &Input, caller: CallerKind, origin: &Origin) -> Result<()> {
     let Some(id) = input.execution_id.as_deref() else {
         return Ok(());
     };
@@ -204,6 +258,17 @@ fn check_execution_id(input: &Input, caller: CallerKind) -> Result<()> {
     .any(|prefix| id.starts_with(prefix))
         && id.contains(":execution:");
     let is_schedule = id.starts_with("arn:") && id.contains(":scheduler:");
+    // The ARN must also be this stack's: one of its state machines (`<stack>-<flow>`, the bulk flow's children
+    // included) or a schedule of its group. A prefix alone let anyone name any execution (issue 25).
+    let of_this_stack = origin.stack_name.as_deref().is_none_or(|stack| {
+        id.contains(&format!(":execution:{stack}-")) || id.contains(&format!(":schedule/{stack}/"))
+    });
+    if (is_execution || is_schedule) && !of_this_stack {
+        return Err(Error::input(
+            "executionId",
+            "names an execution or schedule of another stack than this one",
+        ));
+    }
     if is_execution || is_schedule {
         Ok(())
     } else {
@@ -211,6 +276,20 @@ fn check_execution_id(input: &Input, caller: CallerKind) -> Result<()> {
             "executionId",
             "must be a Step Functions execution ARN or an EventBridge Scheduler schedule ARN",
         ))
+    }
+}
+
+/// An API Gateway event must come through this stack's API (`requestContext.apiId`): a direct invoke dressed as an
+/// API event, naming another API, is refused. (One that copies this API's id is not caught here: the function cannot
+/// see who invoked it, which is why the audit record marks the principal as claimed and CloudTrail's data events are
+/// the ground truth.)
+pub fn check_origin(call: &crate::lambda::caller::Call, rules: &Guardrails) -> Result<()> {
+    match (&rules.origin.api_id, call.kind.is_http()) {
+        (Some(api), true) if call.api_id.as_deref() != Some(api.as_str()) => Err(Error::input(
+            "event",
+            "is an API Gateway event from another API than this stack's (requestContext.apiId)",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -359,6 +438,69 @@ async fn check_protected(okta: &Session<'_>, guard: &Guard, user: &User) -> Resu
     Ok(())
 }
 
+/// A leaver stays gone: activate-user and unsuspend-user, when they would change the user, refuse one the flows'
+/// ledger records as offboarded unless the request is an explicit rehire. A schedule or a stale HR event cannot
+/// undo an offboarding; a person can, knowingly and on the record.
+async fn check_no_path_back(
+    guard: &Guard,
+    action: Action,
+    input: &Input,
+    user: &User,
+) -> Result<()> {
+    let would_bring_back = match action {
+        Action::ActivateUser => {
+            matches!(user.status, UserStatus::Deprovisioned | UserStatus::Staged)
+        }
+        Action::UnsuspendUser => user.status == UserStatus::Suspended,
+        _ => false,
+    };
+    if input.rehire_reason.is_some()
+        && !matches!(action, Action::ActivateUser | Action::UnsuspendUser)
+    {
+        return Err(Error::input(
+            "rehireReason",
+            "applies to activate-user and unsuspend-user only",
+        ));
+    }
+    let Some(ledger) = guard.ledger.as_ref().filter(|_| would_bring_back) else {
+        return Ok(());
+    };
+    let Some(offboarded) = ledger.offboarded(&user.id).await? else {
+        return Ok(());
+    };
+    match input.rehire_reason.as_deref().map(str::trim) {
+        Some(reason) if !reason.is_empty() => {
+            // An id or the full login: `resolve_one_person` refuses shortnames, and an email may be someone else's.
+            let named_exactly =
+                input.user == user.id || input.user.eq_ignore_ascii_case(user.login());
+            if named_exactly {
+                Ok(())
+            } else {
+                Err(Error::input(
+                    "user",
+                    "a rehire names the user by Okta id or full login, never by email",
+                ))
+            }
+        }
+        Some(_) => Err(Error::input(
+            "rehireReason",
+            "is empty: say why the user comes back",
+        )),
+        None => Err(Error::policy(
+            ErrorKind::PolicyOffboarded,
+            format!(
+                "{} ({}) was offboarded (ledger: execution {}, event time {}); {} would bring them back: only an \
+                 explicit rehire may (rehireReason, the user named by id or full login), and it is audited",
+                user.id,
+                user.login(),
+                offboarded.execution_id,
+                offboarded.event_time,
+                action.name()
+            ),
+        )),
+    }
+}
+
 fn describe_roles(roles: &[Role]) -> String {
     roles
         .iter()
@@ -370,24 +512,49 @@ fn describe_roles(roles: &[Role]) -> String {
         .join(", ")
 }
 
-fn allowed(list: &[String], id: &str, name: &str) -> bool {
-    list.iter().any(|item| item == id || item == name)
+/// How a refusal of an unlisted grant tells the operator to allow it.
+fn how_to_allow(setting: &str, what: &str) -> String {
+    format!(
+        "this deployment grants only the {what}s {setting} or an access profile (infra/access-profiles.json) names: \
+         add it to {setting} (or set {setting} to * for any {what}; README \"Guardrails\")"
+    )
 }
 
-async fn check_group_grant(okta: &Session<'_>, rules: &Guardrails, input: &Input) -> Result<()> {
+async fn check_group_grant(okta: &Session<'_>, guard: &Guard, input: &Input) -> Result<()> {
     let Some(reference) = input.group.as_deref() else {
         return Ok(());
     };
     let group: Group = find_group(okta, reference).await?;
     okta.memo.group.set(reference, &group);
-    if let Some(list) = &rules.grantable_groups
-        && !allowed(list, &group.id, &group.profile.name)
+    let known = guard.known(okta).await?;
+    if let Some((_, name)) = known
+        .protected_groups
+        .iter()
+        .find(|(id, _)| *id == group.id)
+    {
+        return Err(Error::policy(
+            ErrorKind::PolicyPrivilegedGroup,
+            format!(
+                "group {name:?} ({}) is protected (OKTA_PROTECTED_GROUPS): its members are never changed, and no \
+                 one is added to it by automation; {USE_THE_CONSOLE}",
+                group.id
+            ),
+        ));
+    }
+    let (profiled, _) = access_profile_grants();
+    if guard
+        .rules()
+        .grantable_groups
+        .verdict(&group.id, &group.profile.name, &profiled)
+        == Verdict::NotListed
     {
         return Err(Error::policy(
             ErrorKind::PolicyNotGrantable,
             format!(
-                "group {:?} ({}) is not in OKTA_GRANTABLE_GROUPS, the groups this deployment may grant",
-                group.profile.name, group.id
+                "group {:?} ({}) is not grantable: {}",
+                group.profile.name,
+                group.id,
+                how_to_allow("OKTA_GRANTABLE_GROUPS", "group")
             ),
         ));
     }
@@ -406,23 +573,67 @@ async fn check_group_grant(okta: &Session<'_>, rules: &Guardrails, input: &Input
     Ok(())
 }
 
-async fn check_app_grant(okta: &Session<'_>, rules: &Guardrails, input: &Input) -> Result<()> {
-    let (Some(list), Some(reference)) = (&rules.grantable_apps, input.app.as_deref()) else {
+async fn check_app_grant(okta: &Session<'_>, guard: &Guard, input: &Input) -> Result<()> {
+    let Some(reference) = input.app.as_deref() else {
         return Ok(());
     };
     let app = find_app(okta, reference).await?;
     okta.memo.app.set(reference, &app);
-    if allowed(list, &app.id, &app.label) {
-        Ok(())
-    } else {
-        Err(Error::policy(
+    let (_, profiled) = access_profile_grants();
+    let profile_keys = match guard
+        .rules()
+        .grantable_apps
+        .verdict(&app.id, &app.label, &profiled)
+    {
+        Verdict::NotListed => {
+            return Err(Error::policy(
+                ErrorKind::PolicyNotGrantable,
+                format!(
+                    "app {:?} ({}) is not grantable: {}",
+                    app.label,
+                    app.id,
+                    how_to_allow("OKTA_GRANTABLE_APPS", "app")
+                ),
+            ));
+        }
+        Verdict::Granted { profile_keys } => profile_keys,
+    };
+    // An app-user profile can carry rights inside the app (an AWS SAML role, a Salesforce profile).
+    if let Some(key) = input
+        .profile
+        .iter()
+        .flat_map(|profile| profile.keys())
+        .find(|key| !profile_keys.contains(key))
+    {
+        return Err(Error::policy(
             ErrorKind::PolicyNotGrantable,
             format!(
-                "app {:?} ({}) is not in OKTA_GRANTABLE_APPS, the apps this deployment may grant",
-                app.label, app.id
+                "profile key {key:?} may not be set for app {:?} ({}): an app profile can carry rights inside the app, so \
+                 only the keys its OKTA_GRANTABLE_APPS entry names may be set (for example {}[{key}])",
+                app.label, app.id, app.label
             ),
-        ))
+        ));
     }
+    // An app that a protected group has (a break-glass console, say) is not handed to anyone else one by one.
+    let known = guard.known(okta).await?;
+    if !known.protected_groups.is_empty() {
+        let groups = app_group_ids(okta, &app.id).await?;
+        if let Some((_, name)) = known
+            .protected_groups
+            .iter()
+            .find(|(id, _)| groups.contains(id))
+        {
+            return Err(Error::policy(
+                ErrorKind::PolicyPrivilegedGroup,
+                format!(
+                    "app {:?} ({}) is assigned to the protected group {name:?} (OKTA_PROTECTED_GROUPS); \
+                     {USE_THE_CONSOLE}",
+                    app.label, app.id
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -442,7 +653,7 @@ mod tests {
             rules.protected_groups,
             ["Break Glass", "00g1a2b3c4d5e6f7g8h9"]
         );
-        assert!(rules.allow_credential_return && rules.grantable_apps.is_none());
+        assert!(rules.allow_credential_return && rules.grantable_apps == Grants::Closed);
         let error = Guardrails::from_lookup(|name| {
             (name == "OKTA_ALLOW_CREDENTIAL_RETURN").then(|| "yes".to_owned())
         })
@@ -479,14 +690,50 @@ mod tests {
         };
         let execution = "arn:aws:states:us-east-1:1:execution:okta-lifecycle-onboarding:x";
         let schedule = "arn:aws:scheduler:us-east-1:1:schedule/okta/return-00u1";
-        assert!(check_execution_id(&input(execution), CallerKind::StepFunctions).is_ok());
-        assert!(check_execution_id(&input(schedule), CallerKind::EventBridge).is_ok());
+        assert!(
+            check_execution_id(
+                &input(execution),
+                CallerKind::StepFunctions,
+                &Origin::default()
+            )
+            .is_ok()
+        );
+        assert!(
+            check_execution_id(
+                &input(schedule),
+                CallerKind::EventBridge,
+                &Origin::default()
+            )
+            .is_ok()
+        );
         for caller in [CallerKind::ApiGatewayV1, CallerKind::ApiGatewayV2] {
-            let error = check_execution_id(&input(execution), caller).unwrap_err();
+            let error =
+                check_execution_id(&input(execution), caller, &Origin::default()).unwrap_err();
             assert_eq!(error.field.as_deref(), Some("executionId"));
         }
-        let error = check_execution_id(&input("admin-did-it"), CallerKind::Direct).unwrap_err();
+        let error = check_execution_id(
+            &input("admin-did-it"),
+            CallerKind::Direct,
+            &Origin::default(),
+        )
+        .unwrap_err();
         assert_eq!(error.field.as_deref(), Some("executionId"));
+        // With the stack known, only its own executions and schedules.
+        let origin = Origin {
+            stack_name: Some("okta-lifecycle".to_owned()),
+            api_id: None,
+        };
+        assert!(check_execution_id(&input(execution), CallerKind::StepFunctions, &origin).is_ok());
+        let own_schedule = "arn:aws:scheduler:us-east-1:1:schedule/okta-lifecycle/return-00u1";
+        assert!(check_execution_id(&input(own_schedule), CallerKind::EventBridge, &origin).is_ok());
+        for other in [
+            "arn:aws:states:us-east-1:1:execution:attacker-flow:x",
+            "arn:aws:scheduler:us-east-1:1:schedule/other-group/return-00u1",
+        ] {
+            let error =
+                check_execution_id(&input(other), CallerKind::StepFunctions, &origin).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("executionId"), "{other}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! - [`config`] and [`connection`]: the Okta org URL and API token, from Secrets Manager, cached.
 //! - [`okta`]: the Okta Management API client (errors, retries, rate limits, pagination, lookups).
-//! - [`guard`]: the guardrails every action passes before it may change anything.
+//! - [`guard`]: the guardrails every action passes before it may change anything; [`grants`]: what may be granted.
 //! - [`actions`]: the idempotent actions, their input contract and their output.
 //! - [`lambda`]: the Lambda entry point shared by every function: caller detection, HTTP answers, audit record.
 //! - [`doctor`]: the read-only check of a connection before deploying (`make doctor`, the `doctor` function).
@@ -12,8 +12,10 @@ pub mod config;
 pub mod connection;
 pub mod doctor;
 pub mod error;
+pub mod grants;
 pub mod guard;
 pub mod lambda;
+pub mod ledger;
 pub mod okta;
 
 pub use actions::{Action, Input, Output};

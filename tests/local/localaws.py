@@ -732,6 +732,7 @@ def _template_text(template: Path) -> str:
 
 
 STACK = "okta-lifecycle"
+LEDGER_TABLE = f"{STACK}-LedgerTable"
 
 
 def definition_substitutions(template: Path = REPO / "template.yaml") -> dict[str, dict[str, Any]]:
@@ -833,6 +834,8 @@ BULK_TABLE = "okta-lifecycle-BulkCountsTable"
 def create_bulk_resources(env: "LocalAws") -> None:
     """The bulk flow's input/results bucket and counts table (the template's BulkBucket and BulkCountsTable)."""
     env.client("s3").create_bucket(Bucket=BULK_BUCKET)
+    # Versioned, as the template's (issue 25): a real run reads the object version its dry run read.
+    env.client("s3").put_bucket_versioning(Bucket=BULK_BUCKET, VersioningConfiguration={"Status": "Enabled"})
     env.client("dynamodb").create_table(
         TableName=BULK_TABLE, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "run", "AttributeType": "S"}],
@@ -944,13 +947,21 @@ class LocalAws:
         log(f"moto at {self.moto.url}; proxy at http://127.0.0.1:{self.proxy.port}")
         self.client("secretsmanager").create_secret(Name=SECRET_ID, SecretString=json.dumps(self.secret()))
         self.create_table(RATE_LIMIT_TABLE, key="org")
+        # The flows' ledger, as the template names it for the state machines (!Ref LedgerTable) and the functions
+        # (OKTA_LEDGER_TABLE): activate-user and unsuspend-user read it (issue 25).
+        self.create_table(LEDGER_TABLE)
         fn_env = dict(DUMMY_AWS_ENV)
         fn_env.update({"OKTA_SECRET_ID": SECRET_ID, "AWS_ENDPOINT_URL": self.moto.url, "RUST_LOG": "info",
-                       "OKTA_RATE_LIMIT_TABLE": RATE_LIMIT_TABLE,
+                       "OKTA_RATE_LIMIT_TABLE": RATE_LIMIT_TABLE, "OKTA_LEDGER_TABLE": LEDGER_TABLE,
+                       # The template names the stack (issue 25): executionIds of other stacks are refused.
+                       "OKTA_STACK_NAME": STACK,
                        # On here (off by default when deployed), so that the tests prove a flow never receives a
                        # link or password even when direct callers may.
                        "OKTA_ALLOW_CREDENTIAL_RETURN": "true",
-                       "OKTA_PROTECTED_GROUPS": "Break Glass"})
+                       "OKTA_PROTECTED_GROUPS": "Break Glass",
+                       # Grants are closed unless listed (issue 25): the flow tests grant the sample org's groups
+                       # and apps, as a deployment that opens its lists with * would.
+                       "OKTA_GRANTABLE_GROUPS": "*", "OKTA_GRANTABLE_APPS": "*"})
         self.emulator = Emulator(self.log_dir, fn_env, self.functions, self.mode, port=emulator_port).start()
         if self.emulator.shim:
             self.proxy.on_invoke = self.emulator.shim.wake

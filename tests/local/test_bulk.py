@@ -48,22 +48,33 @@ def bulk(tmp_path_factory):
         yield env
 
 
-def put_list(env: LocalAws, items: list[dict]) -> str:
+def put_list(env: LocalAws, items: list[dict]) -> dict:
+    """Puts a list; returns where it is: bucket, key and the version written."""
     key = f"lists/{uuid.uuid4()}.json"
-    env.client("s3").put_object(Bucket=BUCKET, Key=key, Body=json.dumps(items).encode())
-    return key
+    version = env.client("s3").put_object(Bucket=BUCKET, Key=key, Body=json.dumps(items).encode())["VersionId"]
+    return {"bucket": BUCKET, "key": key, "versionId": version}
 
 
-def run_bulk(env: LocalAws, batch: dict, timeout: float = 600) -> tuple[str, dict]:
-    execution = env.start_flow("bulk", batch, execution_name=f"bulk-{uuid.uuid4()}")
+def run_bulk(env: LocalAws, batch: dict, timeout: float = 600, name: str | None = None) -> tuple[str, dict]:
+    execution = env.start_flow("bulk", batch, execution_name=name or f"bulk-{uuid.uuid4()}")
     return env.wait(execution, timeout=timeout)
+
+
+def dry_run(env: LocalAws, listed: dict, by: str, **batch) -> str:
+    """A dry run of `listed` started by `by`; returns its execution name."""
+    name = f"bulk-plan-{uuid.uuid4()}"
+    run_bulk(env, {**listed, "dryRun": True, "requestedBy": by, **batch}, name=name)
+    return name
 
 
 def test_items_are_read_routed_counted_and_summarised(bulk):
     env = bulk
     items = [{"user": f"leaver{i:02d}@acme.example", "flow": "vacation"} for i in range(USERS)]
+    listed = put_list(env, items)
+    plan = dry_run(env, listed, "alice", toleratedFailurePercentage=100.0)
     env.sim.reset_counters()
-    status, out = run_bulk(env, {"bucket": BUCKET, "key": put_list(env, items), "toleratedFailurePercentage": 100.0})
+    status, out = run_bulk(env, {**listed, "requestedBy": "bob", "dryRunExecution": plan,
+                                 "toleratedFailurePercentage": 100.0})
     # Every item failed (no such flow): the run did all it could, then fails with its summary as the cause.
     assert status == "FAILED", out
     assert out["error"] == "Bulk.Incomplete", out
@@ -71,6 +82,9 @@ def test_items_are_read_routed_counted_and_summarised(bulk):
     assert summary["counts"] == {"changed": 0, "unchanged": 0, "skipped": 0, "failed": USERS}, summary
     assert summary["counters"]["failed Input.Invalid"] == {"N": str(USERS)}, summary
     assert summary["flow"] == "offboarding" and summary["dryRun"] is False
+    # The plan it applied: the dry run's counts, and who started it.
+    assert summary["approval"]["dryRunCounts"] == summary["counts"], summary
+    assert summary["approval"]["approvedBy"] == "alice", summary
     # Refused by the bulk flow itself: nothing reached Okta.
     assert env.sim.calls()["total"] == 0
     s3 = env.client("s3")
@@ -79,8 +93,48 @@ def test_items_are_read_routed_counted_and_summarised(bulk):
 
 
 def test_bad_batch_input_is_refused_naming_the_fields(bulk):
-    for batch in ({"key": "x.json"}, {"bucket": BUCKET, "key": "x.json", "dryRun": "yes"},
-                  {"bucket": BUCKET, "key": "x.json", "toleratedFailurePercentage": 150}):
+    listed = put_list(bulk, [])
+    for batch in ({"key": "x.json"}, {**listed, "dryRun": "yes"},
+                  {**listed, "toleratedFailurePercentage": 150},
+                  {"bucket": BUCKET, "key": listed["key"], "dryRun": True},
+                  # Above the operator's BulkMaxConcurrency (the template's default, 8): the body may only lower it.
+                  {**listed, "dryRun": True, "maxConcurrency": 9}):
         status, out = run_bulk(bulk, batch)
         assert status == "FAILED" and out["error"] == "Input.Invalid", (batch, out)
         assert "bucket" in out["cause"] and "toleratedFailurePercentage" in out["cause"]
+        assert "versionId" in out["cause"] and "BulkMaxConcurrency" in out["cause"]
+
+
+def test_a_real_run_applies_only_a_plan_reviewed_by_someone_else(bulk):
+    """Issue 25, plan then apply: a real run without a dry run, after the list changed, by the dry run's own
+    principal, or a second time, is refused before any item starts (nothing reaches Okta)."""
+    env = bulk
+    items = [{"user": f"leaver{i:02d}@acme.example"} for i in range(3)]
+    listed = put_list(env, items)
+    env.sim.reset_counters()
+    status, out = run_bulk(env, {**listed, "requestedBy": "bob"})
+    assert status == "FAILED" and out["error"] == "Bulk.NotApproved" and "dry run" in out["cause"], out
+    status, out = run_bulk(env, {**listed, "requestedBy": "bob", "dryRunExecution": "no-such-run"})
+    assert status == "FAILED" and out["error"] == "Bulk.NotApproved" and "no completed dry run" in out["cause"], out
+    plan = dry_run(env, listed, "alice", flow="vacation", toleratedFailurePercentage=100.0)
+    # The list is replaced after the review: the new version is not the plan.
+    changed = env.client("s3").put_object(Bucket=BUCKET, Key=listed["key"],
+                                          Body=json.dumps(items + [{"user": "ceo@acme.example"}]).encode())
+    status, out = run_bulk(env, {**listed, "versionId": changed["VersionId"], "flow": "vacation",
+                                 "requestedBy": "bob", "dryRunExecution": plan})
+    assert status == "FAILED" and out["error"] == "Bulk.NotApproved" and "differs" in out["cause"], out
+    # The principal who planned cannot approve their own run.
+    status, out = run_bulk(env, {**listed, "flow": "vacation", "requestedBy": "alice", "dryRunExecution": plan})
+    assert status == "FAILED" and out["error"] == "Bulk.NotApproved" and "principal" in out["cause"], out
+    assert env.sim.calls()["total"] == 0
+    # Someone else applies the reviewed version once (its items are refused by the flow: nothing reaches Okta).
+    batch = {**listed, "flow": "vacation", "requestedBy": "bob", "dryRunExecution": plan,
+             "toleratedFailurePercentage": 100.0}
+    status, out = run_bulk(env, batch)
+    assert out.get("error") == "Bulk.Incomplete", out
+    summary = json.loads(out["cause"]) if isinstance(out["cause"], str) else out["cause"]
+    # It read the reviewed version (3 users), not the list as it is now (4): the version is pinned.
+    assert summary["counts"]["failed"] == len(items) and summary["items"]["versionId"] == listed["versionId"], summary
+    status, out = run_bulk(env, batch)
+    assert status == "FAILED" and out["error"] == "Bulk.NotApproved" and "already applied" in out["cause"], out
+    assert env.sim.calls()["total"] == 0

@@ -128,10 +128,17 @@ def create_copy(env: LocalAws, name: str, definition: dict, tmp: Path) -> None:
 
 
 def run_batch(env: LocalAws, machine: str, batch: dict, items: list[dict]) -> tuple[str, str, dict]:
+    """A dry run as asked; a real run after a dry run of the same list version by someone else (plan, then apply)."""
     key = f"lists/{uuid.uuid4()}.json"
-    env.client("s3").put_object(Bucket=BUCKET, Key=key, Body=json.dumps(items).encode())
+    version = env.client("s3").put_object(Bucket=BUCKET, Key=key, Body=json.dumps(items).encode())["VersionId"]
+    listed = {"bucket": BUCKET, "key": key, "versionId": version}
+    if not batch.get("dryRun"):
+        plan = f"bulk-plan-{uuid.uuid4()}"
+        env.wait(env.start_flow(machine, {**listed, **batch, "dryRun": True, "requestedBy": "reviewer"},
+                                execution_name=plan), timeout=300)
+        batch = {**batch, "dryRunExecution": plan}
     name = f"bulk-{uuid.uuid4()}"
-    execution = env.start_flow(machine, {"bucket": BUCKET, "key": key, **batch}, execution_name=name)
+    execution = env.start_flow(machine, {**listed, "requestedBy": "operator", **batch}, execution_name=name)
     status, out = env.wait(execution, timeout=300)
     return execution, status, out
 

@@ -254,3 +254,52 @@ def test_every_flow_start_needs_an_event_id(clean, flow):
     assert status == "FAILED" and res["error"] == "Input.Invalid", res
     assert "eventId" in res["cause"]
     assert env.sim.requests() == [] and env.sim.calls()["mutating"] == 0
+
+
+def test_no_path_back_for_a_leaver_but_an_explicit_rehire(clean):
+    """Issue 25: after a suspend-mode offboarding, a direct unsuspend (what the removed `unsuspend-<id>` schedule
+    did) and an activate are refused by the function itself, from the ledger, before any Okta change; an explicit
+    rehire (rehireReason, the full login) goes through and is audited."""
+    env = clean
+    status, out = run(env, "offboarding", ev(user=SAM, mode="suspend", eventTime=T1))
+    assert status == "SUCCEEDED", out
+    assert env.sim.user(SAM)["status"] == "SUSPENDED"
+    assert env.ledger(f"user#{uid(env, SAM)}")["lastFlow"] == "offboarding"
+    env.sim.reset_counters()
+    state = env.sim_state()
+    schedule = "arn:aws:scheduler:us-east-1:123456789012:schedule/okta-lifecycle/unsuspend-x"
+    for payload in [{"user": uid(env, SAM)}, {"user": SAM, "executionId": schedule}]:
+        out, error = env.invoke("unsuspend-user", payload)
+        assert error == "Policy.Offboarded", (payload, out)
+    assert env.sim.calls()["mutating"] == 0
+    assert env.sim_state() == state
+    # A deactivate-mode leaver is not reactivated either.
+    jane = "jane.doe@acme.example"
+    status, out = run(env, "offboarding", ev(user=jane, mode="deactivate", eventTime=T1))
+    assert status == "SUCCEEDED", out
+    env.sim.reset_counters()
+    out, error = env.invoke("activate-user", {"user": jane})
+    assert error == "Policy.Offboarded", out
+    assert env.sim.calls()["mutating"] == 0 and env.sim.user(jane)["status"] == "DEPROVISIONED"
+    out, error = env.invoke("unsuspend-user", {"user": SAM, "rehireReason": "rehired, HR ticket 4411"})
+    assert error is None, out
+    assert env.sim.user(SAM)["status"] == "ACTIVE"
+    line = last_audit_line(env, "unsuspend-user")
+    assert "rehire_reason" in line and "rehired, HR ticket 4411" in line, line
+
+
+def test_grants_cannot_escalate(clean):
+    """Issue 25: through the deployed functions, the break-glass group is never a grant target, an app profile key
+    the allow-list does not name is refused (here the lists are `*`: any app, without a profile), and an onboarding
+    naming the protected group changes nothing for it."""
+    env = clean
+    env.sim.reset_counters()
+    out, error = env.invoke("add-user-to-group", {"user": SAM, "group": "Break Glass"})
+    assert error == "Policy.PrivilegedGroup" and "OKTA_PROTECTED_GROUPS" in out["errorMessage"], out
+    out, error = env.invoke("assign-app-to-user", {"user": SAM, "app": "Slack", "profile": {"role": "admin"}})
+    assert error == "Policy.NotGrantable" and "profile key" in out["errorMessage"], out
+    assert env.sim.calls()["mutating"] == 0
+    status, out = run(env, "onboarding", ev(user=SAM, groups=["Break Glass"]))
+    assert "Policy.PrivilegedGroup" in json.dumps(out), out
+    assert "Break Glass" not in env.sim.groups_of(SAM)
+    assert env.sim.calls()["mutating"] == 0

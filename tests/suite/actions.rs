@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use okta_lifecycle::grants::{Grant, Grants};
 use okta_lifecycle::guard::Guardrails;
 use okta_lifecycle::{Action, ErrorKind};
 use okta_lifecycle_tests::{client_guarded, credentials_allowed, run, start_sim};
@@ -491,7 +492,22 @@ async fn app_assignment_matrix() {
     seed.app("Slack", "slack");
     seed.app("Slack Enterprise Grid", "slack_grid");
     let sim = start_sim(seed).await;
-    let client = client_guarded(&sim, credentials_allowed());
+    // The AWS entry names the one profile key the test sets (issue 25: other keys are refused).
+    let client = client_guarded(
+        &sim,
+        Guardrails {
+            grantable_apps: Grants::Only(vec![
+                Grant::named("Slack"),
+                Grant::named("Slack Enterprise Grid"),
+                Grant::named("GitHub"),
+                Grant {
+                    reference: "AWS".to_owned(),
+                    profile_keys: vec!["role".to_owned()],
+                },
+            ]),
+            ..credentials_allowed()
+        },
+    );
 
     let assign = |app: &str| json!({"user": "apps@matrix.example", "app": app});
     let output = run(&client, Action::AssignAppToUser, assign("Slack"))
@@ -623,7 +639,8 @@ async fn get_user_reads_properties_groups_and_deduplicated_apps() {
 async fn okta_calls_per_action_on_the_happy_path() {
     // The guardrails' reads included, with a protected group set (the most they cost): the target's roles and,
     // for the protected group, its groups (which the group actions reuse); add-user-to-group also reads the
-    // group's roles. The token's owner is read once per container and secret: the warm-up dry run pays for it.
+    // group's roles, assign-app-to-user the app's groups (an app a protected group has is not granted one by one).
+    // The token's owner is read once per container and secret: the warm-up dry run pays for it.
     let mut failures = Vec::new();
     let cases: [(Action, &str, Value, usize); 14] = [
         (Action::ActivateUser, "STAGED", json!({}), 5),
@@ -663,7 +680,7 @@ async fn okta_calls_per_action_on_the_happy_path() {
             Action::AssignAppToUser,
             "ACTIVE",
             json!({"app": "Slack"}),
-            6,
+            7,
         ),
         (
             Action::RevokeAppFromUser,

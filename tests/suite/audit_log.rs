@@ -205,6 +205,8 @@ async fn a_real_binary_writes_the_fields_the_readme_queries_read() {
         .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
         .env("OKTA_ORG_URL", sim.url())
         .env("OKTA_API_TOKEN", TOKEN)
+        // The emulated Lambda environment takes its connection from the environment only with the override.
+        .env("OKTA_ALLOW_ENV_CREDENTIALS", "true")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -252,4 +254,183 @@ async fn a_real_binary_writes_the_fields_the_readme_queries_read() {
         audit.get("target").is_none(),
         "the runtime's subscriber drops the target, which is why the queries do not use it: {audit}"
     );
+}
+
+/// Inside Lambda a function never takes Okta credentials from its environment: the same binary, the same Lambda
+/// variables, no override, answers `Config.Invalid` and sends nothing to Okta.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inside_lambda_credentials_in_the_environment_are_refused() {
+    let sim = start_sim(sample_org()).await;
+    let event: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("tests/events/suspend-user/apigw-v2.json")).unwrap(),
+    )
+    .unwrap();
+    let (runtime, mut answers) = runtime_api(event).await;
+    let mut child = tokio::process::Command::new(function_binary("suspend-user"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", &runtime)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "suspend-user")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+        .env("OKTA_ORG_URL", sim.url())
+        .env("OKTA_API_TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(30), answers.recv())
+        .await
+        .expect("the function answers")
+        .unwrap();
+    child.kill().await.ok();
+    let body: Value = serde_json::from_str(answer["body"].as_str().unwrap_or("{}")).unwrap();
+    assert_eq!(body["error"], "Config.Invalid", "{answer}");
+    assert!(
+        !answer.to_string().contains(TOKEN),
+        "the token leaks: {answer}"
+    );
+    assert!(sim.requests().is_empty(), "{:?}", sim.requests());
+}
+
+/// The lines a real function binary writes for one event (init line, audit record), with the simulator as Okta.
+async fn lines_of_one_invocation(sim: &okta_sim::Simulator, token: &str, user: &str) -> Vec<Value> {
+    let mut event: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("tests/events/suspend-user/apigw-v2.json")).unwrap(),
+    )
+    .unwrap();
+    event["pathParameters"]["user"] = Value::String(user.to_owned());
+    let (runtime, mut answers) = runtime_api(event).await;
+    let mut child = tokio::process::Command::new(function_binary("suspend-user"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", &runtime)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "suspend-user")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+        .env("OKTA_ORG_URL", sim.url())
+        .env("OKTA_API_TOKEN", token)
+        .env("OKTA_ALLOW_ENV_CREDENTIALS", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(40), answers.recv())
+        .await
+        .expect("the function answers")
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Ok(json) = serde_json::from_str::<Value>(&line) {
+                let audit = json["fields"]["record"] == "audit";
+                seen.push(json);
+                if audit {
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    child.kill().await.ok();
+    seen
+}
+
+/// CloudWatch Logs' JSON filter patterns as the template writes them: `{ $.a.b = "x" && $.c = "Policy.*" }` and
+/// `$.a IS TRUE` terms joined by `&&` (a trailing `*` is a prefix match, as in CloudWatch).
+fn filter_matches(pattern: &str, line: &Value) -> bool {
+    let body = pattern.trim().trim_start_matches('{').trim_end_matches('}');
+    body.split("&&").all(|term| {
+        let term = term.trim();
+        let at = |path: &str| {
+            path.trim()
+                .trim_start_matches("$.")
+                .split('.')
+                .fold(line, |value, key| &value[key])
+                .clone()
+        };
+        if let Some(path) = term.strip_suffix("IS TRUE") {
+            return at(path) == Value::Bool(true);
+        }
+        let Some((path, wanted)) = term.split_once(" = ") else {
+            return false;
+        };
+        let wanted = wanted.trim().trim_matches('"');
+        match (at(path).as_str(), wanted.strip_suffix('*')) {
+            (Some(value), Some(prefix)) => value.starts_with(prefix),
+            (Some(value), None) => value == wanted,
+            _ => false,
+        }
+    })
+}
+
+/// Issue 25: every metric filter the template puts on the function logs (and so every alarm and dashboard metric
+/// fed from them) matches a line that a real function binary writes in a test: an accepted change after a 429 it
+/// waited out (`paced`), a guardrail refusal, a revoked token (Okta.Unauthorized), a rate limit that outlasts the
+/// deadline (Okta.RateLimited), and each process's init line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_metric_filter_on_the_function_logs_matches_a_line_a_real_binary_writes() {
+    use okta_sim::{Fault, FaultKind, Match};
+    let template = std::fs::read_to_string(repo_path("template.yaml")).unwrap();
+    let patterns: Vec<String> = template
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("FilterPattern: '"))
+        .map(|pattern| pattern.trim_end_matches('\'').to_owned())
+        .filter(|pattern| pattern.contains("$.fields."))
+        .collect();
+    assert!(patterns.len() >= 6, "{patterns:?}");
+    let sim = start_sim(sample_org()).await;
+    let mut lines = Vec::new();
+    // Waited out one 429, then changed the user.
+    sim.inject(Fault::new(
+        Match::route("POST", "/api/v1/users/{id}/lifecycle/suspend"),
+        1,
+        FaultKind::RateLimited { reset_in_secs: 1 },
+    ));
+    lines.extend(lines_of_one_invocation(&sim, TOKEN, "bob.sales@acme.example").await);
+    sim.clear_faults();
+    // The token's owner: a guardrail refusal.
+    lines.extend(lines_of_one_invocation(&sim, TOKEN, "okta-automation@acme.example").await);
+    // A token Okta does not know.
+    lines.extend(
+        lines_of_one_invocation(
+            &sim,
+            "00unknown-token-xxxxxxxxxxxxxxxxxx",
+            "carol.eng@acme.example",
+        )
+        .await,
+    );
+    // A rate limit whose reset lies beyond the invocation's deadline.
+    sim.inject(Fault::new(
+        Match::route("POST", "/api/v1/users/{id}/lifecycle/suspend"),
+        100,
+        FaultKind::RateLimited {
+            reset_in_secs: 3600,
+        },
+    ));
+    lines.extend(lines_of_one_invocation(&sim, TOKEN, "carol.eng@acme.example").await);
+    let outcomes: Vec<&Value> = lines
+        .iter()
+        .map(|line| &line["fields"]["outcome"])
+        .collect();
+    let unmatched: Vec<&String> = patterns
+        .iter()
+        .filter(|pattern| !lines.iter().any(|line| filter_matches(pattern, line)))
+        .collect();
+    assert!(
+        unmatched.is_empty(),
+        "no line matched {unmatched:?}; outcomes {outcomes:?}"
+    );
+    // The evaluator itself can say no.
+    assert!(!filter_matches(
+        r#"{ $.fields.record = "audit" && $.fields.outcome = "Policy.*" }"#,
+        &serde_json::json!({"fields": {"record": "audit", "outcome": "ok"}})
+    ));
 }

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use okta_lifecycle::config::OktaConfig;
 use okta_lifecycle::connection::Connection;
 use okta_lifecycle::doctor::{self, Report, Verdict};
-use okta_lifecycle::guard::Guardrails;
+use okta_lifecycle::grants::{Grant, Grants};
+use okta_lifecycle::guard::{Guardrails, Origin};
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle_tests::untrusted_tls::UntrustedEndpoint;
 use okta_lifecycle_tests::{
@@ -26,9 +27,10 @@ async fn examine(sim: &Simulator, form: Form, guardrails: Guardrails) -> Report 
 fn break_glass() -> Guardrails {
     Guardrails {
         protected_groups: vec!["Break Glass".to_owned()],
-        grantable_groups: Some(vec!["VPN Users".to_owned()]),
-        grantable_apps: Some(vec!["Slack".to_owned()]),
+        grantable_groups: Grants::Only(vec![Grant::named("VPN Users")]),
+        grantable_apps: Grants::Only(vec![Grant::named("Slack")]),
         allow_credential_return: false,
+        origin: Origin::default(),
     }
 }
 
@@ -223,9 +225,10 @@ async fn guardrail_settings_that_name_nothing_in_the_org_are_named() {
             "00gnosuchgroup0000001".to_owned(),
         ],
         // IT Help Desk carries HELP_DESK_ADMIN: add-user-to-group always refuses it.
-        grantable_groups: Some(vec!["IT Help Desk".to_owned()]),
-        grantable_apps: Some(vec!["No Such App".to_owned()]),
+        grantable_groups: Grants::Only(vec![Grant::named("IT Help Desk")]),
+        grantable_apps: Grants::Only(vec![Grant::named("No Such App")]),
         allow_credential_return: false,
+        origin: Origin::default(),
     };
     let report = examine(&sim, Form::ServiceAppBearer, guardrails).await;
     let protected = fix(&report, "OKTA_PROTECTED_GROUPS");

@@ -7,9 +7,12 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use lambda_runtime::{Context, LambdaEvent};
+use okta_lifecycle::grants::{Grant, Grants};
 use okta_lifecycle::guard::Guardrails;
 use okta_lifecycle::{Action, lambda};
-use okta_lifecycle_tests::{Form, client_guarded, client_with, repo_path, sample_org, start_sim};
+use okta_lifecycle_tests::{
+    Form, client_guarded, client_with, open_grants, repo_path, sample_org, start_sim,
+};
 use okta_sim::{SeedUser, Simulator};
 use serde_json::{Map, Value, json};
 
@@ -228,35 +231,93 @@ fn cases() -> Vec<Case> {
                 "OKTA_PROTECTED_GROUPS",
             )
         },
-        case(
-            "group with an admin role",
-            Action::AddUserToGroup,
-            json!({"user": "bob.sales@acme.example", "group": "IT Help Desk"}),
-            "Policy.PrivilegedGroup",
-            "HELP_DESK_ADMIN",
-        ),
+        Case {
+            guardrails: open_grants(),
+            ..case(
+                "group with an admin role",
+                Action::AddUserToGroup,
+                json!({"user": "bob.sales@acme.example", "group": "IT Help Desk"}),
+                "Policy.PrivilegedGroup",
+                "HELP_DESK_ADMIN",
+            )
+        },
+        // Issue 25: anyone with the lifecycle scope could add themselves to the break-glass group.
         Case {
             guardrails: Guardrails {
-                grantable_groups: Some(vec!["Engineering".to_owned()]),
+                protected_groups: vec!["Break Glass".to_owned()],
+                ..open_grants()
+            },
+            ..case(
+                "protected group as the target",
+                Action::AddUserToGroup,
+                json!({"user": "bob.sales@acme.example", "group": "Break Glass"}),
+                "Policy.PrivilegedGroup",
+                "OKTA_PROTECTED_GROUPS",
+            )
+        },
+        // Closed by default: nothing set, only the access profiles' groups and apps.
+        case(
+            "group with no allow-list",
+            Action::AddUserToGroup,
+            json!({"user": "bob.sales@acme.example", "group": "AD: Domain Users"}),
+            "Policy.NotGrantable",
+            "set OKTA_GRANTABLE_GROUPS to *",
+        ),
+        case(
+            "app with no allow-list",
+            Action::AssignAppToUser,
+            json!({"user": "bob.sales@acme.example", "app": "Google Workspace"}),
+            "Policy.NotGrantable",
+            "set OKTA_GRANTABLE_APPS to *",
+        ),
+        Case {
+            guardrails: open_grants(),
+            ..case(
+                "app profile under *",
+                Action::AssignAppToUser,
+                json!({"user": "bob.sales@acme.example", "app": "Slack", "profile": {"role": "admin"}}),
+                "Policy.NotGrantable",
+                "profile key \"role\"",
+            )
+        },
+        Case {
+            guardrails: Guardrails {
+                grantable_apps: Grants::Only(vec![Grant {
+                    reference: "Slack".to_owned(),
+                    profile_keys: vec!["team".to_owned()],
+                }]),
+                ..Guardrails::default()
+            },
+            ..case(
+                "app profile key not listed",
+                Action::AssignAppToUser,
+                json!({"user": "bob.sales@acme.example", "app": "Slack", "profile": {"team": "x", "role": "admin"}}),
+                "Policy.NotGrantable",
+                "Slack[role]",
+            )
+        },
+        Case {
+            guardrails: Guardrails {
+                grantable_groups: Grants::Only(vec![Grant::named("Engineering")]),
                 ..Guardrails::default()
             },
             ..case(
                 "group outside the allow-list",
                 Action::AddUserToGroup,
-                json!({"user": "bob.sales@acme.example", "group": "VPN Users"}),
+                json!({"user": "bob.sales@acme.example", "group": "AD: Domain Users"}),
                 "Policy.NotGrantable",
                 "OKTA_GRANTABLE_GROUPS",
             )
         },
         Case {
             guardrails: Guardrails {
-                grantable_apps: Some(vec!["Slack".to_owned()]),
+                grantable_apps: Grants::Only(vec![Grant::named("Slack")]),
                 ..Guardrails::default()
             },
             ..case(
                 "app outside the allow-list",
                 Action::AssignAppToUser,
-                json!({"user": "bob.sales@acme.example", "app": "GitHub"}),
+                json!({"user": "bob.sales@acme.example", "app": "Google Workspace"}),
                 "Policy.NotGrantable",
                 "OKTA_GRANTABLE_APPS",
             )
@@ -438,9 +499,13 @@ async fn ordinary_users_and_reads_pass_the_guards() {
         &sim,
         Guardrails {
             protected_groups: vec!["Break Glass".to_owned()],
-            grantable_groups: Some(vec!["VPN Users".to_owned()]),
-            grantable_apps: Some(vec!["Slack".to_owned()]),
+            grantable_groups: Grants::Only(vec![Grant::named("VPN Users")]),
+            grantable_apps: Grants::Only(vec![Grant {
+                reference: "Slack".to_owned(),
+                profile_keys: vec!["team".to_owned()],
+            }]),
             allow_credential_return: true,
+            ..Guardrails::default()
         },
     );
     let owner = sim.user("okta-automation@acme.example").unwrap().id;
@@ -455,7 +520,12 @@ async fn ordinary_users_and_reads_pass_the_guards() {
         ),
         (
             Action::AssignAppToUser,
-            json!({"user": "carol.eng@acme.example", "app": "Slack"}),
+            json!({"user": "carol.eng@acme.example", "app": "Slack", "profile": {"team": "eng"}}),
+        ),
+        // Not in the lists, but in an access profile (infra/access-profiles.json): HR onboarding grants it.
+        (
+            Action::AddUserToGroup,
+            json!({"user": "grace.hr@acme.example", "group": "Contractors"}),
         ),
         // An email that only one user has names that user.
         (
@@ -491,7 +561,7 @@ async fn ordinary_users_and_reads_pass_the_guards() {
     .await
     .unwrap();
     assert!(reset["resetPasswordUrl"].is_string(), "{reset}");
-    assert_eq!(sim.mutating_calls(), 7);
+    assert_eq!(sim.mutating_calls(), 8);
 }
 
 /// The token's owner is read once per connection, not per invocation.
@@ -623,4 +693,220 @@ async fn a_custom_role_with_okta_iam_read_may_read_roles() {
         sim.user("bob.sales@acme.example").unwrap().status,
         "SUSPENDED"
     );
+}
+
+/// Issue 25: a leaver has no path back. activate-user and unsuspend-user refuse a user the flows' ledger records as
+/// offboarded (`Policy.Offboarded`, nothing sent to Okta), unless the request is an explicit rehire naming the user
+/// by id or full login with a reason, which the audit record keeps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leaver_comes_back_only_by_an_explicit_audited_rehire() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+        ScalarAttributeType,
+    };
+    use okta_lifecycle::ledger::Ledger;
+    use okta_lifecycle_tests::moto::Moto;
+
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let moto = Moto::start();
+    let aws = moto.sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    dynamodb
+        .create_table()
+        .table_name("ledger")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sim = org().await;
+    let pat = sim.user("pat.former@acme.example").unwrap().id;
+    let susan = sim.user("susan.suspended@acme.example").unwrap().id;
+    let record = |user: &str, flow: &str| {
+        dynamodb
+            .put_item()
+            .table_name("ledger")
+            .item("pk", AttributeValue::S(format!("user#{user}")))
+            .item("lastFlow", AttributeValue::S(flow.to_owned()))
+            .item(
+                "lastExecutionId",
+                AttributeValue::S(format!("arn:aws:states:us-east-1:1:execution:x-{flow}:e")),
+            )
+            .item(
+                "lastEventTime",
+                AttributeValue::S("2026-11-30T18:00:00Z".to_owned()),
+            )
+            .send()
+    };
+    record(&pat, "offboarding").await.unwrap();
+    record(&susan, "offboarding").await.unwrap();
+    let client = client_guarded(&sim, open_grants())
+        .with_ledger(Ledger::from_config(&aws, "ledger".to_owned()));
+    let call = |action: Action, payload: Value| {
+        let client = &client;
+        async move {
+            lambda::handle(
+                action,
+                Ok(client),
+                LambdaEvent::new(payload, Context::default()),
+            )
+            .await
+        }
+    };
+    // A schedule, a flow or a caller that only asks: refused before any change.
+    for (action, payload) in [
+        (
+            Action::ActivateUser,
+            json!({"user": "pat.former@acme.example"}),
+        ),
+        (Action::UnsuspendUser, json!({"user": susan})),
+        (
+            Action::UnsuspendUser,
+            json!({"user": "susan.suspended@acme.example", "executionId": EXECUTION}),
+        ),
+    ] {
+        let error = call(action, payload.clone()).await.unwrap_err();
+        assert_eq!(error.kind.name(), "Policy.Offboarded", "{payload}: {error}");
+        assert!(error.message.contains("rehireReason"), "{}", error.message);
+    }
+    // A rehire must name the user exactly and say why.
+    let error = call(
+        Action::ActivateUser,
+        json!({"user": "pat@acme.example", "rehireReason": "rehired"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        error.kind.name(),
+        "Okta.Ambiguous",
+        "an email never reactivates: {error}"
+    );
+    let error = call(
+        Action::UnsuspendUser,
+        json!({"user": susan, "rehireReason": "  "}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("rehireReason"));
+    assert_eq!(sim.mutating_calls(), 0, "a refused request reached Okta");
+    // The explicit rehire goes through, and the audit record says why.
+    capture.clear();
+    call(
+        Action::ActivateUser,
+        json!({"user": "pat.former@acme.example", "rehireReason": "rehired as of 2027-01-04, HR ticket 4411"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sim.mutating_calls(), 1);
+    let audit = capture.audit_lines();
+    assert_eq!(
+        audit[0]["fields"]["rehire_reason"], "rehired as of 2027-01-04, HR ticket 4411",
+        "{audit:?}"
+    );
+    // A later flow (a leave, then a return) is no offboarding: the return may unsuspend.
+    record(&susan, "leave").await.unwrap();
+    call(Action::UnsuspendUser, json!({"user": susan}))
+        .await
+        .unwrap();
+    assert_eq!(sim.mutating_calls(), 2);
+}
+
+/// Issue 25: attribution. An API event from another API than this stack's, or an executionId of another stack's
+/// flow, is refused before anything reaches Okta; the audit record says which entry point the event claims (`via`)
+/// and which of its attributions the function could only take from the payload (`claimed`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attributions_are_checked_against_this_stack_and_marked_claimed() {
+    use okta_lifecycle::guard::Origin;
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let sim = org().await;
+    let stack = |api: &str| Guardrails {
+        origin: Origin {
+            stack_name: Some("okta-lifecycle".to_owned()),
+            api_id: Some(api.to_owned()),
+        },
+        ..open_grants()
+    };
+    // The fixture's event names API k7x2q9w4ab: from another API, refused (an HTTP 400 naming the event).
+    let client = client_guarded(&sim, stack("this-stacks-api"));
+    let payload = json!({"user": "bob.sales@acme.example"});
+    let event = LambdaEvent::new(
+        http_event(Action::SuspendUser, &payload),
+        Context::default(),
+    );
+    let answer = lambda::handle(Action::SuspendUser, Ok(&client), event)
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 400, "{answer}");
+    assert!(
+        answer["body"].as_str().unwrap().contains("another API"),
+        "{answer}"
+    );
+    // Another stack's execution, from a direct invoke dressed as a flow: refused.
+    let forged = json!({"user": "bob.sales@acme.example",
+        "executionId": "arn:aws:states:us-east-1:123456789012:execution:someone-elses-offboarding:x"});
+    let error = lambda::handle(
+        Action::SuspendUser,
+        Ok(&client),
+        LambdaEvent::new(forged, Context::default()),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("executionId"), "{error}");
+    assert_eq!(sim.mutating_calls(), 0);
+    // This stack's API and flow: accepted, and the audit record marks what it only claims.
+    let client = client_guarded(&sim, stack("k7x2q9w4ab"));
+    capture.clear();
+    let event = LambdaEvent::new(
+        http_event(Action::SuspendUser, &payload),
+        Context::default(),
+    );
+    let answer = lambda::handle(Action::SuspendUser, Ok(&client), event)
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let flow = json!({"user": "carol.eng@acme.example", "executionId": EXECUTION, "requestedBy": "api:00u1"});
+    lambda::handle(
+        Action::SuspendUser,
+        Ok(&client),
+        LambdaEvent::new(flow, Context::default()),
+    )
+    .await
+    .unwrap();
+    let audit = capture.audit_lines();
+    assert_eq!(audit.len(), 2, "{audit:?}");
+    assert_eq!(audit[0]["fields"]["via"], "api");
+    assert!(
+        audit[0]["fields"]["claimed"]
+            .as_str()
+            .unwrap()
+            .contains("principal"),
+        "{audit:?}"
+    );
+    assert_eq!(audit[1]["fields"]["via"], "flow");
+    assert_eq!(audit[1]["fields"]["claimed"], "execution_id,requested_by");
 }

@@ -17,6 +17,8 @@ mod deploy;
 mod entry_points;
 #[path = "infra_contract/foreach.rs"]
 mod foreach;
+#[path = "infra_contract/least_power.rs"]
+mod least_power;
 
 /// Function folders that are not actions: tools an operator invokes directly (the read-only doctor). They have no
 /// route, no audit record and no part in pacing; `check_tool_functions` holds them to their own rules.
@@ -1072,30 +1074,50 @@ fn check_pacing_settings(template: &Yaml) -> Vec<String> {
         problems.push("Globals: OKTA_RATE_LIMIT_TABLE is not !Ref a DynamoDB table".to_owned());
         return problems;
     };
-    // Each action's function reads and writes the table's items, and may do nothing else with DynamoDB.
+    // The flows' ledger (issue 25): activate-user and unsuspend-user read a user's item before bringing them back.
+    let ledger = variables
+        .and_then(|variables| variables.get("OKTA_LEDGER_TABLE"))
+        .and_then(referenced)
+        .map(|(_, id)| id);
+    // Each function reads and writes the table's items, may read the ledger's user items, and may do nothing else
+    // with DynamoDB.
     for (id, function) in &resources {
         if resource_type(function) != "AWS::Serverless::Function" || is_tool(function) {
             continue;
         }
         let mut granted = Vec::new();
         for statement in policy_statements(function) {
-            let on_table = statement.get("Resource").and_then(referenced)
-                == Some(("GetAtt.Arn".to_owned(), table.clone()));
+            let resource = statement.get("Resource").and_then(referenced);
+            let on_table = resource == Some(("GetAtt.Arn".to_owned(), table.clone()));
+            let on_ledger = ledger.is_some()
+                && resource.map(|(_, id)| id) == ledger
+                && serde_json::to_string(statement.get("Condition").unwrap_or(&Yaml::Null))
+                    .unwrap_or_default()
+                    .contains("dynamodb:LeadingKeys");
             for action in one_or_many(statement.get("Action"), template)
                 .into_iter()
                 .filter(|action| action.starts_with("dynamodb:"))
             {
                 granted.push(if on_table {
                     action
+                } else if on_ledger {
+                    format!("{action} on the ledger's user items")
                 } else {
                     format!("{action} elsewhere")
                 });
             }
         }
         granted.sort();
-        if granted != ["dynamodb:GetItem", "dynamodb:UpdateItem"] {
+        if granted
+            != [
+                "dynamodb:GetItem",
+                "dynamodb:GetItem on the ledger's user items",
+                "dynamodb:UpdateItem",
+            ]
+        {
             problems.push(format!(
-                "{id}: DynamoDB grants {granted:?}, not GetItem and UpdateItem on {table}"
+                "{id}: DynamoDB grants {granted:?}, not GetItem and UpdateItem on {table} and GetItem on the \
+                 ledger's user items"
             ));
         }
     }

@@ -282,7 +282,8 @@ async fn the_rate_limit_table_keeps_the_latest_word_of_each_bucket() {
     let moto = Moto::start();
     let table = moto.rate_limit_table(TABLE).await;
     let org = "acme.okta.com";
-    const SAME_WINDOW: Duration = Duration::from_secs(15);
+    // Okta's own minute: resets closer than 15 s are one window.
+    let policy = PacingPolicy::default();
     // The table keeps milliseconds.
     let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
     let now = UNIX_EPOCH + Duration::from_millis(since_epoch.as_millis() as u64);
@@ -292,31 +293,109 @@ async fn the_rate_limit_table_keeps_the_latest_word_of_each_bucket() {
         resets_at: now + Duration::from_secs(resets_in),
         heard_at: now,
     };
-    assert_eq!(table.read(org).await, Some(vec![]));
+    assert_eq!(table.read(org, &policy).await, Some(vec![]));
     table
-        .publish(org, Bucket::Apps, heard(40, 30), SAME_WINDOW)
+        .publish(org, Bucket::Apps, heard(40, 30), &policy)
         .await;
     // An answer that arrives late (a higher count in the same window) does not overwrite.
     table
-        .publish(org, Bucket::Apps, heard(55, 30), SAME_WINDOW)
+        .publish(org, Bucket::Apps, heard(55, 30), &policy)
         .await;
     table
-        .publish(org, Bucket::Users, heard(90, 30), SAME_WINDOW)
+        .publish(org, Bucket::Users, heard(90, 30), &policy)
         .await;
-    let read = table.read(org).await.unwrap();
+    let read = table.read(org, &policy).await.unwrap();
     assert!(read.contains(&(Bucket::Apps, heard(40, 30))), "{read:?}");
     assert!(read.contains(&(Bucket::Users, heard(90, 30))), "{read:?}");
     // A later window replaces the spent one; an earlier one cannot come back.
     table
-        .publish(org, Bucket::Apps, heard(99, 90), SAME_WINDOW)
+        .publish(org, Bucket::Apps, heard(99, 55), &policy)
         .await;
     table
-        .publish(org, Bucket::Apps, heard(10, 30), SAME_WINDOW)
+        .publish(org, Bucket::Apps, heard(10, 30), &policy)
         .await;
-    let read = table.read(org).await.unwrap();
-    assert!(read.contains(&(Bucket::Apps, heard(99, 90))), "{read:?}");
+    let read = table.read(org, &policy).await.unwrap();
+    assert!(read.contains(&(Bucket::Apps, heard(99, 55))), "{read:?}");
     // Another org's buckets are its own.
-    assert_eq!(table.read("other.okta.com").await, Some(vec![]));
+    assert_eq!(table.read("other.okta.com", &policy).await, Some(vec![]));
+}
+
+/// A poisoned item (nothing left until the year 3000, a count above the limit) cannot stall the stack: what a process
+/// reads is bounded to one window ahead, so its pacer waits one window at most, and the next real answer overwrites
+/// the item. Unbounded, the pacer would hold every call to that bucket until its deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poisoned_rate_limit_item_delays_a_call_by_one_window_at_most() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use okta_lifecycle::okta::pacing::Pacer;
+    let moto = Moto::start();
+    let table = moto.rate_limit_table(TABLE).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    let org = "acme.okta.com";
+    let policy = PacingPolicy {
+        share_percent: 50,
+        ..PacingPolicy::default()
+    };
+    let year_3000 = "32503680000000";
+    let number = |value: &str| AttributeValue::N(value.to_owned());
+    dynamodb
+        .put_item()
+        .table_name(TABLE)
+        .item("org", AttributeValue::S(org.to_owned()))
+        .item("apiV1Limit", number("1200"))
+        .item("apiV1Remaining", number("0"))
+        .item("apiV1ResetsAt", number(year_3000))
+        .item("apiV1HeardAt", number(year_3000))
+        .item("appsLimit", number("100"))
+        .item("appsRemaining", number("5000"))
+        .item("appsResetsAt", number(year_3000))
+        .item("appsHeardAt", number("0"))
+        .send()
+        .await
+        .unwrap();
+    let read = table.read(org, &policy).await.unwrap();
+    let other = read
+        .iter()
+        .find(|(bucket, _)| *bucket == Bucket::ApiV1)
+        .map(|(_, heard)| *heard)
+        .expect("the item is read, bounded");
+    let wall_now = SystemTime::now();
+    assert!(other.resets_at <= wall_now + policy.window(), "{other:?}");
+    assert!(other.heard_at <= wall_now, "{other:?}");
+    let apps = read
+        .iter()
+        .find(|(bucket, _)| *bucket == Bucket::Apps)
+        .map(|(_, heard)| *heard)
+        .unwrap();
+    assert!(apps.remaining <= apps.limit, "{apps:?}");
+    // The process's pacer, told what the table said, holds a call to that bucket one window at most.
+    let pacer = Pacer::default();
+    let now = Instant::now();
+    pacer.hear(Bucket::ApiV1, Some(other), &policy, now);
+    let wait = pacer.wait_before(Bucket::ApiV1, &policy, now);
+    assert!(
+        wait > Duration::ZERO,
+        "the bounded item still paces: {wait:?}"
+    );
+    assert!(wait <= policy.window(), "{wait:?}");
+    // The next real answer overwrites the poison.
+    let since_epoch = wall_now.duration_since(UNIX_EPOCH).unwrap();
+    let wall_now = UNIX_EPOCH + Duration::from_millis(since_epoch.as_millis() as u64);
+    let real = Heard {
+        limit: 1200,
+        remaining: 700,
+        resets_at: wall_now + Duration::from_secs(40),
+        heard_at: wall_now,
+    };
+    table.publish(org, Bucket::ApiV1, real, &policy).await;
+    let apps_real = Heard {
+        limit: 100,
+        remaining: 60,
+        ..real
+    };
+    table.publish(org, Bucket::Apps, apps_real, &policy).await;
+    let read = table.read(org, &policy).await.unwrap();
+    assert!(read.contains(&(Bucket::ApiV1, real)), "{read:?}");
+    assert!(read.contains(&(Bucket::Apps, apps_real)), "{read:?}");
 }
 
 /// Items written before the buckets followed Okta's table carry attributes of a bucket that no longer exists
@@ -344,7 +423,8 @@ async fn the_rate_limit_table_ignores_buckets_it_no_longer_knows() {
         .send()
         .await
         .unwrap();
-    assert_eq!(table.read(org).await, Some(vec![]));
+    let policy = PacingPolicy::default();
+    assert_eq!(table.read(org, &policy).await, Some(vec![]));
     let since_epoch = now.duration_since(UNIX_EPOCH).unwrap();
     let now = UNIX_EPOCH + Duration::from_millis(since_epoch.as_millis() as u64);
     let heard = Heard {
@@ -353,8 +433,9 @@ async fn the_rate_limit_table_ignores_buckets_it_no_longer_knows() {
         resets_at: now + Duration::from_secs(30),
         heard_at: now,
     };
-    table
-        .publish(org, Bucket::Users, heard, Duration::from_secs(15))
-        .await;
-    assert_eq!(table.read(org).await, Some(vec![(Bucket::Users, heard)]));
+    table.publish(org, Bucket::Users, heard, &policy).await;
+    assert_eq!(
+        table.read(org, &policy).await,
+        Some(vec![(Bucket::Users, heard)])
+    );
 }

@@ -357,3 +357,61 @@ fn the_readme_invoke_example_runs_against_the_sample_org() {
         "{answer}"
     );
 }
+
+/// Every test the README's security model names as a guarantee's proof exists (a Rust `fn` or a pytest `def`), and
+/// every row names at least one.
+#[test]
+fn the_security_model_names_tests_that_exist() {
+    let text = readme();
+    let section = text
+        .split("\n## Security model\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README has a Security model section");
+    let mut sources = String::new();
+    for dir in [
+        "tests/suite",
+        "tests/suite/infra_contract",
+        "tests/local",
+        "shared/src",
+    ] {
+        for entry in std::fs::read_dir(repo_path(dir)).unwrap().flatten() {
+            if entry.path().is_file() {
+                sources.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    let proofs: Vec<&str> = section
+        .lines()
+        .filter(|line| line.starts_with("| **"))
+        .map(|line| line.trim_end_matches('|').rsplit('|').next().unwrap_or(""))
+        .collect();
+    assert!(proofs.len() >= 8, "{proofs:?}");
+    for proof in proofs {
+        let names: Vec<&str> = proof
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|name| {
+                name.contains('_') && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            })
+            .collect();
+        if names.is_empty() {
+            missing.push(format!("a row names no test: {proof}"));
+        }
+        for name in names {
+            let is_test_file = repo_path(&format!("tests/suite/{name}.rs")).exists();
+            if !is_test_file
+                && !sources.contains(&format!("fn {name}("))
+                && !sources.contains(&format!("def {name}("))
+            {
+                missing.push(name.to_owned());
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "the security model names tests that do not exist: {missing:?}"
+    );
+}

@@ -268,9 +268,14 @@ async fn every_request_the_library_sends_is_in_the_spec() {
     let break_glass = sim.group_id("Break Glass").unwrap();
     let doctor = client_with(&sim, Form::ServiceAppDpop).with_guardrails(Guardrails {
         protected_groups: vec![break_glass, "All Staff".to_owned()],
-        grantable_groups: Some(vec!["VPN Users".to_owned()]),
-        grantable_apps: Some(vec!["Slack".to_owned()]),
+        grantable_groups: okta_lifecycle::grants::Grants::Only(vec![
+            okta_lifecycle::grants::Grant::named("VPN Users"),
+        ]),
+        grantable_apps: okta_lifecycle::grants::Grants::Only(vec![
+            okta_lifecycle::grants::Grant::named("Slack"),
+        ]),
         allow_credential_return: false,
+        origin: Default::default(),
     });
     let report =
         okta_lifecycle::doctor::examine(&doctor, Instant::now() + Duration::from_secs(5)).await;

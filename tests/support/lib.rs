@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use okta_lifecycle::config::OktaConfig;
 use okta_lifecycle::connection::Connection;
+use okta_lifecycle::grants::Grants;
 use okta_lifecycle::guard::Guardrails;
 use okta_lifecycle::lambda::CallerKind;
 use okta_lifecycle::okta::OktaClient;
@@ -120,7 +121,19 @@ pub fn client_for(sim: &Simulator) -> OktaClient {
 
 /// A client with a fixed connection of `form` to the simulator.
 pub fn client_with(sim: &Simulator, form: Form) -> OktaClient {
-    OktaClient::with_policy(Connection::fixed(config_for(sim, form)), test_policy()).unwrap()
+    OktaClient::with_policy(Connection::fixed(config_for(sim, form)), test_policy())
+        .unwrap()
+        .with_guardrails(open_grants())
+}
+
+/// The default guardrails with both allow-lists set to `*` (a deployment's are closed until it names what it
+/// grants): the tests of the actions themselves grant the sample org's groups and apps.
+pub fn open_grants() -> Guardrails {
+    Guardrails {
+        grantable_groups: Grants::Any,
+        grantable_apps: Grants::Any,
+        ..Guardrails::default()
+    }
 }
 
 /// A client with the API token connection to the simulator and the given guardrails (the guardrails' tests
@@ -138,7 +151,7 @@ pub fn client_guarded(sim: &Simulator, guardrails: Guardrails) -> OktaClient {
 pub fn credentials_allowed() -> Guardrails {
     Guardrails {
         allow_credential_return: true,
-        ..Guardrails::default()
+        ..open_grants()
     }
 }
 

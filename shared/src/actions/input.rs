@@ -39,7 +39,7 @@ pub enum FieldKind {
 }
 
 /// Every field any action accepts, with its type.
-pub const FIELDS: [(&str, FieldKind); 17] = [
+pub const FIELDS: [(&str, FieldKind); 18] = [
     ("user", FieldKind::Text),
     ("group", FieldKind::Text),
     ("app", FieldKind::Text),
@@ -57,6 +57,7 @@ pub const FIELDS: [(&str, FieldKind); 17] = [
     ("dryRun", FieldKind::Bool),
     ("executionId", FieldKind::Text),
     ("requestedBy", FieldKind::Text),
+    ("rehireReason", FieldKind::Text),
 ];
 
 /// Fields every action accepts.
@@ -104,13 +105,15 @@ pub struct Input {
     /// Who asked for the flow that made this call (the template's API caller or HR event source); accepted from
     /// Step Functions callers only (`guard::check_requested_by`), for the audit record's `requested_by` only.
     pub requested_by: Option<String>,
+    /// activate-user, unsuspend-user: why a user the ledger records as offboarded comes back (a rehire); audited.
+    pub rehire_reason: Option<String>,
 }
 
 impl Action {
     /// The fields this action accepts beyond `user`, `dryRun`, `executionId` and `requestedBy`.
     pub fn own_fields(self) -> &'static [&'static str] {
         match self {
-            Action::ActivateUser => &["sendEmail", "resendActivation"],
+            Action::ActivateUser => &["sendEmail", "resendActivation", "rehireReason"],
             Action::AddUserToGroup => &["group"],
             Action::RemoveUserFromGroup => &["group", "allowRuleException"],
             Action::AssignAppToUser => &["app", "userName", "profile"],
@@ -121,8 +124,8 @@ impl Action {
             Action::GetUser => &["include"],
             Action::ResetPassword => &["sendEmail", "revokeSessions"],
             Action::TransferGroupOwnership => &["newOwner"],
+            Action::UnsuspendUser => &["rehireReason"],
             Action::SuspendUser
-            | Action::UnsuspendUser
             | Action::UnlockUser
             | Action::RevokeUserGrants
             | Action::ResetUserFactors
@@ -256,6 +259,7 @@ impl Input {
             dry_run: flag("dryRun").unwrap_or(false),
             execution_id: text("executionId", 2048)?,
             requested_by: text("requestedBy", 2048)?,
+            rehire_reason: text("rehireReason", 1000)?,
         };
         // A rule between fields is input too: refused here, before any request reaches Okta.
         if action == Action::ExpirePassword

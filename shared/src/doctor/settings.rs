@@ -3,6 +3,7 @@
 
 use super::reads::Reader;
 use super::report::Report;
+use crate::grants::Grants;
 use crate::guard::Guardrails;
 use crate::okta::apps::find_app;
 use crate::okta::groups::find_group;
@@ -24,12 +25,20 @@ pub async fn check(reader: &mut Reader<'_>, rules: &Guardrails, report: &mut Rep
         "every change is refused with Config.Invalid until it resolves",
     );
     match &rules.grantable_groups {
-        None => report.ok(
+        Grants::Closed => report.ok(
             "OKTA_GRANTABLE_GROUPS",
-            "not set: any group without admin roles may be granted",
+            "not set: only the access profiles' groups may be granted (infra/access-profiles.json)",
         ),
-        Some(groups) => {
-            let mut found = resolve_groups(reader, groups).await;
+        Grants::Any => report.ok(
+            "OKTA_GRANTABLE_GROUPS",
+            "*: any group without admin roles that is not protected may be granted",
+        ),
+        Grants::Only(entries) => {
+            let groups: Vec<String> = entries
+                .iter()
+                .map(|grant| grant.reference.clone())
+                .collect();
+            let mut found = resolve_groups(reader, &groups).await;
             // A listed group that carries admin roles is always refused (Policy.PrivilegedGroup).
             for (id, resolved) in &mut found {
                 if let (Some(id), Ok(name)) = (id.as_deref(), resolved.as_ref()) {
@@ -56,10 +65,17 @@ pub async fn check(reader: &mut Reader<'_>, rules: &Guardrails, report: &mut Rep
         }
     }
     match &rules.grantable_apps {
-        None => report.ok("OKTA_GRANTABLE_APPS", "not set: any app may be granted"),
-        Some(apps) => {
+        Grants::Closed => report.ok(
+            "OKTA_GRANTABLE_APPS",
+            "not set: only the access profiles' apps may be granted (infra/access-profiles.json)",
+        ),
+        Grants::Any => report.ok(
+            "OKTA_GRANTABLE_APPS",
+            "*: any app may be granted, without an app-user profile",
+        ),
+        Grants::Only(entries) => {
             let mut found = Vec::new();
-            for reference in apps {
+            for reference in entries.iter().map(|grant| &grant.reference) {
                 let session = reader.session(APPS_READ);
                 found.push(match find_app(&session, reference).await {
                     Ok(app) => (

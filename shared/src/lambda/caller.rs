@@ -47,6 +47,9 @@ pub struct Call {
     pub principal: Option<String>,
     /// EventBridge rule events: the event's source and resource, as the event states them.
     pub source: Option<String>,
+    /// API Gateway events: the API the event says it came through (`requestContext.apiId`), which must be this
+    /// stack's (`guard::check_origin`).
+    pub api_id: Option<String>,
     /// The action input, or why it could not be formed.
     pub input: Result<Value>,
 }
@@ -60,6 +63,7 @@ pub fn recognise(event: impl Into<Event>) -> Call {
             kind: CallerKind::Direct,
             principal: None,
             source: None,
+            api_id: None,
             input: Err(error),
         },
     }
@@ -95,6 +99,7 @@ fn recognise_value(event: Value) -> Call {
         kind,
         principal: None,
         source: None,
+        api_id: None,
         input: Ok(event),
     }
 }
@@ -119,6 +124,7 @@ fn jwt_principal(event: &Value, claims: &str) -> Option<String> {
 }
 
 fn api_gateway_v2(event: Value) -> Call {
+    let api_id = pointer_str(&event, "/requestContext/apiId");
     let principal = pointer_str(&event, "/requestContext/authorizer/iam/userArn")
         .or_else(|| jwt_principal(&event, "/requestContext/authorizer/jwt/claims"));
     let input = serde_json::from_value::<ApiGatewayV2httpRequest>(event)
@@ -135,11 +141,13 @@ fn api_gateway_v2(event: Value) -> Call {
         kind: CallerKind::ApiGatewayV2,
         principal,
         source: None,
+        api_id,
         input,
     }
 }
 
 fn api_gateway_v1(event: Value) -> Call {
+    let api_id = pointer_str(&event, "/requestContext/apiId");
     let principal = pointer_str(&event, "/requestContext/identity/userArn")
         .or_else(|| jwt_principal(&event, "/requestContext/authorizer/claims"))
         .or_else(|| pointer_str(&event, "/requestContext/authorizer/principalId"));
@@ -157,6 +165,7 @@ fn api_gateway_v1(event: Value) -> Call {
         kind: CallerKind::ApiGatewayV1,
         principal,
         source: None,
+        api_id,
         input,
     }
 }
@@ -177,6 +186,7 @@ fn eventbridge(event: Value) -> Call {
                 kind: CallerKind::EventBridge,
                 principal: None,
                 source,
+                api_id: None,
                 input: Ok(event.detail),
             }
         }
@@ -184,6 +194,7 @@ fn eventbridge(event: Value) -> Call {
             kind: CallerKind::EventBridge,
             principal: None,
             source: None,
+            api_id: None,
             input: Err(Error::input("event", "is not a valid EventBridge event")),
         },
     }

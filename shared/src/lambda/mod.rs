@@ -14,6 +14,7 @@ use crate::actions::{Action, Input, Output};
 use crate::config::{ConnectionSource, Settings};
 use crate::connection::{Connection, aws_sdk};
 use crate::error::{Error, Result};
+use crate::ledger::Ledger;
 use crate::okta::client::DEFAULT_BUDGET;
 use crate::okta::rate_limit_table::RateLimitTable;
 use crate::okta::retry::RetryPolicy;
@@ -25,6 +26,13 @@ pub use event::Event;
 /// Builds the clients once, then serves invocations until the runtime stops.
 pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
+    // One line per process start: the template's ColdStarts metric filter counts them.
+    tracing::info!(
+        record = "init",
+        version = crate::VERSION,
+        action = action.name(),
+        "cold start"
+    );
     // A bad setting does not crash the init (an anonymous failure): every invocation reports Config.Invalid.
     let client = client_from_env().await;
     let client = &client;
@@ -52,7 +60,8 @@ pub async fn client_from_env() -> Result<OktaClient> {
         ..RetryPolicy::default()
     };
     let uses_aws = matches!(settings.source, ConnectionSource::SecretsManager { .. })
-        || settings.rate_limit_table.is_some();
+        || settings.rate_limit_table.is_some()
+        || settings.ledger_table.is_some();
     let aws = if uses_aws {
         Some(aws_sdk::config().await)
     } else {
@@ -63,6 +72,9 @@ pub async fn client_from_env() -> Result<OktaClient> {
         OktaClient::with_policy(connection, policy)?.with_guardrails(settings.guardrails);
     if let (Some(table), Some(aws)) = (settings.rate_limit_table, &aws) {
         client = client.with_rate_limit_table(RateLimitTable::from_config(aws, table));
+    }
+    if let (Some(table), Some(aws)) = (settings.ledger_table, &aws) {
+        client = client.with_ledger(Ledger::from_config(aws, table));
     }
     Ok(client)
 }
@@ -94,13 +106,22 @@ pub async fn handle(
         .input
         .clone()
         .and_then(|value| Input::parse(action, &value));
-    let (result, okta_request_ids, resolved_user_id) = match (&input, client) {
-        (Err(error), _) => (Err(error.clone()), Vec::new(), None),
-        (Ok(_), Err(error)) => (Err(error.clone()), Vec::new(), None),
+    let (result, okta_request_ids, resolved_user_id, paced) = match (&input, client) {
+        (Err(error), _) => (Err(error.clone()), Vec::new(), None, false),
+        (Ok(_), Err(error)) => (Err(error.clone()), Vec::new(), None, false),
         (Ok(input), Ok(client)) => {
             let session = client.session(deadline, action.scopes());
-            let result = execute(action, &session, input, call.kind).await;
-            (result, session.request_ids(), session.resolved_user_id())
+            let result = match crate::guard::check_origin(&call, client.guard().rules()) {
+                Ok(()) => execute(action, &session, input, call.kind).await,
+                Err(error) => Err(error),
+            };
+            let paced = session.waited_for_rate_limits();
+            (
+                result,
+                session.request_ids(),
+                session.resolved_user_id(),
+                paced,
+            )
         }
     };
     audit::record(&audit::Record {
@@ -110,6 +131,7 @@ pub async fn handle(
         result: &result,
         okta_request_ids: &okta_request_ids,
         resolved_user_id: resolved_user_id.as_deref(),
+        paced,
         duration: started.elapsed(),
     });
     if call.kind.is_http() {

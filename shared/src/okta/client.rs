@@ -82,7 +82,14 @@ impl OktaClient {
     /// The deployment's guardrails (the default: no protected groups, no allow-lists, no credential return).
     #[must_use]
     pub fn with_guardrails(mut self, rules: Guardrails) -> Self {
-        self.guard = Guard::new(rules);
+        let ledger = self.guard.take_ledger();
+        self.guard = Guard::new(rules).with_ledger(ledger);
+        self
+    }
+
+    /// Guards activate-user and unsuspend-user with the flows' ledger (`guard.rs`, no path back for a leaver).
+    pub fn with_ledger(mut self, ledger: crate::ledger::Ledger) -> Self {
+        self.guard = std::mem::take(&mut self.guard).with_ledger(Some(ledger));
         self
     }
 
@@ -185,6 +192,11 @@ enum Target<'t> {
 
 impl Session<'_> {
     /// The `X-Okta-Request-Id` of every response so far, in order.
+    /// Whether this invocation waited for Okta's rate limit (the audit record's `paced`, a dashboard metric).
+    pub fn waited_for_rate_limits(&self) -> bool {
+        self.waited_for_rate_limits.load(Ordering::Relaxed)
+    }
+
     pub fn request_ids(&self) -> Vec<String> {
         self.request_ids
             .lock()
@@ -357,7 +369,7 @@ impl Session<'_> {
         if !pacer.needs_news(bucket, policy, Instant::now()) {
             return;
         }
-        let heard = table.read(org).await;
+        let heard = table.read(org, policy).await;
         let now = Instant::now();
         for (other, news) in heard.iter().flatten() {
             pacer.hear(*other, Some(*news), policy, now);
@@ -473,9 +485,7 @@ impl Session<'_> {
                     // Told to the stack's other processes while the body arrives.
                     let tell = async {
                         if let (Some(table), Some(heard)) = (&self.client.rate_limit_table, heard) {
-                            table
-                                .publish(&org, bucket, heard, policy.pacing.same_window())
-                                .await;
+                            table.publish(&org, bucket, heard, &policy.pacing).await;
                         }
                     };
                     let (bytes, ()) = tokio::join!(response.bytes(), tell);

@@ -13,6 +13,13 @@
 //! only a lower count is taken (the lowest is the latest word). The table holds counts and times, nothing secret.
 //! A process that cannot read or write it paces on its own view, as without the table, and logs why (at most once a
 //! minute).
+//!
+//! Whoever can write the table could stall the stack with one item (0 left, a reset in the year 3000), so what is
+//! read is bounded by what Okta can say (`bounded`): a reset at most one window ahead of now, a count within the
+//! limit, a word heard no later than now; an item Okta could not have sent (a limit of 0) is ignored. A poisoned item
+//! thus delays a call by one window at most, and the next real answer overwrites it (`publish`'s condition treats a
+//! reset beyond that horizon as no word at all). The template's resource policy lets only the function roles read
+//! and write the table.
 
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -22,7 +29,7 @@ use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::pacing::{Bucket, Heard};
+use super::pacing::{Bucket, Heard, PacingPolicy};
 
 /// After a failed read or write, the table is left alone this long: a table that does not answer must not add its
 /// timeout to every Okta call.
@@ -64,8 +71,9 @@ impl RateLimitTable {
         })
     }
 
-    /// Every bucket the stack's processes heard of for `org`; `None` when the table cannot be read.
-    pub async fn read(&self, org: &str) -> Option<Vec<(Bucket, Heard)>> {
+    /// Every bucket the stack's processes heard of for `org`, each bounded by what Okta could have said
+    /// (`bounded`); `None` when the table cannot be read.
+    pub async fn read(&self, org: &str, policy: &PacingPolicy) -> Option<Vec<(Bucket, Heard)>> {
         if self.backing_off() {
             return None;
         }
@@ -100,15 +108,17 @@ impl RateLimitTable {
                     resets_at: time(number(format!("{name}ResetsAt"))?),
                     heard_at: time(number(format!("{name}HeardAt"))?),
                 };
-                Some((bucket, heard))
+                Some((bucket, bounded(heard, policy.window(), SystemTime::now())?))
             })
             .collect();
         Some(heard)
     }
 
     /// Writes what this process heard of `bucket`, unless the item already has a later window or a lower count
-    /// (resets closer than `same_window` are one window: `PacingPolicy::same_window`).
-    pub async fn publish(&self, org: &str, bucket: Bucket, heard: Heard, same_window: Duration) {
+    /// (resets closer than `same_window` are one window: `PacingPolicy::same_window`). An item whose reset lies
+    /// beyond a window after this answer's, or whose count exceeds its limit, is no word of Okta's: overwritten.
+    pub async fn publish(&self, org: &str, bucket: Bucket, heard: Heard, policy: &PacingPolicy) {
+        let same_window = policy.same_window();
         if self.backing_off() {
             return;
         }
@@ -132,7 +142,8 @@ impl RateLimitTable {
             )
             .condition_expression(
                 "attribute_not_exists(#resets) OR #resets < :earlier \
-                 OR (#resets <= :later AND #remaining > :remaining)",
+                 OR (#resets <= :later AND #remaining > :remaining) \
+                 OR #resets > :horizon OR #remaining > #limit",
             )
             .expression_attribute_names("#limit", format!("{name}Limit"))
             .expression_attribute_names("#remaining", format!("{name}Remaining"))
@@ -147,6 +158,16 @@ impl RateLimitTable {
             .expression_attribute_values(":heard", millis(heard.heard_at))
             .expression_attribute_values(":earlier", millis(heard.resets_at - same_window))
             .expression_attribute_values(":later", millis(heard.resets_at + same_window))
+            // A later window is one window later: a reset beyond that (and its slack) is poison.
+            .expression_attribute_values(
+                ":horizon",
+                millis(
+                    heard.heard_at.max(SystemTime::now())
+                        + policy.window()
+                        + policy.window()
+                        + same_window,
+                ),
+            )
             .expression_attribute_values(":expires", AttributeValue::N(expires.to_string()))
             .send()
             .await;
@@ -173,6 +194,64 @@ impl RateLimitTable {
             table = %self.table,
             error = code.unwrap_or("no answer"),
             "cannot {what} the rate-limit table; pacing on this process's own view for a minute"
+        );
+    }
+}
+
+/// What a table item may say, whoever wrote it: Okta announces a bucket's reset at most one window ahead and a
+/// remaining count within its limit, and nobody heard anything in the future. A limit of 0 is no bucket of Okta's.
+fn bounded(heard: Heard, window: Duration, now: SystemTime) -> Option<Heard> {
+    if heard.limit == 0 {
+        return None;
+    }
+    Some(Heard {
+        limit: heard.limit,
+        remaining: heard.remaining.min(heard.limit),
+        resets_at: heard.resets_at.min(now + window),
+        heard_at: heard.heard_at.min(now),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn what_is_read_is_bounded_by_what_okta_could_say() {
+        let now = SystemTime::now();
+        let window = Duration::from_secs(60);
+        let year_3000 = UNIX_EPOCH + Duration::from_secs(32_503_680_000);
+        let poisoned = Heard {
+            limit: 600,
+            remaining: 0,
+            resets_at: year_3000,
+            heard_at: year_3000,
+        };
+        let read = bounded(poisoned, window, now).unwrap();
+        assert_eq!(read.resets_at, now + window);
+        assert_eq!(read.heard_at, now);
+        let inflated = Heard {
+            remaining: 5_000,
+            resets_at: now + Duration::from_secs(20),
+            heard_at: now,
+            ..poisoned
+        };
+        assert_eq!(bounded(inflated, window, now).unwrap().remaining, 600);
+        assert_eq!(
+            bounded(inflated, window, now).unwrap().resets_at,
+            inflated.resets_at
+        );
+        assert!(
+            bounded(
+                Heard {
+                    limit: 0,
+                    ..inflated
+                },
+                window,
+                now
+            )
+            .is_none()
         );
     }
 }
