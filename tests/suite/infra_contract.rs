@@ -19,6 +19,8 @@ mod entry_points;
 mod foreach;
 #[path = "infra_contract/least_power.rs"]
 mod least_power;
+#[path = "infra_contract/runbook.rs"]
+mod runbook;
 
 /// Function folders that are not actions: tools an operator invokes directly (the read-only doctor). They have no
 /// route, no audit record and no part in pacing; `check_tool_functions` holds them to their own rules.
