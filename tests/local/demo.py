@@ -2,7 +2,7 @@
 the real function binaries, with Okta played by the simulator and AWS by moto. No AWS account, no Okta org.
 
     python tests/local/demo.py            # a readable report
-    python tests/local/demo.py --json     # the two flow outputs and the final Okta state, as JSON
+    python tests/local/demo.py --json     # the two flow outputs and the final Okta state (finalState), as JSON
     python tests/local/demo.py --check    # also assert the final state (CI runs this)
 
 Exits 0 when both flows succeeded (and, with --check, the Okta state is what the flows promise).
@@ -118,6 +118,41 @@ def check(state: dict, onboarding: tuple[str, dict], offboarding: tuple[str, dic
     return problems
 
 
+def final_state(state: dict) -> dict:
+    """Okta as the flows left it, for the two people the demo acted on: status, groups and apps, read back from the
+    simulator (not from the flows' own reports)."""
+    groups = state.get("groups", [])
+    apps = state.get("apps", [])
+    people = {}
+    for login in (NEW_HIRE["user"], LEAVER["user"]):
+        user = next(u for u in state["users"] if u["login"] == login)
+        people[login] = {
+            "id": user["id"],
+            "status": user["status"],
+            "groups": sorted(g.get("name") for g in groups if user["id"] in g.get("members", [])),
+            "apps": sorted(a.get("label") for a in apps if user["id"] in app_users(a)),
+        }
+    return people
+
+
+def app_users(app: dict) -> list[str]:
+    """The ids of an app's users in the simulator's state (assigned directly or through a group)."""
+    return [assignment.get("userId") for assignment in app.get("assignments", [])]
+
+
+def check_report(report: dict) -> list[str]:
+    """What `--json` promises: both flows' outputs and the final Okta state of both people."""
+    problems = []
+    for login in (NEW_HIRE["user"], LEAVER["user"]):
+        person = report["finalState"].get(login)
+        if not person or not person.get("status"):
+            problems.append(f"--json has no final state for {login}")
+    leaver = report["finalState"].get(LEAVER["user"], {})
+    if leaver.get("apps"):
+        problems.append(f"the leaver still has apps {leaver['apps']}")
+    return problems
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="print JSON instead of the readable report")
@@ -130,11 +165,13 @@ def main() -> int:
         onboarding = env.run_flow("onboarding", NEW_HIRE)
         offboarding = env.run_flow("offboarding", LEAVER)
         state = env.sim_state()
-    problems = check(state, onboarding, offboarding) if args.check else []
+    report = {"onboarding": {"status": onboarding[0], "output": onboarding[1]},
+              "offboarding": {"status": offboarding[0], "output": offboarding[1]},
+              "finalState": final_state(state)}
+    problems = check(state, onboarding, offboarding) + check_report(report) if args.check else []
+    report["problems"] = problems
     if args.json:
-        print(json.dumps({"onboarding": {"status": onboarding[0], "output": onboarding[1]},
-                          "offboarding": {"status": offboarding[0], "output": offboarding[1]},
-                          "problems": problems}, indent=2))
+        print(json.dumps(report, indent=2))
     else:
         print_onboarding(*onboarding)
         print_offboarding(*offboarding)
