@@ -90,6 +90,11 @@ async fn set_rate_limit(sh: Sh, body: Bytes) -> Response {
 /// on, with a new clock and counters; `null` to switch them off.
 async fn set_limits(sh: Sh, body: Bytes) -> Response {
     match serde_json::from_slice::<Option<LimitsConfig>>(&body) {
+        Ok(Some(config)) if !config.unknown_overrides().is_empty() => bad_request(format!(
+            "overrides name no bucket: {:?}; the buckets are {:?}",
+            config.unknown_overrides(),
+            crate::okta_limits::Family::ALL.map(crate::okta_limits::Family::name)
+        )),
         Ok(config) => {
             sh.ctl().okta_limits = config.map(OktaLimits::new);
             StatusCode::NO_CONTENT.into_response()

@@ -58,6 +58,25 @@ fn default_client_share() -> u32 {
     50
 }
 
+impl LimitsConfig {
+    /// The override keys that name no bucket: a typo or an old family name would otherwise leave the published
+    /// limit in force without a word.
+    pub fn unknown_overrides(&self) -> Vec<String> {
+        let mut unknown: Vec<String> = self
+            .overrides
+            .keys()
+            .filter(|key| {
+                !Family::ALL
+                    .iter()
+                    .any(|family| family.name() == key.as_str())
+            })
+            .cloned()
+            .collect();
+        unknown.sort();
+        unknown
+    }
+}
+
 fn one() -> f64 {
     1.0
 }

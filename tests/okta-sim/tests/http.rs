@@ -626,3 +626,33 @@ async fn okta_limits_hold_a_token_to_its_share_of_okta_s_buckets() {
     assert_eq!(report["rateLimited"], 1, "{report}");
     assert_eq!(report["shareLimited"], 1, "{report}");
 }
+
+/// A limits override must name one of Okta's buckets: an old or misspelt name would leave the published limit in
+/// force without a word, and a test relying on it would measure nothing.
+#[tokio::test]
+async fn an_override_of_no_bucket_is_refused() {
+    let sim = sample().await;
+    let url = format!("{}/__sim/limits", sim.url());
+    let refused = client()
+        .put(&url)
+        .json(&serde_json::json!({"overrides": {"GET /api/v1/users/{id}": 10}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("/api/v1/users/{id:.+}"),
+        "the refusal lists the buckets"
+    );
+    let accepted = client()
+        .put(&url)
+        .json(&serde_json::json!({"overrides": {"/api/v1/users/{id:.+}": 10}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 204);
+}
