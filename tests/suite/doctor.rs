@@ -286,6 +286,14 @@ async fn the_function_answers_the_report_as_json() {
     let answer = doctor::answer(Ok(&client), Instant::now() + BUDGET).await;
     assert_eq!(answer["allOk"], true, "{answer}");
     assert_eq!(answer["org"], sim.url());
+    // It says what it ran: the release every audit record names too (the workspace's version, CHANGELOG.md).
+    let manifest = std::fs::read_to_string(okta_lifecycle_tests::repo_path("Cargo.toml")).unwrap();
+    let version = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("version = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap();
+    assert_eq!(answer["version"], version, "{answer}");
     assert!(answer["checks"].as_array().unwrap().len() > 20, "{answer}");
 
     let unset = okta_lifecycle::config::Settings::from_lookup(|_| None).unwrap_err();

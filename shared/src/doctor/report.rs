@@ -26,11 +26,23 @@ pub struct Check {
 }
 
 /// Every item, in the order they were checked.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The release that checked (the workspace version, as in every audit record), so a report says what it ran.
+    pub version: &'static str,
     /// The org the connection points at, when the settings could be read.
     pub org: Option<String>,
     pub checks: Vec<Check>,
+}
+
+impl Default for Report {
+    fn default() -> Self {
+        Report {
+            version: crate::VERSION,
+            org: None,
+            checks: Vec::new(),
+        }
+    }
 }
 
 impl Report {
@@ -81,7 +93,8 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "okta-lifecycle doctor: {} (read-only: nothing is changed in Okta)",
+            "okta-lifecycle {} doctor: {} (read-only: nothing is changed in Okta)",
+            self.version,
             self.org.as_deref().unwrap_or("(no org)")
         )?;
         for check in &self.checks {
