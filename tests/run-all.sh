@@ -44,7 +44,7 @@ SKIP_BUILD=1 bash tests/local/run.sh
 step "the demo, as a new user runs it (make demo), with its final report checked"
 .venv/bin/python tests/local/demo.py --check
 
-step "the deployable build: sam build of the 13 release binaries (the one release build of the run)"
+step "the deployable build: sam build of every function's release binary (the one release build of the run)"
 bash tests/infra/validate.sh --build-only
 
 step "all passed in $(( $(date +%s) - started )) s"

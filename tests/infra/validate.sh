@@ -4,7 +4,7 @@
 #   tests/infra/validate.sh           cfn-lint, asl-validator, moto (parse + run the flows on fake functions),
 #                                     checkov (on the template with its Fn::ForEach loops expanded), sam validate
 #                                     --lint, sam package of the source folders into a local S3 (moto)
-#   tests/infra/validate.sh --build   also `sam build` (cargo-lambda, 13 release binaries; slow, see below), then
+#   tests/infra/validate.sh --build   also `sam build` (cargo-lambda, every function's release binary; slow, see below), then
 #                                     sam package of the built template: every function's artifact is its own binary
 #   tests/infra/validate.sh --build-only   only `sam build` and that package check
 #
