@@ -4,12 +4,14 @@
 //! - [`okta`]: the Okta Management API client (errors, retries, rate limits, pagination, lookups).
 //! - [`guard`]: the guardrails every action passes before it may change anything.
 //! - [`actions`]: the 13 idempotent actions, their input contract and their output.
+//! - [`flows`]: the flows' decisions (admission, the offboarding plan and report) behind the `flow-step` function.
 //! - [`lambda`]: the Lambda entry point shared by every function: caller detection, HTTP answers, audit record.
 
 pub mod actions;
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod flows;
 pub mod guard;
 pub mod lambda;
 pub mod okta;

@@ -23,6 +23,7 @@ GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 SCHEDULE_GROUP = "okta-lifecycle"
 
 _EXECUTION = re.compile(r"arn:aws:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_.:-]+")
+_EPOCH = re.compile(r"^\d{10}$")
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
 
 
@@ -66,6 +67,9 @@ class Normaliser:
                 pass
             return t
 
+        # Epoch seconds within two days of now (a lease's or a run's deadline): <epoch>.
+        if _EPOCH.match(s) and abs(int(s) - self.now) < 2 * 86400:
+            return "<epoch>"
         s = _EXECUTION.sub(execution, s)
         if self._ids:
             s = self._ids.sub(lambda m: self.names[m.group(0)], s)
@@ -124,12 +128,29 @@ def capture(env, execution: str, status: str, result: Any, sim_state_before: dic
     return norm.value(trace)
 
 
+# The guardrails' knowledge of the org (the token's own user, the protected groups' ids) and the org's group rules
+# are cached per function container (shared/src/guard.rs), so whether a run reads them depends on which containers
+# ran before, not on the flow: those reads are recorded but not compared.
+PER_CONTAINER_READS = (re.compile(r"^GET /api/v1/users/me "), re.compile(r"^GET /api/v1/groups/rules\?"),
+                       re.compile(r"^GET /api/v1/groups\?search=profile\.name\+eq\+"))
+
+
+def comparable(trace: dict) -> dict:
+    out = dict(trace)
+    out["okta"] = [line for line in trace.get("okta", []) if not any(p.match(line) for p in PER_CONTAINER_READS)]
+    return out
+
+
 def golden_path(flow: str, case: str) -> Path:
     return GOLDEN_DIR / flow / f"{case}.json"
 
 
 def write(flow: str, case: str, trace: dict) -> None:
-    path = golden_path(flow, case)
+    write_to(GOLDEN_DIR, flow, case, trace)
+
+
+def write_to(base: Path, flow: str, case: str, trace: dict) -> None:
+    path = base / flow / f"{case}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(trace, indent=2, sort_keys=True) + "\n")
 
