@@ -2,8 +2,8 @@
 binaries, the simulator, moto). Each test fails on the flows as they were before the rewrite (the golden traces
 of tests/local/golden record that behaviour).
 
-Not here yet: a bulk line's own eventTime and an HR Onboard without an access profile (the bulk and onboarding
-flows are not rewritten yet); a lease whose holder was stopped early is taken over through DescribeExecution, which
+Not here yet: a bulk line's own eventTime (the bulk flow is not rewritten yet). The onboarding flow is not
+rewritten either: its HR rule is a Choice rule of the hand-written flow (AccessProfileChoice). A lease whose holder was stopped early is taken over through DescribeExecution, which
 moto's interpreter cannot run ("'ExecutionArn'", moto 5.2): here the lease is past its expiry instead.
 """
 
@@ -151,3 +151,24 @@ def test_lists_have_a_size_cap(fresh, keep):
     assert status == "FAILED" and res["error"] == "Input.Invalid", res
     assert json.dumps(res["cause"]).count("at most 100"), res
     assert env.sim.requests() == []
+
+
+@pytest.mark.parametrize("request_body", [
+    {"user": "jane.doe@acme.example", "groups": ["Engineering"], "apps": [{"app": "Salesforce", "profile": {"role": "Admin"}}]},
+    {"user": "jane.doe@acme.example"},
+])
+def test_an_hr_onboard_without_an_access_profile_is_refused_before_okta(fresh, request_body):
+    """Before: an Onboard event without accessProfile still sent arbitrary groups and apps (an app profile too):
+    nothing tied the event's source to what it may ask for. Groups and apps named directly come from the API only."""
+    env = fresh
+    env.sim.reset_counters()
+    hr = {"request": request_body, "eventId": f"hr-{uuid.uuid4().hex[:8]}", "eventSource": "hr.system",
+          "requestedBy": "hr.system", "eventTime": "2026-06-01T09:00:00Z"}
+    status, res = env.run_flow("onboarding", hr, timeout=300)
+    assert status == "FAILED" and res["error"] == "Input.Invalid", res
+    assert "accessProfile" in json.dumps(res["cause"])
+    assert env.sim.requests() == []
+    # The same request from the API is what the API may ask (and passes the grant allow-lists).
+    status, out = env.run_flow("onboarding", {**api({**request_body, "groups": ["Engineering"]}), "eventSource": "api"},
+                               timeout=300)
+    assert status in ("SUCCEEDED", "FAILED") and out.get("error") != "Input.Invalid", out

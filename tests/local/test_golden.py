@@ -285,6 +285,13 @@ def applied_after_future_return(t: dict) -> dict:
     return out
 
 
+def hr_onboard_refused(t: dict) -> dict:
+    """Item 3: an HR Onboard must name an access profile (groups and apps named directly come from the API only):
+    refused before Okta, with the onboarding flow's Input.Invalid (the same cause as a start without a user)."""
+    refused_start = golden_trace.read("onboarding", "no-user")
+    return {**refused_start, "schedules": t["schedules"]}
+
+
 OFFBOARD_DUPLICATE = ("event direct:golden-duplicate already ran for user sam.leaver@acme.example, or is running "
                       "now: nothing changed. A run that fails forgets its event, so re-sending a failed event runs it "
                       "again; to run a succeeded one again, start it with a new event id.")
@@ -319,6 +326,7 @@ ISSUE_24: dict[str, tuple[str, Callable[[dict], dict]]] = {
     "return-stale": ("item 3", lambda t: {**t, "output": {**t["output"], "lastEventTime": ledger_time(T2),
                                                           "eventTime": ledger_time(T1)}}),
     "return-no-user": ("item 1", refused("user: required (a string)")),
+    "onboarding-hr-envelope-groups": ("item 3", hr_onboard_refused),
 }
 
 
