@@ -9,7 +9,8 @@ AWS, cfn-lint, asl-validator, SAM and moto's local interpreter all read as they 
 
 Why JSONPath and not JSONata: the reshaping JSONata would save is gone anyway (the flow-step function decides and
 shapes, in Rust), and JSONPath runs on the local stack as shipped, where JSONata needs a patched interpreter
-(../shared/aws-local-notes.md). See README "The flows".
+(moto 5.2 leaves its JSONata evaluator hook empty; a pure-Python engine can be plugged in, and still differs from
+AWS's JavaScript JSONata). See README "The flows".
 """
 
 from __future__ import annotations
