@@ -216,7 +216,7 @@ CASES = OFFBOARDING + ONBOARDING + LEAVE + RETURN
 
 # Differences issue 24 asks for: case → (what changed, a function turning the recorded trace into the new one).
 # REWRITTEN flows get `ledger_now` on every case; the entries below change single cases. Nothing else may differ.
-REWRITTEN = {"offboarding", "return"}
+REWRITTEN = {"offboarding", "leave", "return"}
 NAMESPACES = {"direct": "direct", "api": "api", "hr.system": "hr", "aws.scheduler": "schedule", "bulk": "bulk"}
 
 
@@ -247,6 +247,8 @@ def ledger_now(flow: str, trace: dict, own: bool) -> dict:
         if item["pk"].startswith("user#") and item.get("lastFlow") == flow:
             item["lastEventId"] = keys.get(item["lastEventId"], item["lastEventId"])
             item["lastEventTime"] = ledger_time(item["lastEventTime"])
+        if flow == "leave" and "leaveSince" in item:  # the leave's time, in the ledger form too
+            item["leaveSince"] = ledger_time(item["leaveSince"])
     # `own`: the case runs this flow (and not only in its setup).
     t["ledger"] = sorted((i for i in items if not (own and set(i) == {"pk", "login"})), key=lambda i: i["pk"])
     return t
@@ -314,18 +316,23 @@ ISSUE_24: dict[str, tuple[str, Callable[[dict], dict]]] = {
     "offboarding-duplicate": ("item 3", fails("Offboarding.Duplicate", OFFBOARD_DUPLICATE)),
     "offboarding-stale": ("item 3", fails("Offboarding.Stale", (
         "event direct:golden-stale (2026-06-01T09:00:00.000Z) is older than the last event applied to this user: "
-        "golden-stale-leave at 2026-06-02T09:00:00Z (leave execution <execution:2>); nothing changed. Check the "
-        "user: an older event is not applied over a newer one."))),
+        "direct:golden-stale-leave at 2026-06-02T09:00:00.000Z (leave execution <execution:2>); nothing changed. "
+        "Check the user: an older event is not applied over a newer one."))),
     # The headline hole: the return's body set eventTime 9999-…, which made every later offboarding "stale". The
     # rewritten return ignores a body's time, so the offboarding is applied as any other.
     "offboarding-stale-after-future-return": ("item 3", applied_after_future_return),
     "offboarding-api-body-event-time": ("item 3", body_time_ignored),
-    # The setup ran the rewritten offboarding: the stale report quotes the time as the ledger now keeps it.
-    "leave-stale": ("item 3", lambda t: {**t, "output": {**t["output"], "lastEventTime": ledger_time(T2)}}),
+    # The setup ran the rewritten offboarding: the stale report quotes the time as the ledger now keeps it, and
+    # the rewritten leave its own event's time in that form.
+    "leave-stale": ("item 3", lambda t: {**t, "output": {**t["output"], "lastEventTime": ledger_time(T2),
+                                                         "eventTime": ledger_time(T1)}}),
     # ...and the return flow, rewritten too, quotes its own event's time in that form.
     "return-stale": ("item 3", lambda t: {**t, "output": {**t["output"], "lastEventTime": ledger_time(T2),
                                                           "eventTime": ledger_time(T1)}}),
     "return-no-user": ("item 1", refused("user: required (a string)")),
+    "leave-no-user": ("item 1", refused("user: required (a string)")),
+    "leave-bad-return-date": ("item 1", refused(
+        "returnDate: a local date and time YYYY-MM-DDThh:mm:ss, without offset (returnTimezone says where)")),
     "onboarding-hr-envelope-groups": ("item 3", hr_onboard_refused),
 }
 

@@ -1349,7 +1349,7 @@ fn bulk_role_check_fails_on_broken_example() {
 // ------------------------------------------------------------------ issue 24: flows that read like the runbook
 
 /// The rewritten flows (infra/generate.py) and their state budgets: the runbook, not bookkeeping.
-const STATE_BUDGETS: [(&str, usize); 2] = [("offboarding", 40), ("return", 30)];
+const STATE_BUDGETS: [(&str, usize); 3] = [("offboarding", 40), ("leave", 30), ("return", 30)];
 
 /// At most `budget` states (Map iterations and Parallel branches included), and no Pass state but a named end
 /// state: reshaping belongs to the flow-step function, so Pass chains cannot grow back. Every flow has a

@@ -10,6 +10,7 @@
 
 pub mod admit;
 pub mod event_time;
+pub mod leave;
 pub mod offboarding;
 pub mod return_flow;
 
@@ -31,6 +32,7 @@ pub const LIST_CAP: usize = 100;
 #[serde(rename_all = "lowercase")]
 pub enum Flow {
     Offboarding,
+    Leave,
     Return,
 }
 
@@ -43,6 +45,7 @@ impl Flow {
     ) -> Result<Map<String, Value>> {
         match self {
             Flow::Offboarding => offboarding::request(fields, source),
+            Flow::Leave => leave::request(fields, source),
             Flow::Return => return_flow::request(fields, source),
         }
     }
@@ -61,12 +64,14 @@ pub enum StepRequest {
 #[serde(tag = "flow", rename_all = "lowercase")]
 pub enum PlanRequest {
     Offboarding(offboarding::PlanRequest),
+    Leave(leave::PlanRequest),
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "flow", rename_all = "lowercase")]
 pub enum ReportRequest {
     Offboarding(Box<offboarding::ReportRequest>),
+    Leave(Box<leave::ReportRequest>),
     Return(Box<return_flow::ReportRequest>),
 }
 
@@ -77,7 +82,9 @@ pub fn decide(payload: Value, now: Timestamp) -> Result<Value> {
     match request {
         StepRequest::Admit(req) => admit::admit(&req, now),
         StepRequest::Plan(PlanRequest::Offboarding(req)) => Ok(offboarding::plan(&req)),
+        StepRequest::Plan(PlanRequest::Leave(req)) => Ok(leave::plan(&req)),
         StepRequest::Report(ReportRequest::Offboarding(req)) => Ok(offboarding::report(&req)),
+        StepRequest::Report(ReportRequest::Leave(req)) => Ok(leave::report(&req)),
         StepRequest::Report(ReportRequest::Return(req)) => Ok(return_flow::report(&req)),
     }
 }

@@ -446,3 +446,101 @@ fn the_return_report_by_what_each_step_answered() {
         "return-00u1"
     );
 }
+
+fn leave_admit(input: Value) -> Result<Value, String> {
+    decide(
+        json!({"step": "admit", "flow": "leave", "input": input, "executionStart": START, "leaseSeconds": 900}),
+        now(),
+    )
+    .map_err(|e| e.field.unwrap_or(e.message))
+}
+
+#[test]
+fn leave_admission_reads_the_return_date_as_scheduler_takes_it() {
+    for (given, field) in [
+        (json!("soon"), "returnDate"),
+        (json!("2027-01-15T09:00:00Z"), "returnDate"),
+        (json!("2027-01-15 09:00"), "returnDate"),
+        (json!(20270115), "returnDate"),
+    ] {
+        let answer = leave_admit(json!({"user": "sam", "eventId": "e", "returnDate": given}));
+        assert_eq!(answer.err().as_deref(), Some(field), "{given}");
+    }
+    let ok =
+        leave_admit(json!({"user": "sam", "eventId": "e", "returnDate": "2027-01-15T09:00:00"}))
+            .unwrap();
+    assert_eq!(
+        ok["request"],
+        json!({"user": "sam", "returnDate": "2027-01-15T09:00:00", "returnTimezone": "UTC", "dryRun": false})
+    );
+    let zone = leave_admit(json!({"user": "sam", "eventId": "e", "returnTimezone": 2}));
+    assert_eq!(zone.err().as_deref(), Some("returnTimezone"));
+}
+
+#[test]
+fn the_leave_plans_its_return_schedule_and_reports_each_outcome() {
+    let admitted = json!({"request": {"user": "sam", "returnDate": "2027-01-15T09:00:00",
+                                      "returnTimezone": "Europe/Paris", "dryRun": false},
+                          "requestedBy": "hr.system:leave-1", "event": {"id": "leave-1"}});
+    let plan = decide(
+        json!({"step": "plan", "flow": "leave", "admitted": admitted, "subject": {"id": "00u1"}}),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(plan["name"], "return-00u1");
+    assert_eq!(plan["expression"], "at(2027-01-15T09:00:00)");
+    assert_eq!(
+        plan["input"],
+        json!({"user": "00u1", "eventId": "schedule:return-00u1:leave-1", "eventSource": "aws.scheduler",
+               "eventTime": "<aws.scheduler.scheduled-time>", "requestedBy": "hr.system:leave-1"})
+    );
+    let suspended = json!({"changed": true, "message": "suspended", "userId": "00u1", "login": "sam@x",
+                           "statusBefore": "ACTIVE", "statusAfter": "SUSPENDED"});
+    let report = |steps: Value| {
+        let mut state =
+            json!({"admitted": admitted, "subject": {"id": "00u1"}, "suspended": suspended});
+        if let (Value::Object(r), Value::Object(s)) = (&mut state, steps) {
+            r.extend(s);
+        }
+        decide(
+            json!({"step": "report", "flow": "leave", "executionId": "arn:x", "state": state}),
+            now(),
+        )
+        .unwrap()
+    };
+    let cases = [
+        (
+            json!({"created": {"arn": "arn:s"}, "updated": {"Error": "Scheduler.ResourceNotFoundException"}}),
+            "changed",
+            true,
+            "scheduled at",
+        ),
+        (
+            json!({"updated": {"arn": "arn:s"}}),
+            "changed",
+            true,
+            "moved to",
+        ),
+        (
+            json!({"updated": {"Error": "X"}, "created": {"Error": "Scheduler.ConflictException", "Cause": "c"}}),
+            "failed",
+            false,
+            "",
+        ),
+        (
+            json!({"suspended": {"Error": "Okta.Forbidden", "Cause": "403"}}),
+            "skipped",
+            false,
+            "",
+        ),
+    ];
+    for (steps, outcome, complete, words) in cases {
+        let answer = report(steps.clone());
+        assert_eq!(answer["summary"]["schedule"]["outcome"], outcome, "{steps}");
+        assert_eq!(answer["complete"], complete, "{steps}");
+        let message = answer["summary"]["schedule"]["message"]
+            .as_str()
+            .unwrap_or("");
+        assert!(message.contains(words), "{message}");
+    }
+}
