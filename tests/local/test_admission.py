@@ -172,3 +172,14 @@ def test_an_hr_onboard_without_an_access_profile_is_refused_before_okta(fresh, r
     status, out = env.run_flow("onboarding", {**api({**request_body, "groups": ["Engineering"]}), "eventSource": "api"},
                                timeout=300)
     assert status in ("SUCCEEDED", "FAILED") and out.get("error") != "Input.Invalid", out
+
+
+def test_a_future_event_time_in_a_leave_body_is_not_recorded(fresh):
+    """Before: `POST /flows/leave {"user": X, "eventTime": "9999-…"}` made every later offboarding of X stale."""
+    env = fresh
+    status, out = env.run_flow("leave", api({"user": SAM, "eventTime": "9999-01-01T00:00:00Z"}), timeout=300)
+    assert status == "SUCCEEDED", out
+    assert not env.ledger(f"user#{uid(env, SAM)}")["lastEventTime"].startswith("9999")
+    status, out = run(env, api({"user": SAM}))
+    assert status == "SUCCEEDED", out
+    assert env.sim.user(SAM)["status"] == "DEPROVISIONED"
