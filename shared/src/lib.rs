@@ -4,6 +4,7 @@
 //! - [`okta`]: the Okta Management API client (errors, retries, rate limits, pagination, lookups).
 //! - [`guard`]: the guardrails every action passes before it may change anything; [`grants`]: what may be granted.
 //! - [`actions`]: the idempotent actions, their input contract and their output.
+//! - [`flows`]: the flows' decisions (admission, the offboarding plan and report) behind the `flow-step` function.
 //! - [`lambda`]: the Lambda entry point shared by every function: caller detection, HTTP answers, audit record.
 //! - [`doctor`]: the read-only check of a connection before deploying (`make doctor`, the `doctor` function).
 
@@ -12,6 +13,7 @@ pub mod config;
 pub mod connection;
 pub mod doctor;
 pub mod error;
+pub mod flows;
 pub mod grants;
 pub mod guard;
 pub mod lambda;

@@ -1,4 +1,4 @@
-"""Runs the four flows in moto's Step Functions interpreter against an in-memory fake of the 13 functions (not the
+"""Runs the hand-written flows in moto's Step Functions interpreter against an in-memory fake of the 13 functions (not the
 real binaries: that is tests/local's job). Checks the flows' own logic: defaults, choices, per-item catches,
 summaries, the final Fail, and the Scheduler calls of leave and return."""
 
@@ -180,7 +180,7 @@ def main():
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
     arns = {flow: sfn.create_state_machine(name=flow, definition=definition(flow),
                                            roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn")["stateMachineArn"]
-            for flow in ("onboarding", "offboarding", "leave", "return")}
+            for flow in ("onboarding",)}
 
     r = run(sfn, arns, "onboarding", {})
     check("onboarding without user fails with Input.Invalid", r["status"] == "FAILED" and r.get("error") == "Input.Invalid", r)
@@ -205,50 +205,11 @@ def main():
           and out["activation"]["outcome"] == "unchanged" and out["groups"][0]["outcome"] == "unchanged"
           and out["password"]["outcome"] == "skipped", r)
 
-    CALLS.clear()
-    r = run(sfn, arns, "offboarding", {"user": "sam@acme.example", "keepGroups": ["Alumni"], "dryRun": True})
-    out = json.loads(r.get("output") or "{}")
-    check("offboarding dry run succeeds and changes nothing",
-          r["status"] == "SUCCEEDED" and WORLD["users"]["00uactive"]["status"] == "ACTIVE", r)
-    check("dryRun reaches every call", CALLS and all(p["dryRun"] is True for _, p in CALLS), CALLS)
+    # The offboarding, leave and return flows are generated (infra/generate.py) and decide in the flow-step
+    # function (issue 24): their decisions are table-tested in shared/src/flows/tests.rs and the flow runs with the real binaries in
+    # tests/local (test_flows.py, test_golden.py, test_admission.py). A fake of those decisions here would be a
+    # second implementation to keep equal, so this script runs the hand-written flows only.
 
-    r = run(sfn, arns, "offboarding", {"user": "sam@acme.example", "keepGroups": ["Alumni"]})
-    out = json.loads(r.get("output") or "{}")
-    check("offboarding succeeds", r["status"] == "SUCCEEDED", r)
-    groups = {g["group"]["name"]: g["outcome"] for g in out.get("groups", [])}
-    check("offboarding groups: built-in and app residual, kept (listed or rule-managed), removed",
-          groups == {"Everyone": "residual", "Engineering": "changed", "Alumni": "kept", "AD users": "residual",
-                     "Staff": "kept"}, groups)
-    apps = {a["app"]["label"]: a["outcome"] for a in out.get("apps", [])}
-    check("offboarding apps: Slack revoked, Box granted through group", apps == {"Slack": "changed", "Box": "residual"}, apps)
-    residual = sorted(g["group"]["name"] for g in out.get("residual", {}).get("groups", []))
-    check("residual report lists the remaining groups and apps",
-          residual == ["AD users", "Alumni", "Everyone", "Staff"] and [a["app"]["label"] for a in out["residual"]["apps"]] == ["Box"], out)
-    check("offboarding deactivated the user", WORLD["users"]["00uactive"]["status"] == "DEPROVISIONED", WORLD)
-
-    WORLD["users"]["00uactive"]["status"] = "ACTIVE"
-    r = run(sfn, arns, "leave", {"user": "sam@acme.example", "returnDate": "2030-01-15T08:00:00"})
-    out = json.loads(r.get("output") or "{}")
-    check("leave suspends and schedules the return", r["status"] == "SUCCEEDED"
-          and out["schedule"]["outcome"] == "changed" and WORLD["users"]["00uactive"]["status"] == "SUSPENDED", r)
-    scheduler = boto3.client("scheduler", region_name=REGION)
-    schedule = scheduler.get_schedule(Name="return-00uactive", GroupName="okta-lifecycle")
-    check("the schedule starts the return flow once at the date", schedule["ScheduleExpression"] == "at(2030-01-15T08:00:00)"
-          and schedule["Target"]["Arn"].endswith(":return") and json.loads(schedule["Target"]["Input"])["user"] == "00uactive",
-          schedule)
-    r = run(sfn, arns, "leave", {"user": "sam@acme.example", "returnDate": "2030-02-01T08:00:00"})
-    check("leave again moves the schedule", r["status"] == "SUCCEEDED" and scheduler.get_schedule(
-        Name="return-00uactive", GroupName="okta-lifecycle")["ScheduleExpression"] == "at(2030-02-01T08:00:00)", r)
-    r = run(sfn, arns, "return", {"user": "00uactive"})
-    out = json.loads(r.get("output") or "{}")
-    check("return unsuspends and deletes the schedule", r["status"] == "SUCCEEDED"
-          and out["schedule"]["outcome"] == "changed" and WORLD["users"]["00uactive"]["status"] == "ACTIVE", r)
-    r = run(sfn, arns, "return", {"user": "00uactive"})
-    out = json.loads(r.get("output") or "{}")
-    check("return again: no schedule, no open leave", r["status"] == "SUCCEEDED"
-          and out["schedule"]["outcome"] == "unchanged" and out["unsuspension"]["outcome"] == "skipped", r)
-    r = run(sfn, arns, "leave", {"user": "nobody@acme.example"})
-    check("leave of an unknown user fails", r["status"] == "FAILED" and r.get("error") == "Okta.NotFound", r)
 
 
 main()

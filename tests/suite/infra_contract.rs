@@ -39,6 +39,12 @@ const FLOWS: [&str; 5] = ["onboarding", "offboarding", "leave", "return", "bulk"
 /// starts them, one per user.
 const USER_FLOWS: [&str; 4] = ["onboarding", "offboarding", "leave", "return"];
 const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
+/// The flows' decisions (issue 24, shared/src/flows/): a function of the template that is not an Okta action. It
+/// talks to neither Okta nor AWS, so it has no route, no secret, no rate-limit table and no Okta metric filters, and
+/// the state machines call it with the Lambda retries only.
+const FLOW_STEP_FUNCTION: &str = "FlowStepFunction";
+const FLOW_STEP_ARN: &str = "${FlowStepFunctionArn}";
+const FLOW_STEP_FOLDER: &str = "flow-step";
 const LAMBDA_ERRORS: [&str; 4] = [
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
@@ -323,6 +329,7 @@ fn check_actions(folders: &BTreeSet<String>) -> Vec<String> {
     problems.extend(
         folders
             .difference(&names)
+            .filter(|name| name.as_str() != FLOW_STEP_FOLDER)
             .map(|name| format!("functions/{name} is not an action")),
     );
     problems
@@ -442,6 +449,22 @@ fn check_errors(flow: &str, machine: &Json) -> Vec<String> {
             return;
         }
         let retried: BTreeSet<&str> = retriers.iter().flat_map(|r| names(r)).collect();
+        let function = state
+            .get("Parameters")
+            .and_then(|p| p.get("FunctionName"))
+            .and_then(Json::as_str);
+        if function == Some(FLOW_STEP_ARN) {
+            // A decision: Lambda's own errors are retried; it reaches no Okta, so nothing else is.
+            for needed in LAMBDA_ERRORS {
+                if !retried.contains(needed) {
+                    problems.push(format!("{flow}/{name}: no Retry on {needed}"));
+                }
+            }
+            if let Some(extra) = retried.iter().find(|e| !e.starts_with("Lambda.")) {
+                problems.push(format!("{flow}/{name}: a flow step retries {extra}"));
+            }
+            return;
+        }
         for needed in LAMBDA_ERRORS
             .iter()
             .copied()
@@ -469,10 +492,6 @@ fn check_errors(flow: &str, machine: &Json) -> Vec<String> {
                 "{flow}/{name}: Payload does not pass requestedBy (the audit record's principal)"
             ));
         }
-        let function = state
-            .get("Parameters")
-            .and_then(|p| p.get("FunctionName"))
-            .and_then(Json::as_str);
         if !function.is_some_and(|f| f.starts_with("${") && f.ends_with("FunctionArn}")) {
             problems.push(format!(
                 "{flow}/{name}: FunctionName {function:?} is not a ${{...FunctionArn}} placeholder"
@@ -541,7 +560,8 @@ fn check_routes(template: &Yaml) -> Vec<String> {
         }
     }
     for (id, resource) in &resources {
-        if resource_type(resource) != "AWS::Serverless::Function" {
+        // The flow-step function is called by the state machines only.
+        if resource_type(resource) != "AWS::Serverless::Function" || id == FLOW_STEP_FUNCTION {
             continue;
         }
         match (is_tool(resource), routed.contains(id)) {
@@ -635,25 +655,37 @@ fn check_ledger(flow: &str, machine: &Json) -> Vec<String> {
     let mut problems = Vec::new();
     let states = machine.get("States").cloned().unwrap_or_default();
     let state = |name: &str| states.get(name).cloned().unwrap_or_default();
-    let requires_event_id = state("ValidateInput")
-        .get("Choices")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .any(|rule| {
-            rule.pointer("/Not/Variable").and_then(Json::as_str) == Some("$.input.eventId")
-                && rule.pointer("/Not/IsPresent") == Some(&Json::Bool(true))
-                && rule.get("Next").and_then(Json::as_str) == Some("InvalidInput")
-        });
+    // A generated flow (infra/generate.py) starts with the admit step, which requires the event id (table-tested
+    // in shared/src/flows/tests.rs); a hand-written one refuses a start without one in ValidateInput.
+    let start = machine.get("StartAt").and_then(Json::as_str).unwrap_or("");
+    let admitted = state(start)
+        .pointer("/Parameters/FunctionName")
+        .and_then(Json::as_str)
+        == Some(FLOW_STEP_ARN)
+        && state(start).pointer("/Parameters/Payload/step") == Some(&Json::from("admit"));
+    let requires_event_id = admitted
+        || state("ValidateInput")
+            .get("Choices")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .any(|rule| {
+                rule.pointer("/Not/Variable").and_then(Json::as_str) == Some("$.input.eventId")
+                    && rule.pointer("/Not/IsPresent") == Some(&Json::Bool(true))
+                    && rule.get("Next").and_then(Json::as_str) == Some("InvalidInput")
+            });
     if !requires_event_id {
         problems.push(format!("{flow}: ValidateInput does not require eventId"));
     }
     let record = state("RecordEvent");
     if record.get("Resource").and_then(Json::as_str) != Some("arn:aws:states:::dynamodb:putItem")
-        || record
-            .pointer("/Parameters/ConditionExpression")
-            .and_then(Json::as_str)
-            != Some("attribute_not_exists(pk)")
+        || !matches!(
+            record
+                .pointer("/Parameters/ConditionExpression")
+                .and_then(Json::as_str),
+            // Issue 24: or a record whose run is past its deadline (it never ended: stopped, timed out).
+            Some("attribute_not_exists(pk)" | "attribute_not_exists(pk) OR runDeadline < :now")
+        )
     {
         problems.push(format!("{flow}: RecordEvent is not a conditional putItem"));
     }
@@ -718,7 +750,7 @@ fn check_ledger(flow: &str, machine: &Json) -> Vec<String> {
             continue;
         }
         for (inner, function) in calls {
-            if function != "${GetUserFunctionArn}" {
+            if function != "${GetUserFunctionArn}" && function != FLOW_STEP_ARN {
                 problems.push(format!(
                     "{flow}/{inner}: calls {function} outside the Runbook, without the lease"
                 ));
@@ -1110,6 +1142,14 @@ fn check_pacing_settings(template: &Yaml) -> Vec<String> {
             }
         }
         granted.sort();
+        if id == FLOW_STEP_FUNCTION {
+            if !granted.is_empty() {
+                problems.push(format!(
+                    "{id}: DynamoDB grants {granted:?}: it talks to no AWS service"
+                ));
+            }
+            continue;
+        }
         if granted
             != [
                 "dynamodb:GetItem",
@@ -1439,4 +1479,65 @@ fn bulk_role_check_fails_on_broken_example() {
             "may states:StartExecution on *",
         ],
     );
+}
+
+// ------------------------------------------------------------------ issue 24: flows that read like the runbook
+
+/// The rewritten flows (infra/generate.py) and their state budgets: the runbook, not bookkeeping.
+const STATE_BUDGETS: [(&str, usize); 3] = [("offboarding", 40), ("leave", 30), ("return", 30)];
+
+/// At most `budget` states (Map iterations and Parallel branches included), and no Pass state but a named end
+/// state: reshaping belongs to the flow-step function, so Pass chains cannot grow back. Every flow has a
+/// TimeoutSeconds (its leases expire then).
+fn check_flow_shape(flow: &str, machine: &Json, budget: usize) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut count = 0;
+    walk_states(machine, &mut |name, state| {
+        count += 1;
+        let ends = state.get("End") == Some(&Json::Bool(true));
+        if state.get("Type").and_then(Json::as_str) == Some("Pass") && !ends {
+            problems.push(format!(
+                "{flow}/{name}: a Pass state that is not an end state"
+            ));
+        }
+    });
+    if count > budget {
+        problems.push(format!("{flow}: {count} states, more than {budget}"));
+    }
+    if machine
+        .get("TimeoutSeconds")
+        .and_then(Json::as_u64)
+        .is_none()
+    {
+        problems.push(format!("{flow}: no TimeoutSeconds"));
+    }
+    problems
+}
+
+#[test]
+fn rewritten_flows_keep_their_state_budget_and_no_pass_chains() {
+    for (flow, budget) in STATE_BUDGETS {
+        let (_, machine) = asl(flow);
+        assert_none(check_flow_shape(flow, &machine, budget));
+    }
+}
+
+#[test]
+fn flow_shape_check_fails_on_broken_example() {
+    let broken = serde_json::json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "B"},
+        "B": {"Type": "Map", "ItemProcessor": {"StartAt": "C", "States": {
+            "C": {"Type": "Pass", "Next": "D"}, "D": {"Type": "Succeed"}}}, "Next": "E"},
+        "E": {"Type": "Pass", "End": true}}});
+    expect_problems(
+        &check_flow_shape("broken", &broken, 4),
+        &[
+            "broken/A: a Pass state that is not an end state",
+            "broken/C: a Pass state that is not an end state",
+            "broken: 5 states, more than 4",
+            "broken: no TimeoutSeconds",
+        ],
+    );
+    let (_, offboarding) = asl("offboarding");
+    assert!(check_flow_shape("offboarding", &offboarding, 40).is_empty());
 }

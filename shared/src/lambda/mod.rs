@@ -3,6 +3,7 @@
 mod audit;
 pub mod caller;
 pub mod event;
+mod flow_step;
 mod http;
 
 use std::time::{Instant, SystemTime};
@@ -22,6 +23,7 @@ use crate::okta::{OktaClient, Session};
 
 pub use caller::{CallerKind, recognise};
 pub use event::Event;
+pub use flow_step::run_flow_steps;
 
 /// Builds the clients once, then serves invocations until the runtime stops.
 pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {

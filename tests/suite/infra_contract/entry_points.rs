@@ -596,8 +596,11 @@ pub fn check_alarms(template: &Yaml, audit_source: &str) -> Vec<String> {
         }
     }
     for (id, function) in &all {
-        // The doctor writes no audit record: its findings are its answer.
-        if resource_type(function) != "AWS::Serverless::Function" || super::is_tool(function) {
+        // The doctor writes no audit record (its findings are its answer); the flow-step function reaches no Okta.
+        if resource_type(function) != "AWS::Serverless::Function"
+            || super::is_tool(function)
+            || id == super::FLOW_STEP_FUNCTION
+        {
             continue;
         }
         let group = property(function, "LoggingConfig")

@@ -1,0 +1,546 @@
+//! Table tests of the flow steps: each row an input as a state machine would pass it, and what the step must
+//! answer (or the field it must name).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use super::decide;
+
+const NOW: &str = "2026-06-02T12:00:00Z";
+const START: &str = "2026-06-02T11:59:59.250Z";
+
+fn now() -> Timestamp {
+    NOW.parse().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn admit(input: Value) -> Result<Value, String> {
+    decide(
+        json!({"step": "admit", "flow": "offboarding", "input": input,
+               "executionStart": START, "leaseSeconds": 3600}),
+        now(),
+    )
+    .map_err(|e| e.field.unwrap_or(e.message))
+}
+
+#[test]
+fn admission_refuses_naming_the_field() {
+    let cases: Vec<(Value, &str)> = vec![
+        (json!(["sam"]), "input"),
+        (json!("sam"), "input"),
+        (
+            json!({"request": ["sam"], "eventId": "e", "eventSource": "api"}),
+            "request",
+        ),
+        (json!({"eventId": "e"}), "user"),
+        (json!({"eventId": "e", "user": 7}), "user"),
+        (json!({"eventId": "e", "user": ""}), "user"),
+        (json!({"user": "sam"}), "eventId"),
+        (json!({"user": "sam", "eventId": 5}), "eventId"),
+        (
+            json!({"user": "sam", "eventId": "e", "dryRun": "yes"}),
+            "dryRun",
+        ),
+        (
+            json!({"user": "sam", "eventId": "e", "mode": "delete"}),
+            "mode",
+        ),
+        (json!({"user": "sam", "eventId": "e", "mode": 1}), "mode"),
+        (
+            json!({"user": "sam", "eventId": "e", "keepGroups": "VPN"}),
+            "keepGroups",
+        ),
+        (
+            json!({"user": "sam", "eventId": "e", "keepGroups": ["VPN", 3]}),
+            "keepGroups[1]",
+        ),
+        (
+            json!({"user": "sam", "eventId": "e", "keepGroups": vec!["g"; 101]}),
+            "keepGroups",
+        ),
+        (
+            json!({"user": "sam", "eventId": "e", "eventTime": "yesterday"}),
+            "eventTime",
+        ),
+        (
+            json!({"user": "sam", "eventId": "e", "eventSource": 3}),
+            "eventSource",
+        ),
+        (
+            json!({"user": "sam", "eventId": "e", "requestedBy": ["x"]}),
+            "requestedBy",
+        ),
+        // Issue 24: a time in the future is refused, from any source.
+        (
+            json!({"user": "sam", "eventId": "e", "eventTime": "9999-01-01T00:00:00Z"}),
+            "eventTime",
+        ),
+        (
+            json!({"request": {"user": "sam"}, "eventId": "e", "eventSource": "api",
+                   "eventTime": "2026-06-02T12:06:00Z"}),
+            "eventTime",
+        ),
+        // An HR event (the template's envelope) always has EventBridge's time.
+        (
+            json!({"request": {"user": "sam"}, "eventId": "e", "eventSource": "hr.system"}),
+            "eventTime",
+        ),
+        // An envelope names its source.
+        (
+            json!({"request": {"user": "sam"}, "eventId": "e"}),
+            "eventSource",
+        ),
+    ];
+    for (input, field) in cases {
+        let answer = admit(input.clone());
+        assert_eq!(
+            answer.as_ref().err().map(String::as_str),
+            Some(field),
+            "{input}: {answer:?}"
+        );
+    }
+}
+
+#[test]
+fn admission_takes_identity_from_the_envelope_and_namespaces_event_ids() {
+    let cases: Vec<(Value, &str, &str, &str)> = vec![
+        // (input, event key, event time, requestedBy)
+        (
+            json!({"user": "sam", "eventId": "e-1"}),
+            "direct:e-1",
+            "2026-06-02T11:59:59.250Z",
+            "direct:e-1",
+        ),
+        // The API envelope: the body's eventTime, eventId and requestedBy are ignored.
+        (
+            json!({"request": {"user": "sam", "eventTime": "9999-01-01T00:00:00Z",
+                               "eventId": "offboard-00u1", "requestedBy": "ceo"},
+                   "eventId": "req-1", "eventSource": "api", "requestedBy": "arn:helpdesk"}),
+            "api:req-1",
+            "2026-06-02T11:59:59.250Z",
+            "arn:helpdesk",
+        ),
+        // The API envelope with the request time (API Gateway's requestTimeEpoch, milliseconds).
+        (
+            json!({"request": {"user": "sam"}, "eventId": "req-2", "eventSource": "api",
+                   "requestedBy": "arn:helpdesk", "eventTime": "1780401600000"}),
+            "api:req-2",
+            "2026-06-02T12:00:00.000Z",
+            "arn:helpdesk",
+        ),
+        (
+            json!({"request": {"user": "sam"}, "eventId": "id-9", "eventSource": "hr.system",
+                   "requestedBy": "hr.system", "eventTime": "2026-06-01T11:00:00+02:00"}),
+            "hr:id-9",
+            "2026-06-01T09:00:00.000Z",
+            "hr.system",
+        ),
+        // The schedules' ids carry their prefix already: not doubled.
+        (
+            json!({"user": "00u1", "eventId": "schedule:return-00u1:leave-1",
+                   "eventSource": "aws.scheduler", "eventTime": "2026-06-02T09:00:00Z"}),
+            "schedule:return-00u1:leave-1",
+            "2026-06-02T09:00:00.000Z",
+            "aws.scheduler:schedule:return-00u1:leave-1",
+        ),
+        // ...but an API request cannot pass for a schedule: its ids are the API's.
+        (
+            json!({"request": {"user": "sam"}, "eventId": "schedule:return-00u1:leave-1",
+                   "eventSource": "api", "requestedBy": "x"}),
+            "api:schedule:return-00u1:leave-1",
+            "2026-06-02T11:59:59.250Z",
+            "x",
+        ),
+    ];
+    for (input, key, time, requested_by) in cases {
+        let answer = admit(input.clone()).unwrap_or_else(|e| panic!("{input}: {e}"));
+        assert_eq!(answer["event"]["key"], key, "{input}");
+        assert_eq!(answer["event"]["time"], time, "{input}");
+        assert_eq!(answer["requestedBy"], requested_by, "{input}");
+        assert_eq!(
+            answer["user"],
+            input.get("request").unwrap_or(&input)["user"],
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn admission_fills_in_the_defaults_and_the_lease_times() {
+    let answer = admit(json!({"user": "sam", "eventId": "e"})).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        answer["request"],
+        json!({"user": "sam", "mode": "deactivate", "keepGroups": [], "dryRun": false})
+    );
+    assert_eq!(answer["dryRun"], false);
+    let start: Timestamp = START.parse().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answer["lease"]["now"], now().as_second().to_string());
+    assert_eq!(
+        answer["lease"]["expires"],
+        (start.as_second() + 3600).to_string()
+    );
+}
+
+fn group(id: &str, name: &str, kind: &str, rule: Option<bool>) -> Value {
+    let mut g = json!({"id": id, "name": name, "type": kind});
+    if let Some(rule) = rule {
+        g["ruleManaged"] = rule.into();
+    }
+    g
+}
+
+fn user(status: &str) -> Value {
+    json!({
+        "id": "00u1", "login": "sam", "status": status,
+        "groups": [
+            group("g0", "Everyone", "BUILT_IN", None),
+            group("g1", "Engineering", "OKTA_GROUP", Some(true)),
+            group("g2", "AD: Domain Users", "APP_GROUP", None),
+            group("g3", "VPN Users", "OKTA_GROUP", Some(false)),
+            group("g4", "All Staff", "OKTA_GROUP", None),
+        ],
+        "apps": [{"id": "a1", "label": "Slack", "scope": "USER"}, {"id": "a2", "label": "GitHub", "scope": "GROUP"}],
+    })
+}
+
+fn admitted(mode: &str, keep: &[&str], dry_run: bool) -> Value {
+    json!({"request": {"user": "sam", "mode": mode, "keepGroups": keep, "dryRun": dry_run}})
+}
+
+fn plan(status: &str, mode: &str, keep: &[&str]) -> Value {
+    decide(
+        json!({"step": "plan", "flow": "offboarding", "admitted": admitted(mode, keep, false), "user": user(status)}),
+        now(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn the_plan_suspends_and_deactivates_by_mode_and_status() {
+    let cases = [
+        // (status, mode, suspend, deactivate)
+        ("ACTIVE", "deactivate", true, true),
+        ("ACTIVE", "suspend", true, false),
+        ("SUSPENDED", "deactivate", false, true),
+        ("SUSPENDED", "suspend", false, false),
+        ("DEPROVISIONED", "suspend", false, false),
+        ("DEPROVISIONED", "deactivate", false, true),
+        ("STAGED", "suspend", false, true),
+        ("PROVISIONED", "suspend", false, true),
+        ("RECOVERY", "suspend", false, true),
+        ("PASSWORD_EXPIRED", "suspend", false, true),
+        ("LOCKED_OUT", "suspend", false, true),
+    ];
+    for (status, mode, suspend, deactivate) in cases {
+        let p = plan(status, mode, &[]);
+        assert_eq!(
+            (p["suspend"].as_bool(), p["deactivate"].as_bool()),
+            (Some(suspend), Some(deactivate)),
+            "{status} {mode}"
+        );
+    }
+}
+
+#[test]
+fn the_plan_leaves_only_groups_the_api_can_change_and_nobody_kept() {
+    let ids = |p: &Value| -> Vec<String> {
+        // Ids only: nothing else travels through the Maps.
+        p["removeGroups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|g| g["id"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&plan("ACTIVE", "deactivate", &[])), ["g3", "g4"]);
+    assert_eq!(ids(&plan("ACTIVE", "deactivate", &["VPN Users"])), ["g4"]);
+    assert_eq!(ids(&plan("ACTIVE", "deactivate", &["g4"])), ["g3"]);
+    // Rule-managed wins over keepGroups (kept either way), built-in and app groups cannot be left.
+    assert_eq!(
+        ids(&plan("ACTIVE", "deactivate", &["Engineering", "Everyone"])),
+        ["g3", "g4"]
+    );
+    assert_eq!(
+        plan("ACTIVE", "deactivate", &[])["revokeApps"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+}
+
+fn report(dry_run: bool, steps: Value) -> Value {
+    let mut state = json!({
+        "admitted": admitted("deactivate", &["All Staff"], dry_run), "user": user("ACTIVE"), "plan": {},
+        "suspended": {"changed": true, "message": "suspended"},
+        "cleared": {"changed": true, "message": "cleared"},
+        "removed": [{"group": {"id": "g3"}, "answer": {"changed": true, "message": "removed"}}],
+        "revoked": [
+            {"app": {"id": "a1"}, "answer": {"changed": true, "message": "revoked"}},
+            {"app": {"id": "a2"}, "answer": {"Error": "Okta.NotApplicable", "Cause": "through Engineering"}},
+        ],
+        "deactivated": {"changed": true, "message": "deactivated"},
+        "after": {"status": "DEPROVISIONED", "groups": [group("g0", "Everyone", "BUILT_IN", None),
+                  group("g1", "Engineering", "OKTA_GROUP", Some(true)), group("g4", "All Staff", "OKTA_GROUP", None)],
+                  "apps": [{"id": "a2", "scope": "GROUP"}]},
+    });
+    if let (Value::Object(r), Value::Object(s)) = (&mut state, steps) {
+        r.extend(s);
+    }
+    let req =
+        json!({"step": "report", "flow": "offboarding", "executionId": "arn:x", "state": state});
+    decide(req, now()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn outcome(v: &Value) -> &str {
+    v["outcome"].as_str().unwrap_or("")
+}
+
+#[test]
+fn the_report_is_complete_only_when_nothing_failed_and_the_end_state_is_proven() {
+    let complete = report(false, json!({}));
+    assert_eq!(complete["complete"], true, "{complete}");
+    let summary = &complete["summary"];
+    let groups: Vec<&str> = summary["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(outcome)
+        .collect();
+    assert_eq!(groups, ["residual", "kept", "residual", "changed", "kept"]);
+    let apps: Vec<&str> = summary["apps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(outcome)
+        .collect();
+    assert_eq!(apps, ["changed", "residual"]);
+    assert_eq!(summary["apps"][1]["reason"], "granted through group");
+    assert_eq!(summary["user"]["statusAfter"], "DEPROVISIONED");
+
+    let incomplete = [
+        json!({"suspended": {"Error": "Okta.Forbidden", "Cause": "403"}}),
+        json!({"cleared": {"Error": "Okta.Forbidden", "Cause": "403"}}),
+        json!({"deactivated": {"Error": "Okta.Forbidden", "Cause": "403"}}),
+        json!({"after": {"Error": "Okta.Forbidden", "Cause": "403"}}),
+        json!({"removed": [{"group": {"id": "g3"}, "answer": {"Error": "Okta.Forbidden", "Cause": "403"}}]}),
+        json!({"removed": []}),
+        json!({"after": {"status": "ACTIVE", "groups": [], "apps": []}}),
+        json!({"after": {"status": "DEPROVISIONED", "groups": [group("g3", "VPN Users", "OKTA_GROUP", None)], "apps": []}}),
+        json!({"after": {"status": "DEPROVISIONED", "groups": [], "apps": [{"id": "a1", "scope": "USER"}]}}),
+    ];
+    for steps in incomplete {
+        let answer = report(false, steps.clone());
+        assert_eq!(answer["complete"], false, "{steps}");
+    }
+    // A dry run leaves access in place: only a failed step makes it incomplete.
+    let dry = report(
+        true,
+        json!({"after": {"status": "ACTIVE", "groups": [group("g3", "VPN Users", "OKTA_GROUP", None)], "apps": []}}),
+    );
+    assert_eq!(dry["complete"], true, "{dry}");
+    assert_eq!(
+        dry["summary"]["residual"]["groups"][0]["expected"],
+        "unexpected"
+    );
+}
+
+#[test]
+fn a_payload_the_state_machine_did_not_build_is_input_invalid() {
+    for payload in [
+        json!(null),
+        json!({"step": "launch"}),
+        json!({"step": "plan", "flow": "offboarding"}),
+    ] {
+        let error = decide(payload.clone(), now()).expect_err("refused");
+        assert_eq!(error.kind, crate::ErrorKind::InputInvalid, "{payload}");
+    }
+}
+
+fn return_report(dry_run: bool, steps: Value) -> Value {
+    let mut state = json!({
+        "admitted": {"request": {"user": "sam", "dryRun": dry_run}},
+        "subject": {"id": "00u1", "login": "sam@acme.example"},
+    });
+    if let (Value::Object(r), Value::Object(s)) = (&mut state, steps) {
+        r.extend(s);
+    }
+    decide(
+        json!({"step": "report", "flow": "return", "executionId": "arn:x", "state": state}),
+        now(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_return_report_by_what_each_step_answered() {
+    let unsuspended = json!({"changed": true, "message": "unsuspended", "statusBefore": "SUSPENDED", "statusAfter": "ACTIVE"});
+    let cases = [
+        // (dry run, steps, unsuspension, schedule, complete)
+        (
+            false,
+            json!({"unsuspended": unsuspended, "deleted": {}}),
+            "changed",
+            "changed",
+            true,
+        ),
+        (
+            false,
+            json!({"deleted": {"Error": "Scheduler.ResourceNotFoundException", "Cause": "none"}}),
+            "skipped",
+            "unchanged",
+            true,
+        ),
+        (
+            false,
+            json!({"deleted": {"Error": "scheduler.ResourceNotFoundException", "Cause": "none"}}),
+            "skipped",
+            "unchanged",
+            true,
+        ),
+        (
+            false,
+            json!({"deleted": {"Error": "Scheduler.AccessDeniedException", "Cause": "no"}}),
+            "skipped",
+            "failed",
+            false,
+        ),
+        (
+            false,
+            json!({"unsuspended": {"Error": "Okta.Forbidden", "Cause": "403"}}),
+            "failed",
+            "skipped",
+            false,
+        ),
+        (
+            true,
+            json!({"unsuspended": unsuspended}),
+            "changed",
+            "unchanged",
+            true,
+        ),
+    ];
+    for (dry_run, steps, unsuspension, schedule, complete) in cases {
+        let answer = return_report(dry_run, steps.clone());
+        let summary = &answer["summary"];
+        assert_eq!(
+            (
+                summary["unsuspension"]["outcome"].as_str(),
+                summary["schedule"]["outcome"].as_str(),
+                answer["complete"].as_bool()
+            ),
+            (Some(unsuspension), Some(schedule), Some(complete)),
+            "{steps}"
+        );
+    }
+    let failed = return_report(
+        false,
+        json!({"unsuspended": {"Error": "Okta.Forbidden", "Cause": "403"}}),
+    );
+    assert_eq!(
+        failed["summary"]["user"], "sam",
+        "as before: the user as the request named it"
+    );
+    assert_eq!(
+        return_report(false, json!({"deleted": {}}))["summary"]["schedule"]["name"],
+        "return-00u1"
+    );
+}
+
+fn leave_admit(input: Value) -> Result<Value, String> {
+    decide(
+        json!({"step": "admit", "flow": "leave", "input": input, "executionStart": START, "leaseSeconds": 900}),
+        now(),
+    )
+    .map_err(|e| e.field.unwrap_or(e.message))
+}
+
+#[test]
+fn leave_admission_reads_the_return_date_as_scheduler_takes_it() {
+    for (given, field) in [
+        (json!("soon"), "returnDate"),
+        (json!("2027-01-15T09:00:00Z"), "returnDate"),
+        (json!("2027-01-15 09:00"), "returnDate"),
+        (json!(20270115), "returnDate"),
+    ] {
+        let answer = leave_admit(json!({"user": "sam", "eventId": "e", "returnDate": given}));
+        assert_eq!(answer.err().as_deref(), Some(field), "{given}");
+    }
+    let ok =
+        leave_admit(json!({"user": "sam", "eventId": "e", "returnDate": "2027-01-15T09:00:00"}))
+            .unwrap();
+    assert_eq!(
+        ok["request"],
+        json!({"user": "sam", "returnDate": "2027-01-15T09:00:00", "returnTimezone": "UTC", "dryRun": false})
+    );
+    let zone = leave_admit(json!({"user": "sam", "eventId": "e", "returnTimezone": 2}));
+    assert_eq!(zone.err().as_deref(), Some("returnTimezone"));
+}
+
+#[test]
+fn the_leave_plans_its_return_schedule_and_reports_each_outcome() {
+    let admitted = json!({"request": {"user": "sam", "returnDate": "2027-01-15T09:00:00",
+                                      "returnTimezone": "Europe/Paris", "dryRun": false},
+                          "requestedBy": "hr.system:leave-1", "event": {"id": "leave-1"}});
+    let plan = decide(
+        json!({"step": "plan", "flow": "leave", "admitted": admitted, "subject": {"id": "00u1"}}),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(plan["name"], "return-00u1");
+    assert_eq!(plan["expression"], "at(2027-01-15T09:00:00)");
+    assert_eq!(
+        plan["input"],
+        json!({"user": "00u1", "eventId": "schedule:return-00u1:leave-1", "eventSource": "aws.scheduler",
+               "eventTime": "<aws.scheduler.scheduled-time>", "requestedBy": "hr.system:leave-1"})
+    );
+    let suspended = json!({"changed": true, "message": "suspended", "userId": "00u1", "login": "sam@x",
+                           "statusBefore": "ACTIVE", "statusAfter": "SUSPENDED"});
+    let report = |steps: Value| {
+        let mut state =
+            json!({"admitted": admitted, "subject": {"id": "00u1"}, "suspended": suspended});
+        if let (Value::Object(r), Value::Object(s)) = (&mut state, steps) {
+            r.extend(s);
+        }
+        decide(
+            json!({"step": "report", "flow": "leave", "executionId": "arn:x", "state": state}),
+            now(),
+        )
+        .unwrap()
+    };
+    let cases = [
+        (
+            json!({"created": {"arn": "arn:s"}, "updated": {"Error": "Scheduler.ResourceNotFoundException"}}),
+            "changed",
+            true,
+            "scheduled at",
+        ),
+        (
+            json!({"updated": {"arn": "arn:s"}}),
+            "changed",
+            true,
+            "moved to",
+        ),
+        (
+            json!({"updated": {"Error": "X"}, "created": {"Error": "Scheduler.ConflictException", "Cause": "c"}}),
+            "failed",
+            false,
+            "",
+        ),
+        (
+            json!({"suspended": {"Error": "Okta.Forbidden", "Cause": "403"}}),
+            "skipped",
+            false,
+            "",
+        ),
+    ];
+    for (steps, outcome, complete, words) in cases {
+        let answer = report(steps.clone());
+        assert_eq!(answer["summary"]["schedule"]["outcome"], outcome, "{steps}");
+        assert_eq!(answer["complete"], complete, "{steps}");
+        let message = answer["summary"]["schedule"]["message"]
+            .as_str()
+            .unwrap_or("");
+        assert!(message.contains(words), "{message}");
+    }
+}
