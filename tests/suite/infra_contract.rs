@@ -1522,6 +1522,22 @@ fn rewritten_flows_keep_their_state_budget_and_no_pass_chains() {
     }
 }
 
+/// Issue 24: every flow, generated or not, has a TimeoutSeconds: an execution cannot run (and hold a user's lease)
+/// for ever.
+#[test]
+fn every_flow_has_a_timeout() {
+    for flow in FLOWS {
+        let (_, machine) = asl(flow);
+        assert!(
+            machine
+                .get("TimeoutSeconds")
+                .and_then(Json::as_u64)
+                .is_some(),
+            "{flow}: no TimeoutSeconds"
+        );
+    }
+}
+
 #[test]
 fn flow_shape_check_fails_on_broken_example() {
     let broken = serde_json::json!({"StartAt": "A", "States": {
