@@ -87,7 +87,8 @@ def print_offboarding(status: str, report: dict) -> None:
         print("    none")
     for kind, target, record in rows:
         name = target.get("name") or target.get("label") or target.get("id")
-        print(f"    {kind:<5} {name:<24} {record.get('expected', ''):<10} {record.get('reason', '')}")
+        meant = "expected" if record.get("expected") is True else "UNEXPECTED"
+        print(f"    {kind:<5} {name:<24} {meant:<10} {record.get('reason', '')}")
 
 
 def check(state: dict, onboarding: tuple[str, dict], offboarding: tuple[str, dict]) -> list[str]:
@@ -147,6 +148,16 @@ def check_report(report: dict) -> list[str]:
         person = report["finalState"].get(login)
         if not person or not person.get("status"):
             problems.append(f"--json has no final state for {login}")
+    # The step labels agree with the residual list: an app the offboarding did not revoke is "skipped" with its
+    # reason, and listed as residual access only if it is still there.
+    offboarding = report["offboarding"]["output"] or {}
+    residual_apps = {r["app"]["label"] for r in (offboarding.get("residual") or {}).get("apps", [])}
+    for step in offboarding.get("apps", []):
+        if step.get("outcome") == "residual" and step["app"]["label"] not in residual_apps:
+            problems.append(f"{step['app']['label']} is labelled residual but is not in the residual list")
+    for record in (offboarding.get("residual") or {}).get("groups", []) + (offboarding.get("residual") or {}).get("apps", []):
+        if not isinstance(record.get("expected"), bool):
+            problems.append(f"residual expected is not true or false: {record}")
     leaver = report["finalState"].get(LEAVER["user"], {})
     if leaver.get("apps"):
         problems.append(f"the leaver still has apps {leaver['apps']}")

@@ -19,6 +19,7 @@ const RULE_MANAGED: &str = "rule-managed: an active group rule fills this group,
 const RULE_MANAGED_RESIDUAL: &str = "rule-managed: kept on purpose (a removal would put the user on the rule's exception list); deactivation ends the access, suspension blocks sign-in";
 const STILL_MEMBER: &str =
     "still a member: the removal failed, was a dry run, or Okta has not applied it yet";
+const GRANTED_THROUGH_GROUP: &str = "granted through a group, not directly: it ends with the group's membership or the deactivation (see the residual access)";
 const THROUGH_GROUP_RESIDUAL: &str = "granted through group: it goes when the user leaves the granting group (kept, built-in or app group)";
 const STILL_ASSIGNED: &str =
     "still assigned: the revocation failed, was a dry run, or Okta has not applied it yet";
@@ -213,9 +214,13 @@ pub fn report(report: &ReportRequest) -> Value {
         .map(|app| {
             let answer = item_answer(&req.revoked, "app", app);
             let mut out = step_outcome(&answer);
+            // Okta refuses to unassign an app a group grants: the step did not act, on purpose, and whether the
+            // access remains is for the residual report to say (it goes with the group or the deactivation).
             if out.get("error").and_then(Value::as_str) == Some("Okta.NotApplicable") {
-                out.insert("outcome".into(), "residual".into());
-                out.insert("reason".into(), "granted through group".into());
+                out.remove("error");
+                out.remove("cause");
+                out.insert("outcome".into(), "skipped".into());
+                out.insert("reason".into(), GRANTED_THROUGH_GROUP.into());
             }
             out.insert("app".into(), app.clone());
             Value::Object(out)
@@ -239,11 +244,11 @@ pub fn report(report: &ReportRequest) -> Value {
         .iter()
         .map(|group| {
             let (expected, reason) = match group_stays(group, &request.keep_groups) {
-                Some((_, BUILT_IN)) => ("expected", BUILT_IN),
-                Some((_, APP_GROUP)) => ("expected", APP_GROUP),
-                Some((_, RULE_MANAGED)) => ("expected", RULE_MANAGED_RESIDUAL),
-                Some((_, reason)) => ("expected", reason),
-                None => ("unexpected", STILL_MEMBER),
+                Some((_, BUILT_IN)) => (true, BUILT_IN),
+                Some((_, APP_GROUP)) => (true, APP_GROUP),
+                Some((_, RULE_MANAGED)) => (true, RULE_MANAGED_RESIDUAL),
+                Some((_, reason)) => (true, reason),
+                None => (false, STILL_MEMBER),
             };
             json!({ "group": group, "expected": expected, "reason": reason })
         })
@@ -253,15 +258,17 @@ pub fn report(report: &ReportRequest) -> Value {
         .map(|app| {
             let through_group = app.get("scope").and_then(Value::as_str) == Some("GROUP");
             let (expected, reason) = if through_group {
-                ("expected", THROUGH_GROUP_RESIDUAL)
+                (true, THROUGH_GROUP_RESIDUAL)
             } else {
-                ("unexpected", STILL_ASSIGNED)
+                (false, STILL_ASSIGNED)
             };
             json!({ "app": app, "expected": expected, "reason": reason })
         })
         .collect();
     let failed = |v: &Value| v.get("outcome").and_then(Value::as_str) == Some("failed");
-    let unexpected = |v: &Value| v.get("expected").and_then(Value::as_str) == Some("unexpected");
+    // `expected`: whether the access is meant to remain (a boolean: issue 26's "expected": "expected" meant two
+    // things in one word).
+    let unexpected = |v: &Value| v.get("expected").and_then(Value::as_bool) == Some(false);
     let step_failed = [&suspension, &sessions, &deactivation, &verification]
         .into_iter()
         .any(failed)
