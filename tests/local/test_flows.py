@@ -161,10 +161,15 @@ def test_second_run_changes_nothing(fresh, flow, inp):
 def test_leave_then_return(fresh):
     env = fresh
     sched = env.client("scheduler")
-    # The ledger outlives the simulator's reset: an earlier test's event for this user (an admission test records one
-    # a little ahead of now) would make this return stale. Start from a user the stack has not seen.
+    # The ledger outlives the simulator's reset: an earlier test's run of this leave's events (the same event ids) or
+    # an event of this user would make this leave or its return a duplicate or stale. Start from a user and events
+    # the stack has not seen.
     from localaws import LEDGER_TABLE
-    env.client("dynamodb").delete_item(TableName=LEDGER_TABLE, Key={"pk": {"S": f"user#{env.sim.user(SAM)['id']}"}})
+    ddb = env.client("dynamodb")
+    uid = env.sim.user(SAM)["id"]
+    for item in ddb.scan(TableName=LEDGER_TABLE).get("Items", []):
+        if uid in item["pk"]["S"] or "leave-1" in item["pk"]["S"]:
+            ddb.delete_item(TableName=LEDGER_TABLE, Key={"pk": item["pk"]})
     status, out = env.run_flow("leave", {"user": SAM, "returnDate": "2027-01-15T09:00:00", "eventId": "leave-1",
                                          "eventSource": "hr.system"})
     assert status == "SUCCEEDED", out
