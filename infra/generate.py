@@ -212,8 +212,7 @@ def ledger_wrapper(flow: str, error_prefix: str, timeout: int, runbook: dict, be
             "Parameters": {"ExecutionArn.$": "$.lease.item.leaseHolder.S"},
             "ResultSelector": {"status.$": "$.Status"}, "ResultPath": "$.holder", "Retry": retry("sfn"),
             # The holder is gone (its history expired, or never existed): take over. Any other failure to learn
-            # its status: wait, the safe side. (moto's interpreter cannot run this SDK call: locally it always
-            # waits; tests/local/README.md.)
+            # its status: wait, the safe side.
             "Catch": [caught(["Sfn.ExecutionDoesNotExistException", "Sfn.InvalidArnException"], "TakeOverLease",
                              "$.holder"),
                       caught(["States.ALL"], "AwaitLease", "$.holder")],

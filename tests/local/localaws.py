@@ -525,9 +525,9 @@ class Moto:
         self.proc: Proc | None = None
 
     def start(self) -> "Moto":
-        exe = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which("moto_server")
-        argv = [exe, "-H", "127.0.0.1", "-p", str(self.port)] if exe else \
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        # moto_server with the aws-sdk integrations' PascalCase put back (tests/local/moto_server.py says why).
+        argv = [sys.executable, str(Path(__file__).resolve().parent / "moto_server.py"), "-H", "127.0.0.1",
+                "-p", str(self.port)]
         # MOTO_PORT is where the Step Functions interpreter sends its SDK calls: the proxy.
         self.proc = Proc("moto", argv, base_env(MOTO_PORT=str(self.interpreter_port)), self.log_dir)
         wait_http(self.url + "/moto-api/", 60, self.proc, "moto_server")

@@ -3,8 +3,8 @@ binaries, the simulator, moto). Each test fails on the flows as they were before
 of tests/local/golden record that behaviour).
 
 Not here yet: a bulk line's own eventTime (the bulk flow is not rewritten yet). The onboarding flow is not
-rewritten either: its HR rule is a Choice rule of the hand-written flow (AccessProfileChoice). A lease whose holder was stopped early is taken over through DescribeExecution, which
-moto's interpreter cannot run ("'ExecutionArn'", moto 5.2): here the lease is past its expiry instead.
+rewritten either: its HR rule is a Choice rule of the hand-written flow (AccessProfileChoice). A lease whose holder was stopped early is taken over through
+DescribeExecution, an `aws-sdk:sfn` task that moto's interpreter runs only with tests/local/moto_server.py's casing fix.
 """
 
 from __future__ import annotations
@@ -124,6 +124,37 @@ def test_an_expired_lease_is_taken_over(fresh):
     assert time.monotonic() - started < 60, "waited for a lease that had expired"
     item = env.ledger(f"user#{uid(env, SAM)}")
     assert "leaseHolder" not in item and item["lastEventId"] == "direct:after-stop", item
+
+
+def test_a_lease_whose_holder_was_stopped_is_taken_over(fresh):
+    """Before: a lease never expired and nothing asked whether its holder still ran; a flow stopped by an operator (or
+    by a bulk run past its failure tolerance) left the user unworkable until someone edited DynamoDB by hand. Here
+    the lease has not expired: the flow asks Step Functions (DescribeExecution) and takes it over."""
+    env = fresh
+    sfn = env.client("stepfunctions")
+    holder_machine = sfn.create_state_machine(
+        name=f"lease-holder-{uuid.uuid4().hex[:8]}", roleArn="arn:aws:iam::123456789012:role/lease-holder",
+        definition=json.dumps({"StartAt": "Work", "States": {"Work": {"Type": "Wait", "Seconds": 600, "End": True}}}))
+    holder = sfn.start_execution(stateMachineArn=holder_machine["stateMachineArn"], name="stopped-by-operator",
+                                 input="{}")["executionArn"]
+    sfn.stop_execution(executionArn=holder, cause="an operator stopped it")
+    assert sfn.describe_execution(executionArn=holder)["status"] == "ABORTED"
+    ddb = env.client("dynamodb")
+    table = next(n for n in ddb.list_tables()["TableNames"] if n.endswith("LedgerTable"))
+    ddb.put_item(TableName=table, Item={
+        "pk": {"S": f"user#{uid(env, SAM)}"}, "leaseHolder": {"S": holder},
+        "leaseSince": {"S": "2026-06-01T09:00:00.000Z"}, "leaseExpires": {"N": str(int(time.time()) + 3600)},
+        "leaseFlow": {"S": "onboarding"}})
+    started = time.monotonic()
+    execution = env.start_flow("offboarding", {"user": SAM, "eventId": "after-operator-stop"})
+    status, out = env.wait(execution, timeout=300)
+    assert status == "SUCCEEDED", out
+    assert time.monotonic() - started < 60, "waited out the lease budget behind an execution that was stopped"
+    entered = [e["stateEnteredEventDetails"]["name"] for e in env.history(execution) if "stateEnteredEventDetails" in e]
+    assert "TakeOverLease" in entered and "AwaitLease" not in entered, entered
+    item = env.ledger(f"user#{uid(env, SAM)}")
+    assert "leaseHolder" not in item and item["lastEventId"] == "direct:after-operator-stop", item
+    assert env.sim.user(SAM)["status"] == "DEPROVISIONED"
 
 
 def test_a_failed_run_does_not_make_its_event_a_duplicate(fresh):

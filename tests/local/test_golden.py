@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -61,12 +62,21 @@ def pre_run(flow: str, inp: dict):
 
 
 def lease_held_by_another(login: str):
+    """The user's lease held by an execution that is still running (a 15-minute Wait; the trace normalises its ARN),
+    so the flow waits out its lease budget and ends Busy. (The old flows never asked whether the holder still ran;
+    the new ones take over the lease of one that does not: test_admission.py.)"""
     def setup(env):
+        sfn = env.client("stepfunctions")
+        machine = sfn.create_state_machine(
+            name=f"lease-holder-{uuid.uuid4().hex[:8]}", roleArn="arn:aws:iam::123456789012:role/lease-holder",
+            definition=json.dumps({"StartAt": "Work", "States": {"Work": {"Type": "Wait", "Seconds": 900, "End": True}}}))
+        holder = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name="running-1",
+                                     input="{}")["executionArn"]
         ddb = env.client("dynamodb")
         table = next(n for n in ddb.list_tables()["TableNames"] if n.endswith("LedgerTable"))
         ddb.put_item(TableName=table, Item={
             "pk": {"S": f"user#{ids(env, login)}"},
-            "leaseHolder": {"S": "arn:aws:states:us-east-1:123456789012:execution:okta-lifecycle-onboarding:stopped-1"},
+            "leaseHolder": {"S": holder},
             "leaseSince": {"S": "2026-06-01T09:00:00Z"}})
     return setup
 
