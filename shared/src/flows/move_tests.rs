@@ -379,6 +379,7 @@ fn the_undo_report_shows_each_restoration() {
         json!({"step": "report", "flow": "undo-move", "executionId": "arn:undo",
                "state": {"admitted": {"request": {"moveExecution": EXECUTION, "dryRun": false}},
                          "user": {"id": "00u1", "login": "carol@acme.example"},
+                         "record": record(json!({})),
                          "plan": {"addGroups": [{"id": "00gVpn"}], "removeGroups": [{"id": "Sales"}],
                                   "assignApps": [{"id": "0oaAws"}], "revokeApps": []},
                          "added": [{"group": {"id": "00gVpn"}, "answer": {"changed": true, "message": "added"}}],
@@ -389,6 +390,14 @@ fn the_undo_report_shows_each_restoration() {
     .unwrap();
     assert_eq!(out["complete"], false, "a failed re-assignment: {out}");
     assert_eq!(out["summary"]["groups"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        (
+            &out["summary"]["groups"][0]["group"],
+            &out["summary"]["groups"][0]["id"]
+        ),
+        (&json!("VPN Users"), &json!("00gVpn")),
+        "named as the move recorded it"
+    );
     assert_eq!(out["summary"]["apps"][0]["outcome"], "failed");
     let _ = undo_move::FLOW;
 }

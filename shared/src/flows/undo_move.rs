@@ -190,6 +190,9 @@ pub struct UndoState {
     pub admitted: Admission,
     pub user: Value,
     pub plan: Value,
+    /// The move's record, for the names of what it changed.
+    #[serde(default)]
+    pub record: Value,
     #[serde(default)]
     pub added: Vec<Value>,
     #[serde(default)]
@@ -200,8 +203,14 @@ pub struct UndoState {
     pub revoked: Vec<Value>,
 }
 
-/// One line per planned item: what the undo did and the answer.
-fn lines(planned: &Value, items: &[Value], kind: &str, restore: &str) -> Vec<Value> {
+/// One line per planned item: what the undo did, the name the move recorded, and the answer.
+fn lines(
+    planned: &Value,
+    items: &[Value],
+    kind: &str,
+    restore: &str,
+    recorded: &[Value],
+) -> Vec<Value> {
     planned
         .as_array()
         .map(Vec::as_slice)
@@ -209,8 +218,15 @@ fn lines(planned: &Value, items: &[Value], kind: &str, restore: &str) -> Vec<Val
         .iter()
         .map(|item| {
             let id = item.get("id").and_then(Value::as_str).unwrap_or("");
+            let name = recorded
+                .iter()
+                .find(|item| item.get("id").and_then(Value::as_str) == Some(id))
+                .and_then(|item| item.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or(id);
             let mut out = Map::new();
-            out.insert(kind.into(), id.into());
+            out.insert(kind.into(), name.into());
+            out.insert("id".into(), id.into());
             out.insert("restore".into(), restore.into());
             match answer_for(items, kind, id) {
                 Some(answer) => out.extend(answer_outcome(answer)),
@@ -228,29 +244,39 @@ fn lines(planned: &Value, items: &[Value], kind: &str, restore: &str) -> Vec<Val
 pub fn report(report: &ReportRequest) -> Value {
     let state = &report.state;
     let plan = &state.plan;
+    let changes = state
+        .record
+        .get("Item")
+        .and_then(recorded_changes)
+        .unwrap_or(Value::Null);
+    let recorded = |name: &str| list(&changes, name).to_vec();
     let mut groups = lines(
         &plan["addGroups"],
         &state.added,
         "group",
         "re-join (the move left it)",
+        &recorded("removedGroups"),
     );
     groups.extend(lines(
         &plan["removeGroups"],
         &state.removed,
         "group",
         "leave (the move joined it)",
+        &[],
     ));
     let mut apps = lines(
         &plan["assignApps"],
         &state.assigned,
         "app",
         "re-assign (the move revoked it)",
+        &recorded("revokedApps"),
     );
     apps.extend(lines(
         &plan["revokeApps"],
         &state.revoked,
         "app",
         "revoke (the move assigned it)",
+        &[],
     ));
     let complete = groups
         .iter()
