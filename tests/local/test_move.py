@@ -168,3 +168,26 @@ def test_every_generated_flow_announces_its_end_on_the_completion_bus(fresh):
         events.remove_targets(Rule=rule, EventBusName="default", Ids=["q"])
         events.delete_rule(Name=rule, EventBusName="default")
         sqs.delete_queue(QueueUrl=queue)
+
+
+def test_a_move_keeps_the_guardrails_and_runs_once_per_event(fresh):
+    env = fresh
+    # bree.breakglass is in the protected group Break Glass (the harness's OKTA_PROTECTED_GROUPS): every change is
+    # refused by the functions' guardrails before it reaches Okta, and the move ends incomplete.
+    env.sim.reset_counters()
+    status, res = env.run_flow("move", start({"user": "bree.breakglass@acme.example", "fromProfile": "engineering",
+                                              "toProfile": "sales"}))
+    assert status == "FAILED" and res["error"] == "Move.Incomplete", res
+    joins = [x for x in res["cause"]["groups"] + res["cause"]["apps"] if x["change"] == "join"]
+    assert joins and all(x["outcome"] == "failed" and x["error"].startswith("Policy.") for x in joins), joins
+    assert writes(env) == []
+
+    # The same event twice: the second run is a duplicate that changes nothing.
+    forget_carol(env)
+    once = start({"user": CAROL, "fromProfile": "engineering", "toProfile": "sales"})
+    status, first = env.run_flow("move", once)
+    assert status == "SUCCEEDED", first
+    env.sim.reset_counters()
+    status, again = env.run_flow("move", once)
+    assert status == "SUCCEEDED" and again["outcome"] == "duplicate", again
+    assert writes(env) == []
