@@ -11,6 +11,8 @@ use okta_lifecycle::{Action, ErrorKind};
 use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
 
+#[path = "infra_contract/completion.rs"]
+mod completion;
 #[path = "infra_contract/deploy.rs"]
 mod deploy;
 #[path = "infra_contract/entry_points.rs"]
