@@ -1,7 +1,7 @@
 # The operator's entry points. Each installs what it needs (see tests/setup.sh).
 .PHONY: demo doctor test invoke bench bench-instructions bench-bulk validate build deploy clean fuzz
 
-## make demo: onboarding and offboarding in the sample org, locally (simulator, moto, the real binaries)
+## make demo: onboarding, a move and its undo, and offboarding in the sample org, locally (simulator, moto, the real binaries)
 demo:
 	@bash tests/setup.sh harness
 	@echo "==> building the function binaries and the simulator (debug; the first build takes a few minutes)" >&2

@@ -39,6 +39,10 @@ RETRY = {
                  "IntervalSeconds": 1, "MaxAttempts": 5, "BackoffRate": 2, "JitterStrategy": "FULL"},
     "scheduler": {"ErrorEquals": ["Scheduler.ThrottlingException", "Scheduler.InternalServerException"],
                   "IntervalSeconds": 2, "MaxAttempts": 4, "BackoffRate": 2, "JitterStrategy": "FULL"},
+    # PutEvents throttled, or an entry EventBridge did not take (the completion event).
+    "events": {"ErrorEquals": ["EventBridge.ThrottlingException", "EventBridge.InternalException",
+                               "EventBridge.FailedEntry"],
+               "IntervalSeconds": 1, "MaxAttempts": 4, "BackoffRate": 2, "JitterStrategy": "FULL"},
     "sfn": {"ErrorEquals": ["Sfn.ThrottlingException", "Sfn.InternalServerException"],
             "IntervalSeconds": 1, "MaxAttempts": 4, "BackoffRate": 2, "JitterStrategy": "FULL"},
     # The lease wait, a flow's budget for waiting behind another flow of the same user: at most about 2.5 minutes
@@ -183,7 +187,7 @@ def ledger_wrapper(flow: str, error_prefix: str, timeout: int, runbook: dict, be
                 "ConditionExpression": "attribute_not_exists(pk) OR runDeadline < :now",
                 "ExpressionAttributeValues": {":now": {"N.$": "$.admitted.lease.now"}}},
             "ResultPath": None, "Retry": retry("dynamodb"),
-            "Catch": [caught([CCF], "Duplicate")], "Next": "AcquireLease"},
+            "Catch": [caught([CCF], "AnnounceDuplicate")], "Next": "AcquireLease"},
         "AcquireLease": ledger_update(
             USER_KEY, LEASE_SET, f"{LEASE_FREE} AND {NOT_STALE}", lease_values(flow), after_lease, "ReadLease",
             keep_item=True, comment="One flow at a time per user. The lease carries its holder and its expiry (the holder's start "
@@ -199,7 +203,7 @@ def ledger_wrapper(flow: str, error_prefix: str, timeout: int, runbook: dict, be
             "Choices": [
                 {"And": [{"Variable": "$.lease.item.lastEventTime.S", "IsPresent": True},
                          {"Variable": "$.lease.item.lastEventTime.S", "StringGreaterThanPath": "$.admitted.event.time"}],
-                 "Next": "Stale"},
+                 "Next": "AnnounceStale"},
                 {"Variable": "$.lease.item.leaseHolder.S", "IsPresent": False, "Next": "AcquireLease"},
                 # Read again after waiting (or after a takeover another flow won): still held, so give up.
                 {"Variable": "$.holder", "IsPresent": True, "Next": "ForgetBusyEvent"},
@@ -232,10 +236,18 @@ def ledger_wrapper(flow: str, error_prefix: str, timeout: int, runbook: dict, be
             retries=("lease-wait", "dynamodb"), keep_item=True,
             comment="The holder is running: wait for it (the lease-wait retry policy), then read the lease once more "
                     "(a newer event may have been applied meanwhile: Stale; else Busy)."),
-        "ForgetBusyEvent": forget_event("Busy"),
+        "ForgetBusyEvent": forget_event("AnnounceBusy"),
+        "AnnounceBusy": announce(flow, "busy", {"message": "another flow held this user's lease; nothing changed"},
+                                 "Busy"),
         "Busy": {"Type": "Fail", "Error": "Flow.Busy",
                  "Cause": "another flow held this user's lease for minutes; nothing was changed: start this event "
                           "again later"},
+        "AnnounceStale": announce(flow, "stale", {
+            "message": "an event older than the last one applied to this user; nothing changed",
+            "eventId.$": "$.admitted.event.id", "eventTime.$": "$.admitted.event.time"}, "Stale"),
+        "AnnounceDuplicate": announce(flow, "duplicate", {
+            "message": "this event id already ran (or is running); nothing changed",
+            "eventId.$": "$.admitted.event.id"}, "Duplicate"),
         **stale_and_duplicate(flow, error_prefix, loud),
         **before_runbook,
         "Runbook": {
@@ -261,15 +273,42 @@ def ledger_wrapper(flow: str, error_prefix: str, timeout: int, runbook: dict, be
             "Type": "Choice",
             "Choices": [{"Variable": "$.failure", "IsPresent": True, "Next": "ForgetEvent"},
                         {"Variable": "$.outcome.complete", "BooleanEquals": False, "Next": "ForgetIncompleteEvent"}],
-            "Default": "Succeeded"},
-        "ForgetEvent": forget_event("Failed"),
-        "ForgetIncompleteEvent": forget_event("Incomplete"),
+            "Default": "AnnounceSucceeded"},
+        "ForgetEvent": forget_event("AnnounceFailed"),
+        "ForgetIncompleteEvent": forget_event("AnnounceIncomplete"),
+        "AnnounceSucceeded": announce(flow, "succeeded", "$.outcome.summary", "Succeeded"),
+        "AnnounceIncomplete": announce(flow, "incomplete", "$.outcome.summary", "Incomplete"),
+        "AnnounceFailed": announce(flow, "failed", {"error.$": "$.failure.Error", "cause.$": "$.failure.Cause"},
+                                   "Failed"),
         "Failed": {"Type": "Fail", "ErrorPath": "$.failure.Error", "CausePath": "$.failure.Cause"},
         "Incomplete": {"Type": "Fail", "Error": f"{error_prefix}.Incomplete",
                        "CausePath": "States.JsonToString($.outcome.summary)"},
         "Succeeded": {"Type": "Succeed", "OutputPath": "$.outcome.summary"},
     }
     return {"Comment": comment, "StartAt": "Admit", "TimeoutSeconds": timeout, "States": states}
+
+
+# The bus the completion events go to: the template's CompletionEventBusName (default: the account's default bus).
+COMPLETION_BUS = "${CompletionEventBusName}"
+COMPLETION_SOURCE = "okta-lifecycle"
+COMPLETION_DETAIL_TYPE = "Flow ended"
+
+
+def announce(flow: str, outcome: str, summary: dict | str, nxt: str) -> dict:
+    """Issue 27 item 5: one event on EventBridge as the flow ends, whatever the end (detail: flow, outcome, user,
+    execution, the report's summary), so a team routes it to mail, chat or a ticket with a rule of its own
+    (docs/flows.md). A failed announcement is retried, then let go: the flow's own end and its alarms stand."""
+    detail = {"flow": flow, "outcome": outcome, "user.$": "$.subject", "execution.$": "$$.Execution.Id"}
+    if isinstance(summary, str):
+        detail["summary.$"] = summary
+    else:
+        detail["summary"] = summary
+    return {
+        "Type": "Task", "Comment": f"Announce the end ({outcome}) on the completion bus.",
+        "Resource": "arn:aws:states:::events:putEvents",
+        "Parameters": {"Entries": [{"EventBusName": COMPLETION_BUS, "Source": COMPLETION_SOURCE,
+                                    "DetailType": COMPLETION_DETAIL_TYPE, "Detail": detail}]},
+        "ResultPath": None, "Retry": retry("events"), "Catch": [caught(["States.ALL"], nxt)], "Next": nxt}
 
 
 RERUN = ("A run that fails forgets its event, so re-sending a failed event runs it again; to run a succeeded one "
@@ -326,7 +365,8 @@ def delete_schedule(prefix: str, nxt: str) -> dict:
         "ResultPath": None, "Retry": retry("scheduler"), "Catch": [caught(["States.ALL"], nxt)], "Next": nxt}
 
 
-def item_map(items: str, kind: str, function: str, payload: dict, failed: str, nxt: str, comment: str) -> dict:
+def item_map(items: str, kind: str, function: str, payload: dict, failed: str, nxt: str, comment: str,
+             result_path: str | None = None) -> dict:
     """A Map over the plan's ids: each item carries its id and the call's context under `answer`, which the call's
     answer (or its error) replaces, so that hundreds of items stay small (Step Functions' 256 KB)."""
     task = function
@@ -346,7 +386,7 @@ def item_map(items: str, kind: str, function: str, payload: dict, failed: str, n
                 "Catch": [caught(["States.ALL"], failed, "$.answer")], "End": True},
             failed: {"Type": "Succeed", "Comment": "The error is the item's answer; the report counts it."},
         }},
-        "ResultPath": f"$.{'removed' if kind == 'group' else 'revoked'}", "Next": nxt}
+        "ResultPath": result_path or f"$.{'removed' if kind == 'group' else 'revoked'}", "Next": nxt}
 
 
 def offboarding() -> dict:
@@ -407,7 +447,8 @@ def offboarding() -> dict:
     }
     return ledger_wrapper(
         flow, "Offboarding", 3600, runbook, before, "GetUser",
-        ", leaveOpen, leaveSuspendedUser, leaveSince, leaveEventId",
+        # An offboarding also closes the undo of the user's last move (issue 27: Undo.Offboarded).
+        ", leaveOpen, leaveSuspendedUser, leaveSince, leaveEventId, lastMove, lastMoveAt",
         "Offboarding (complete revocation): admit the event, record it once, take the user's lease, delete pending "
         "schedules; then read the user, plan, suspend when ACTIVE, clear sessions and OAuth tokens, leave the planned "
         "groups, revoke every app, deactivate (mode deactivate), read the user again and report. A stale or "
@@ -527,7 +568,154 @@ def leave() -> dict:
         "infra/generate.py.")
 
 
-FLOWS = {"offboarding": offboarding, "leave": leave, "return": return_flow}
+MOVE_KEY = "States.Format('move#{}', $$.Execution.Id)"
+
+
+def done(comment: str) -> dict:
+    """The runbook's last state: only the outcome the wrapper reads (the reads and the items' answers are dropped,
+    256 KB state limit)."""
+    return {"Type": "Pass", "Comment": comment,
+            "Parameters": {"outcome": {"summary.$": "$.outcome.summary", "complete.$": "$.outcome.complete"}},
+            "End": True}
+
+
+def move() -> dict:
+    flow = "move"
+    runbook = {
+        "GetUser": okta_call(
+            "${GetUserFunctionArn}", {"user.$": "$.subject.id", "include": ["groups", "apps", "appGrants"]},
+            {"id.$": "$.Payload.user.id", "login.$": "$.Payload.user.login", "groups.$": "$.Payload.groups",
+             "apps.$": "$.Payload.apps"}, "$.user", "Plan",
+            comment="The user's groups (rule-managed ones marked, with each group's type) and apps (each with its "
+                    "scope and, when a group grants it, which of the user's groups). Nothing is changed yet."),
+        "Plan": flow_step(
+            "plan", flow, {"admitted.$": "$.admitted", "user.$": "$.user"},
+            {"removeGroups.$": "$.Payload.removeGroups", "addGroups.$": "$.Payload.addGroups",
+             "revokeApps.$": "$.Payload.revokeApps", "assignApps.$": "$.Payload.assignApps"}, "$.plan",
+            "RemoveGroups",
+            "From access profile A to B: leave what A grants and B does not, join what only B grants, keep the rest; "
+            "never a rule-managed, app-managed or built-in membership, never an app a group grants "
+            "(shared/src/flows/mover.rs)."),
+        "RemoveGroups": item_map("$.plan.removeGroups", "group", "RemoveUserFromGroup", {"group.$": "$.group.id"},
+                                 "GroupNotLeft", "AddGroups", "Leave each direct membership the plan names.",
+                                 "$.removed"),
+        "AddGroups": item_map("$.plan.addGroups", "group", "AddUserToGroup", {"group.$": "$.group.id"},
+                              "GroupNotJoined", "RevokeApps", "Join each group only profile B grants.", "$.added"),
+        "RevokeApps": item_map("$.plan.revokeApps", "app", "RevokeAppFromUser", {"app.$": "$.app.id"},
+                               "AppNotRevoked", "AssignApps", "Revoke each direct assignment the plan names.",
+                               "$.revoked"),
+        "AssignApps": item_map("$.plan.assignApps", "app", "AssignAppToUser", {"app.$": "$.app.id"},
+                               "AppNotAssigned", "Report",
+                               "Assign each app only profile B grants (after the joins: one a joined group grants "
+                               "answers unchanged, and the undo leaves it to the group).", "$.assigned"),
+        "Report": flow_step(
+            "report", flow, {"executionId.$": "$$.Execution.Id", "state.$": "$"},
+            {"summary.$": "$.Payload.summary", "complete.$": "$.Payload.complete", "changes.$": "$.Payload.changes"},
+            "$.outcome", "RecordMoveOrNot",
+            "Each group and app with its change, class and outcome; what the run changed (the before-state an undo "
+            "restores)."),
+        "RecordMoveOrNot": {
+            "Type": "Choice", "Comment": "A dry run records nothing.",
+            "Choices": [{"Variable": "$.admitted.dryRun", "BooleanEquals": True, "Next": "Done"}],
+            "Default": "RecordMove"},
+        "RecordMove": {
+            "Type": "Task",
+            "Comment": "The move's before-state, for an undo: the memberships and assignments this run changed.",
+            "Resource": "arn:aws:states:::dynamodb:putItem",
+            "Parameters": {"TableName": LEDGER, "Item": {
+                "pk": {"S.$": MOVE_KEY}, "flow": {"S": flow}, "userId": {"S.$": "$.user.id"},
+                "login": {"S.$": "$.user.login"}, "executionId": ME,
+                "fromProfile": {"S.$": "$.admitted.request.fromProfile"},
+                "toProfile": {"S.$": "$.admitted.request.toProfile"}, "recordedAt": {"S.$": "$$.State.EnteredTime"},
+                "changes": {"S.$": "States.JsonToString($.outcome.changes)"}}},
+            "ResultPath": None, "Retry": retry("dynamodb"), "Next": "MarkLastMove"},
+        "MarkLastMove": ledger_update(
+            USER_KEY, "SET lastMove = :me, lastMoveAt = :at", "leaseHolder = :me",
+            {":me": ME, ":at": {"S.$": "$$.State.EnteredTime"}}, "Done", "Done",
+            comment="The user's last move: only it can be undone (a later move replaces it, an offboarding clears "
+                    "it)."),
+        "Done": done("The outcome for the wrapper."),
+    }
+    return ledger_wrapper(
+        flow, "Move", 900, runbook, {}, "GetUser", "",
+        "Move (issue 27): admit the event, record it once, take the user's lease; read the user's groups and apps, "
+        "plan the move from access profile A to B, leave, join, revoke and assign what the plan names, report, and "
+        "record what changed (move#<execution>) so the undo-move flow can restore it. Fails with Move.Incomplete "
+        "(the report as Cause) when a step failed. Generated by infra/generate.py.")
+
+
+def undo_move() -> dict:
+    flow = "undo-move"
+    record_key = "States.Format('move#{}', $.admitted.request.moveExecution)"
+    runbook = {
+        "ReadMove": {
+            "Type": "Task", "Comment": "The move's record (its before-state); none for an unknown move.",
+            "Resource": "arn:aws:states:::dynamodb:getItem",
+            "Parameters": {"TableName": LEDGER, "Key": {"pk": {"S.$": record_key}}, "ConsistentRead": True},
+            "ResultPath": "$.record", "Retry": retry("dynamodb"), "Next": "GetUser"},
+        "GetUser": okta_call(
+            "${GetUserFunctionArn}", {"user.$": "$.subject.id"},
+            {"id.$": "$.Payload.user.id", "login.$": "$.Payload.user.login",
+             "status.$": "$.Payload.properties.status"}, "$.user", "Plan",
+            comment="The user's status: a deprovisioned user's access is not restored."),
+        "Plan": flow_step(
+            "plan", flow, {"admitted.$": "$.admitted", "user.$": "$.user", "ledger.$": "$.ledger",
+                           "record.$": "$.record"},
+            {"refused.$": "$.Payload.refused", "addGroups.$": "$.Payload.addGroups",
+             "removeGroups.$": "$.Payload.removeGroups", "assignApps.$": "$.Payload.assignApps",
+             "revokeApps.$": "$.Payload.revokeApps"}, "$.plan", "RefusedOrNot",
+            "Refused unless the named move is this user's last and no offboarding came since; else the inverse of "
+            "what the move changed (shared/src/flows/undo_move.rs)."),
+        "RefusedOrNot": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.plan.refused", "IsNull": False, "Next": "Refused"}],
+            "Default": "AddGroups"},
+        "Refused": {"Type": "Fail", "Comment": "Nothing changed: the error names why (Undo.*).",
+                    "ErrorPath": "$.plan.refused.error", "CausePath": "$.plan.refused.cause"},
+        "AddGroups": item_map("$.plan.addGroups", "group", "AddUserToGroup", {"group.$": "$.group.id"},
+                              "GroupNotJoined", "RemoveGroups", "Re-join each group the move left.", "$.added"),
+        "RemoveGroups": item_map("$.plan.removeGroups", "group", "RemoveUserFromGroup", {"group.$": "$.group.id"},
+                                 "GroupNotLeft", "AssignApps", "Leave each group the move joined.", "$.removed"),
+        "AssignApps": item_map("$.plan.assignApps", "app", "AssignAppToUser", {"app.$": "$.app.id"},
+                               "AppNotAssigned", "RevokeApps", "Re-assign each app the move revoked.",
+                               "$.assigned"),
+        "RevokeApps": item_map("$.plan.revokeApps", "app", "RevokeAppFromUser", {"app.$": "$.app.id"},
+                               "AppNotRevoked", "Report", "Revoke each app the move assigned.", "$.revoked"),
+        "Report": flow_step(
+            "report", flow, {"executionId.$": "$$.Execution.Id", "state.$": "$"},
+            {"summary.$": "$.Payload.summary", "complete.$": "$.Payload.complete"}, "$.outcome", "CloseOrNot",
+            "Each restoration and its outcome, and complete or not."),
+        "CloseOrNot": {
+            "Type": "Choice",
+            "Comment": "Only a complete real undo closes the move; an incomplete one may be started again.",
+            "Choices": [{"Variable": "$.admitted.dryRun", "BooleanEquals": True, "Next": "Done"},
+                        {"Variable": "$.outcome.complete", "BooleanEquals": False, "Next": "Done"}],
+            "Default": "MarkUndone"},
+        "MarkUndone": {
+            "Type": "Task", "Comment": "The move is undone: a second undo of it is Undo.AlreadyUndone.",
+            "Resource": "arn:aws:states:::dynamodb:updateItem",
+            "Parameters": {"TableName": LEDGER, "Key": {"pk": {"S.$": record_key}},
+                           "UpdateExpression": "SET undoneBy = :me, undoneAt = :at",
+                           "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(undoneBy)",
+                           "ExpressionAttributeValues": {":me": ME, ":at": {"S.$": "$$.State.EnteredTime"}}},
+            "ResultPath": None, "Retry": retry("dynamodb"), "Catch": [caught([CCF], "ForgetLastMove")],
+            "Next": "ForgetLastMove"},
+        "ForgetLastMove": ledger_update(
+            USER_KEY, "REMOVE lastMove, lastMoveAt", "leaseHolder = :me", {":me": ME}, "Done", "Done",
+            comment="The user has no move to undo now."),
+        "Done": done("The outcome for the wrapper."),
+    }
+    return ledger_wrapper(
+        flow, "UndoMove", 900, runbook, {}, "ReadMove", "",
+        "Undo a move (issue 27): admit the request (user, moveExecution), record it once, take the user's lease; read "
+        "the move's record and the user, refuse (Undo.UnknownMove, Undo.WrongUser, Undo.AlreadyUndone, "
+        "Undo.MovedSince, Undo.Offboarded) or restore the before-state: re-join the groups it left, leave those it "
+        "joined, re-assign the apps it revoked, revoke those it assigned. Fails with UndoMove.Incomplete (the report "
+        "as Cause) when a step failed. Generated by infra/generate.py.",
+        dry_run_reads_ledger=True)
+
+
+FLOWS = {"offboarding": offboarding, "leave": leave, "return": return_flow, "move": move, "undo-move": undo_move}
 
 
 def render(flow: str) -> str:

@@ -135,6 +135,22 @@ struct Profile {
     apps: Vec<String>,
 }
 
+/// One access profile's groups and apps, by its name (`engineering`): the mover's from and to.
+pub fn access_profile(name: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let mut profiles: std::collections::BTreeMap<String, Profile> =
+        serde_json::from_str(ACCESS_PROFILES).unwrap_or_default();
+    profiles
+        .remove(name)
+        .map(|profile| (profile.groups, profile.apps))
+}
+
+/// The access profiles' names, sorted (for an error that lists them).
+pub fn access_profile_names() -> Vec<String> {
+    let profiles: std::collections::BTreeMap<String, Profile> =
+        serde_json::from_str(ACCESS_PROFILES).unwrap_or_default();
+    profiles.into_keys().collect()
+}
+
 /// Every group and every app some access profile grants: (groups, apps).
 pub fn access_profile_grants() -> (Vec<String>, Vec<String>) {
     let profiles: std::collections::BTreeMap<String, Profile> =

@@ -1,11 +1,12 @@
-"""The main job, locally: onboard a new hire and offboard a leaver in the sample org, through the real flows and
-the real function binaries, with Okta played by the simulator and AWS by moto. No AWS account, no Okta org.
+"""The main job, locally: onboard a new hire, move an engineer to sales and undo the move, and offboard a leaver in
+the sample org, through the real flows and the real function binaries, with Okta played by the simulator and AWS by
+moto. No AWS account, no Okta org.
 
     python tests/local/demo.py            # a readable report
-    python tests/local/demo.py --json     # the two flow outputs and the final Okta state (finalState), as JSON
+    python tests/local/demo.py --json     # the flow outputs and the final Okta state (finalState), as JSON
     python tests/local/demo.py --check    # also assert the final state (CI runs this)
 
-Exits 0 when both flows succeeded (and, with --check, the Okta state is what the flows promise).
+Exits 0 when every flow succeeded (and, with --check, the Okta state is what the flows promise).
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ NEW_HIRE = {
 }
 LEAVER = {"user": "sam.leaver@acme.example", "mode": "deactivate", "keepGroups": [],
           "eventId": "demo-offboarding-sam.leaver", "requestedBy": "demo.py"}
+
+# The mover (issue 27): carol's Engineering membership comes from an active group rule and GitHub from that group,
+# so the move leaves both in place and reports them; the undo restores what the move changed.
+MOVER = {"user": "carol.eng@acme.example", "fromProfile": "engineering", "toProfile": "sales",
+         "eventId": "demo-move-carol.eng", "requestedBy": "demo.py"}
 
 MARKS = {"changed": "+", "unchanged": "=", "skipped": "-", "failed": "!", "residual": "~", "kept": "~"}
 
@@ -89,6 +95,53 @@ def print_offboarding(status: str, report: dict) -> None:
         name = target.get("name") or target.get("label") or target.get("id")
         meant = "expected" if record.get("expected") is True else "UNEXPECTED"
         print(f"    {kind:<5} {name:<24} {meant:<10} {record.get('reason', '')}")
+
+
+def print_move(status: str, report: dict) -> None:
+    summary = report if status == "SUCCEEDED" else (report.get("cause") or {})
+    user = summary.get("user", {})
+    print(f"\nMove {user.get('login')} ({user.get('id')}) from {summary.get('fromProfile')} to "
+          f"{summary.get('toProfile')}: {status}")
+    for kind in ("groups", "apps"):
+        for item in summary.get(kind, []):
+            label = f"{item.get('change')} {kind[:-1]} {item_name(item)} ({item.get('holds')})"
+            print(line(label, item))
+    print(f"  {summary.get('undo', '')}")
+
+
+def print_undo(status: str, report: dict) -> None:
+    summary = report if status == "SUCCEEDED" else {}
+    print(f"\nUndo the move: {status}" + ("" if summary else f" {report.get('error')}: {report.get('cause')}"))
+    for kind in ("groups", "apps"):
+        for item in summary.get(kind, []):
+            print(line(f"{item.get('restore')} {item_name(item)}", item))
+
+
+def access(state: dict, login: str) -> dict:
+    """A person's groups and apps (with how each is assigned), read from the simulator."""
+    user = next(u for u in state["users"] if u["login"] == login)
+    return {"groups": sorted(g["name"] for g in state["groups"] if user["id"] in g.get("members", [])),
+            "apps": sorted(f"{a['label']} ({x['scope']})" for a in state["apps"]
+                           for x in a.get("assignments", []) if x.get("userId") == user["id"])}
+
+
+def check_move(before: dict, moved: dict, undone: dict, move: tuple[str, dict], undo: tuple[str, dict]) -> list[str]:
+    """The mover's promises, read back from the simulator: the rule-managed membership and the group-granted app
+    stay, the direct ones go, profile B's are joined; the undo restores the before-state exactly."""
+    problems = []
+    if move[0] != "SUCCEEDED" or undo[0] != "SUCCEEDED":
+        problems.append(f"move and undo ended {move[0]} and {undo[0]}")
+    if "Engineering" not in moved["groups"] or "GitHub (GROUP)" not in moved["apps"]:
+        problems.append(f"the move took the rule-managed group or the group-granted app: {moved}")
+    if "VPN Users" in moved["groups"] or "AWS (USER)" in moved["apps"] or "Sales" not in moved["groups"]:
+        problems.append(f"the move did not leave VPN Users and AWS or join Sales: {moved}")
+    summary = move[1] if move[0] == "SUCCEEDED" else {}
+    kept = {item_name(i) for kind in ("groups", "apps") for i in summary.get(kind, []) if i.get("outcome") == "kept"}
+    if not {"Engineering", "GitHub"} <= kept:
+        problems.append(f"the move's report does not show Engineering and GitHub as kept: {sorted(kept)}")
+    if undone != before:
+        problems.append(f"the undo did not restore the before-state: {before} -> {undone}")
+    return problems
 
 
 def check(state: dict, onboarding: tuple[str, dict], offboarding: tuple[str, dict]) -> list[str]:
@@ -174,22 +227,34 @@ def main() -> int:
     args = parser.parse_args()
     with LocalAws(connection=args.connection) as env:
         onboarding = env.run_flow("onboarding", NEW_HIRE)
+        before = access(env.sim_state(), MOVER["user"])
+        move = env.run_flow("move", MOVER)
+        moved = access(env.sim_state(), MOVER["user"])
+        undo_input = {"user": MOVER["user"], "moveExecution": (move[1] or {}).get("executionId", ""),
+                      "eventId": "demo-undo-move-carol.eng", "requestedBy": "demo.py"}
+        undo = env.run_flow("undo-move", undo_input)
+        undone = access(env.sim_state(), MOVER["user"])
         offboarding = env.run_flow("offboarding", LEAVER)
         state = env.sim_state()
     report = {"onboarding": {"status": onboarding[0], "output": onboarding[1]},
+              "move": {"status": move[0], "output": move[1], "before": before, "after": moved},
+              "undo": {"status": undo[0], "output": undo[1], "after": undone},
               "offboarding": {"status": offboarding[0], "output": offboarding[1]},
               "finalState": final_state(state)}
-    problems = check(state, onboarding, offboarding) + check_report(report) if args.check else []
+    problems = (check(state, onboarding, offboarding) + check_move(before, moved, undone, move, undo)
+                + check_report(report)) if args.check else []
     report["problems"] = problems
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print_onboarding(*onboarding)
+        print_move(*move)
+        print_undo(*undo)
         print_offboarding(*offboarding)
         print("\nLegend: [+] changed  [=] already so  [-] skipped  [~] left as is, with the reason  [!] failed")
         for problem in problems:
             print(f"CHECK FAILED: {problem}")
-    ok = onboarding[0] == "SUCCEEDED" and offboarding[0] == "SUCCEEDED" and not problems
+    ok = all(run[0] == "SUCCEEDED" for run in (onboarding, move, undo, offboarding)) and not problems
     return 0 if ok else 1
 
 

@@ -77,6 +77,8 @@ pub fn field_kind(name: &str) -> Option<FieldKind> {
 pub enum Include {
     Groups,
     Apps,
+    /// With `apps`: for each app a group grants, the user's groups that grant it (the mover reports them).
+    AppGrants,
 }
 
 /// A validated input.
@@ -233,9 +235,10 @@ impl Input {
                 .map(|item| match item.as_str() {
                     Some("groups") => Ok(Include::Groups),
                     Some("apps") => Ok(Include::Apps),
+                    Some("appGrants") => Ok(Include::AppGrants),
                     _ => Err(Error::input(
                         "include",
-                        "takes only \"groups\" and \"apps\"",
+                        "takes only \"groups\", \"apps\" and \"appGrants\"",
                     )),
                 })
                 .collect::<Result<Vec<_>>>()?,

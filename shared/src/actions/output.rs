@@ -163,6 +163,9 @@ pub struct AppSummary {
     /// The app's status (`ACTIVE`, `INACTIVE`), where known: an INACTIVE app still holds the assignment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// get-user with `appGrants`: the user's groups that grant this app (scope `GROUP`), by id and name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted_by: Option<Vec<Value>>,
 }
 
 impl From<&App> for AppSummary {
@@ -172,6 +175,7 @@ impl From<&App> for AppSummary {
             label: app.label.clone(),
             scope: None,
             status: (!app.status.is_empty()).then(|| app.status.clone()),
+            granted_by: None,
         }
     }
 }

@@ -1,13 +1,18 @@
 //! get-user: the user's essential properties and, on request, its groups (every page, rule-managed ones marked) and
-//! every app assigned to it (active or not) with how each is assigned.
+//! every app assigned to it (active or not) with how each is assigned; with `appGrants`, which of the user's
+//! groups grant each group-assigned app (`GET /api/v1/apps/{appId}/groups`, spec `listApplicationGroupAssignments`:
+//! one read per such app, so only the mover asks for it).
 
 use std::collections::HashSet;
+
+use serde_json::json;
 
 use super::output::{AppSummary, GroupSummary, UserSummary, user_properties};
 use super::{Action, Include, Input, Output, base_output};
 use crate::error::Result;
 use crate::okta::Session;
-use crate::okta::apps::user_apps;
+use crate::okta::apps::{app_group_ids, user_apps};
+use crate::okta::models::Group;
 use crate::okta::rules::active_rules;
 use crate::okta::users::{find_user, user_groups};
 
@@ -21,6 +26,7 @@ pub async fn get(okta: &Session<'_>, input: &Input) -> Result<Output> {
         "read".to_owned(),
     );
     output.properties = Some(user_properties(&user));
+    let mut groups_read: Option<Vec<Group>> = None;
     if input.include.contains(&Include::Groups) {
         let groups = user_groups(okta, &user.id).await?;
         // Offboarding leaves these alone: removing the user would put them on the rule's exception list.
@@ -38,21 +44,41 @@ pub async fn get(okta: &Session<'_>, input: &Input) -> Result<Output> {
                 })
                 .collect(),
         );
+        groups_read = Some(groups);
     }
     if input.include.contains(&Include::Apps) {
         let apps = user_apps(okta, &user.id).await?;
-        output.apps = Some(
-            apps.iter()
-                .map(|app| AppSummary {
-                    scope: app
-                        .embedded
-                        .as_ref()
-                        .and_then(|embedded| embedded.user.as_ref())
-                        .map(|assignment| assignment.scope.clone()),
-                    ..AppSummary::from(app)
-                })
-                .collect(),
-        );
+        let mut summaries: Vec<AppSummary> = apps
+            .iter()
+            .map(|app| AppSummary {
+                scope: app
+                    .embedded
+                    .as_ref()
+                    .and_then(|embedded| embedded.user.as_ref())
+                    .map(|assignment| assignment.scope.clone()),
+                ..AppSummary::from(app)
+            })
+            .collect();
+        if input.include.contains(&Include::AppGrants) {
+            let groups = match groups_read {
+                Some(groups) => groups,
+                None => user_groups(okta, &user.id).await?,
+            };
+            for app in summaries
+                .iter_mut()
+                .filter(|app| app.scope.as_deref() == Some("GROUP"))
+            {
+                let granting = app_group_ids(okta, &app.id).await?;
+                app.granted_by = Some(
+                    groups
+                        .iter()
+                        .filter(|group| granting.contains(&group.id))
+                        .map(|group| json!({"id": group.id, "name": group.profile.name}))
+                        .collect(),
+                );
+            }
+        }
+        output.apps = Some(summaries);
     }
     Ok(output)
 }

@@ -2,17 +2,20 @@
 //! Catch, the Maps over planned removals, waits, schedules), and the `flow-step` function decides, here, in typed
 //! Rust: whether a start is admitted and what it asks ([`admit`]), what the runbook will do to the user as read
 //! ([`offboarding::plan`]), and what it did and whether that is complete ([`offboarding::report`],
-//! [`return_flow::report`]).
+//! [`return_flow::report`]); the mover's plan between two access profiles and its undo ([`mover`],
+//! [`undo_move`], issue 27).
 //!
 //! Nothing here talks to Okta or AWS: every step is a pure function of what the state machine passes, so the
 //! function needs no secret and no permission, and each decision is table-tested. Depends only downward (on
-//! [`crate::error`]), never on the Lambda glue.
+//! [`crate::error`], and [`crate::grants`] for the access profiles), never on the Lambda glue.
 
 pub mod admit;
 pub mod event_time;
 pub mod leave;
+pub mod mover;
 pub mod offboarding;
 pub mod return_flow;
+pub mod undo_move;
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -34,6 +37,9 @@ pub enum Flow {
     Offboarding,
     Leave,
     Return,
+    Move,
+    #[serde(rename = "undo-move")]
+    UndoMove,
 }
 
 impl Flow {
@@ -47,6 +53,8 @@ impl Flow {
             Flow::Offboarding => offboarding::request(fields, source),
             Flow::Leave => leave::request(fields, source),
             Flow::Return => return_flow::request(fields, source),
+            Flow::Move => mover::request(fields, source),
+            Flow::UndoMove => undo_move::request(fields, source),
         }
     }
 }
@@ -65,6 +73,9 @@ pub enum StepRequest {
 pub enum PlanRequest {
     Offboarding(offboarding::PlanRequest),
     Leave(leave::PlanRequest),
+    Move(Box<mover::PlanRequest>),
+    #[serde(rename = "undo-move")]
+    UndoMove(Box<undo_move::PlanRequest>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +84,9 @@ pub enum ReportRequest {
     Offboarding(Box<offboarding::ReportRequest>),
     Leave(Box<leave::ReportRequest>),
     Return(Box<return_flow::ReportRequest>),
+    Move(Box<mover::ReportRequest>),
+    #[serde(rename = "undo-move")]
+    UndoMove(Box<undo_move::ReportRequest>),
 }
 
 /// Runs one step. A payload the state machine did not build is `Input.Invalid` naming what is wrong.
@@ -83,11 +97,17 @@ pub fn decide(payload: Value, now: Timestamp) -> Result<Value> {
         StepRequest::Admit(req) => admit::admit(&req, now),
         StepRequest::Plan(PlanRequest::Offboarding(req)) => Ok(offboarding::plan(&req)),
         StepRequest::Plan(PlanRequest::Leave(req)) => Ok(leave::plan(&req)),
+        StepRequest::Plan(PlanRequest::Move(req)) => Ok(mover::plan(&req)),
+        StepRequest::Plan(PlanRequest::UndoMove(req)) => Ok(undo_move::plan(&req)),
         StepRequest::Report(ReportRequest::Offboarding(req)) => Ok(offboarding::report(&req)),
         StepRequest::Report(ReportRequest::Leave(req)) => Ok(leave::report(&req)),
         StepRequest::Report(ReportRequest::Return(req)) => Ok(return_flow::report(&req)),
+        StepRequest::Report(ReportRequest::Move(req)) => Ok(mover::report(&req)),
+        StepRequest::Report(ReportRequest::UndoMove(req)) => Ok(undo_move::report(&req)),
     }
 }
 
+#[cfg(test)]
+mod move_tests;
 #[cfg(test)]
 mod tests;

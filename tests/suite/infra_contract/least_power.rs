@@ -406,8 +406,8 @@ fn the_watching_check_fails_on_broken_examples() {
         super::foreach::expand(serde_norway::from_str(&raw.replacen(from, to, 1)).unwrap())
     };
     let template = broken(
-        "    - [Onboarding, Offboarding, Leave, Return, Bulk]\n    - ${Flow}FailedAlarm:",
-        "    - [Onboarding, Offboarding, Leave, Return]\n    - ${Flow}FailedAlarm:",
+        "    - [Onboarding, Offboarding, Leave, Return, Move, UndoMove, Bulk]\n    - ${Flow}FailedAlarm:",
+        "    - [Onboarding, Offboarding, Leave, Return, Move, UndoMove]\n    - ${Flow}FailedAlarm:",
     );
     assert!(
         check_watching(&template)
