@@ -9,9 +9,11 @@
 //! [`crate::error`]), never on the Lambda glue.
 
 pub mod admit;
+pub mod bulk;
 pub mod event_time;
 pub mod leave;
 pub mod offboarding;
+pub mod onboarding;
 pub mod return_flow;
 
 use jiff::Timestamp;
@@ -31,6 +33,7 @@ pub const LIST_CAP: usize = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Flow {
+    Onboarding,
     Offboarding,
     Leave,
     Return,
@@ -44,6 +47,7 @@ impl Flow {
         source: &Source,
     ) -> Result<Map<String, Value>> {
         match self {
+            Flow::Onboarding => onboarding::request(fields, source),
             Flow::Offboarding => offboarding::request(fields, source),
             Flow::Leave => leave::request(fields, source),
             Flow::Return => return_flow::request(fields, source),
@@ -70,6 +74,7 @@ pub enum PlanRequest {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "flow", rename_all = "lowercase")]
 pub enum ReportRequest {
+    Onboarding(Box<onboarding::ReportRequest>),
     Offboarding(Box<offboarding::ReportRequest>),
     Leave(Box<leave::ReportRequest>),
     Return(Box<return_flow::ReportRequest>),
@@ -77,12 +82,16 @@ pub enum ReportRequest {
 
 /// Runs one step. A payload the state machine did not build is `Input.Invalid` naming what is wrong.
 pub fn decide(payload: Value, now: Timestamp) -> Result<Value> {
+    if payload.get("flow").and_then(Value::as_str) == Some(bulk::FLOW) {
+        return bulk::decide(payload, now);
+    }
     let request: StepRequest = serde_json::from_value(payload)
         .map_err(|error| Error::input("step", format!("not a flow step request: {error}")))?;
     match request {
         StepRequest::Admit(req) => admit::admit(&req, now),
         StepRequest::Plan(PlanRequest::Offboarding(req)) => Ok(offboarding::plan(&req)),
         StepRequest::Plan(PlanRequest::Leave(req)) => Ok(leave::plan(&req)),
+        StepRequest::Report(ReportRequest::Onboarding(req)) => Ok(onboarding::report(&req)),
         StepRequest::Report(ReportRequest::Offboarding(req)) => Ok(offboarding::report(&req)),
         StepRequest::Report(ReportRequest::Leave(req)) => Ok(leave::report(&req)),
         StepRequest::Report(ReportRequest::Return(req)) => Ok(return_flow::report(&req)),
