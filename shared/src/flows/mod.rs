@@ -1,12 +1,13 @@
 //! The flows' decisions (issue 24): the state machines orchestrate (the lease, the Okta steps with their Retry and
 //! Catch, the Maps over planned removals, waits, schedules), and the `flow-step` function decides, here, in typed
-//! Rust: whether a start is admitted and what it asks ([`admit`]), what the runbook will do to the user as read
-//! ([`offboarding::plan`]), and what it did and whether that is complete ([`offboarding::report`],
-//! [`return_flow::report`]).
+//! Rust: whether a start is admitted and what it asks ([`admit`]; onboarding's access profiles expanded in
+//! [`onboarding::request`]), what the runbook will do to the user as read ([`offboarding::plan`]), and what it did
+//! and whether that is complete ([`offboarding::report`], [`onboarding::report`], [`return_flow::report`]); and the
+//! bulk flow's run, lines and summary ([`bulk`]).
 //!
 //! Nothing here talks to Okta or AWS: every step is a pure function of what the state machine passes, so the
 //! function needs no secret and no permission, and each decision is table-tested. Depends only downward (on
-//! [`crate::error`]), never on the Lambda glue.
+//! [`crate::error`] and the reviewed access profiles of [`crate::grants`]), never on the Lambda glue.
 
 pub mod admit;
 pub mod bulk;
