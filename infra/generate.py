@@ -45,6 +45,10 @@ RETRY = {
                "IntervalSeconds": 1, "MaxAttempts": 4, "BackoffRate": 2, "JitterStrategy": "FULL"},
     "sfn": {"ErrorEquals": ["Sfn.ThrottlingException", "Sfn.InternalServerException"],
             "IntervalSeconds": 1, "MaxAttempts": 4, "BackoffRate": 2, "JitterStrategy": "FULL"},
+    # A bulk run's child start (states:startExecution.sync:2): Step Functions' own refusals a later try may pass.
+    "child-start": {"ErrorEquals": ["StepFunctions.ExecutionLimitExceededException", "StepFunctions.SdkClientException",
+                                    "StepFunctions.AWSStepFunctionsException", "StepFunctions.ThrottlingException"],
+                    "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2, "JitterStrategy": "FULL"},
     # The lease wait, a flow's budget for waiting behind another flow of the same user: at most about 2.5 minutes
     # (3 + 4.5 + 6.75 + ... capped at 40 s, 8 attempts), then Flow.Busy (README "The flows": precedence).
     "lease-wait": {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "IntervalSeconds": 3,
@@ -144,12 +148,13 @@ def lease_values(flow: str) -> dict:
 
 def ledger_wrapper(flow: str, error_prefix: str, timeout: int, runbook: dict, before_runbook: dict[str, dict],
                    first_runbook_state: str, release_also: str, comment: str, loud: bool = False,
-                   dry_run_reads_ledger: bool = False) -> dict:
+                   dry_run_reads_ledger: bool = False, subject_status: bool = False) -> dict:
     """The states every user flow shares, around its runbook (a Parallel whose Catch releases the lease).
 
     `loud`: a stale or duplicate event fails the execution (offboarding: an alarm counts it); otherwise it ends in a
     named Pass state with its report. `dry_run_reads_ledger`: the runbook reads the lease's item (`$.ledger.Item`),
-    so a dry run, which takes no lease, reads it."""
+    so a dry run, which takes no lease, reads it. `subject_status`: ResolveUser keeps the user's status too
+    (`$.subject.status`), for a runbook that routes on it (onboarding)."""
     after_lease = next(iter(before_runbook)) if before_runbook else "Runbook"
     states: dict[str, dict] = {
         "Admit": flow_step(
@@ -160,7 +165,8 @@ def ledger_wrapper(flow: str, error_prefix: str, timeout: int, runbook: dict, be
             "(shared/src/flows/admit.rs). A refusal fails the execution with Input.Invalid naming the field."),
         "ResolveUser": okta_call(
             "${GetUserFunctionArn}", {"user.$": "$.admitted.user"},
-            {"id.$": "$.Payload.user.id", "login.$": "$.Payload.user.login"}, "$.subject", "RecordOrDryRun",
+            {"id.$": "$.Payload.user.id", "login.$": "$.Payload.user.login",
+             **({"status.$": "$.Payload.properties.status"} if subject_status else {})}, "$.subject", "RecordOrDryRun",
             comment="The ledger is kept per Okta user id, whatever the event calls the user. Read-only."),
         "RecordOrDryRun": {
             "Type": "Choice",
@@ -248,7 +254,7 @@ def ledger_wrapper(flow: str, error_prefix: str, timeout: int, runbook: dict, be
         "AnnounceDuplicate": announce(flow, "duplicate", {
             "message": "this event id already ran (or is running); nothing changed",
             "eventId.$": "$.admitted.event.id"}, "Duplicate"),
-        **stale_and_duplicate(flow, error_prefix, loud),
+        **stale_and_duplicate(flow, error_prefix, loud, subject_status),
         **before_runbook,
         "Runbook": {
             "Type": "Parallel",
@@ -315,7 +321,10 @@ RERUN = ("A run that fails forgets its event, so re-sending a failed event runs 
          "again, start it with a new event id.")
 
 
-def stale_and_duplicate(flow: str, error_prefix: str, loud: bool) -> dict:
+def stale_and_duplicate(flow: str, error_prefix: str, loud: bool, subject_status: bool = False) -> dict:
+    # The user as the report names it: id and login (not the status ResolveUser may keep for the runbook).
+    user = ({"user": {"id.$": "$.subject.id", "login.$": "$.subject.login"}} if subject_status
+            else {"user.$": "$.subject"})
     if loud:
         return {
             "Stale": {"Type": "Fail", "Error": f"{error_prefix}.Stale",
@@ -333,12 +342,12 @@ def stale_and_duplicate(flow: str, error_prefix: str, loud: bool) -> dict:
                   "Parameters": {"flow": flow, "outcome": "stale", "eventId.$": "$.admitted.event.id",
                                  "eventTime.$": "$.admitted.event.time",
                                  "lastEventTime.$": "$.lease.item.lastEventTime.S",
-                                 "executionId.$": "$$.Execution.Id", "user.$": "$.subject",
+                                 "executionId.$": "$$.Execution.Id", **user,
                                  "message": "a newer event was already applied to this user; nothing changed"},
                   "End": True},
         "Duplicate": {"Type": "Pass", "Comment": "This event id already ran (or is running): nothing to do.",
                       "Parameters": {"flow": flow, "outcome": "duplicate", "eventId.$": "$.admitted.event.id",
-                                     "executionId.$": "$$.Execution.Id", "user.$": "$.subject",
+                                     "executionId.$": "$$.Execution.Id", **user,
                                      "message": f"this event id was already applied; nothing changed. {RERUN}"},
                       "End": True},
     }
@@ -715,7 +724,276 @@ def undo_move() -> dict:
         dry_run_reads_ledger=True)
 
 
-FLOWS = {"offboarding": offboarding, "leave": leave, "return": return_flow, "move": move, "undo-move": undo_move}
+# ------------------------------------------------------------------------------------------------ onboarding
+def grant_map(items: str, kind: str, function: str, payload: dict, failed: str, result_path: str, nxt: str,
+              comment: str) -> dict:
+    """A Map over the admitted request's groups or apps, in order, 4 at a time: each item carries what the request
+    named (a group's name or id; an app's {app, userName, profile}) and the call's context under `answer`, which
+    the call's answer (or its error) replaces; the report reads both."""
+    return {
+        "Type": "Map", "Comment": comment, "ItemsPath": items, "MaxConcurrency": 4,
+        "ItemSelector": {kind + ".$": "$$.Map.Item.Value",
+                         "answer": {"userId.$": "$.subject.id", "dryRun.$": "$.admitted.dryRun",
+                                    "requestedBy.$": "$.admitted.requestedBy"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": function, "States": {
+            function: {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": f"${{{function}FunctionArn}}", "Payload": {
+                    "user.$": "$.answer.userId", **payload, "dryRun.$": "$.answer.dryRun",
+                    "executionId.$": "$$.Execution.Id", "requestedBy.$": "$.answer.requestedBy"}},
+                "ResultSelector": {"changed.$": "$.Payload.changed", "message.$": "$.Payload.message"},
+                "ResultPath": "$.answer", "Retry": retry(*OKTA_FUNCTION),
+                "Catch": [caught(["States.ALL"], failed, "$.answer")], "End": True},
+            failed: {"Type": "Succeed", "Comment": "The error is the item's answer; the report counts it."},
+        }},
+        "ResultPath": result_path, "Next": nxt}
+
+
+def status_is(path: str, *statuses: str) -> dict:
+    rules = [{"Variable": path, "StringEquals": status} for status in statuses]
+    return rules[0] if len(rules) == 1 else {"Or": rules}
+
+
+def onboarding() -> dict:
+    flow = "onboarding"
+    outcome = {"changed.$": "$.Payload.changed", "message.$": "$.Payload.message"}
+    # The status the password step goes by: the activation's answer when it ran and answered, else the status read.
+    after_activation_active = {"Or": [
+        {"And": [{"Variable": "$.activated.statusAfter", "IsPresent": True},
+                 {"Variable": "$.activated.statusAfter", "StringEquals": "ACTIVE"}]},
+        {"And": [{"Variable": "$.activated.statusAfter", "IsPresent": False},
+                 {"Variable": "$.subject.status", "StringEquals": "ACTIVE"}]}]}
+    runbook = {
+        "ActivateOrNot": {
+            "Type": "Choice",
+            "Comment": "Activate a STAGED or DEPROVISIONED user; send a PROVISIONED user's activation again only when "
+                       "asked (resendActivation). Any other status is reported as it is (shared/src/flows/"
+                       "onboarding.rs). The status is ResolveUser's read; activate-user reads it again before it "
+                       "changes anything.",
+            "Choices": [
+                {**status_is("$.subject.status", "STAGED", "DEPROVISIONED"), "Next": "ActivateUser"},
+                {"And": [status_is("$.subject.status", "PROVISIONED"),
+                         {"Variable": "$.admitted.request.resendActivation", "BooleanEquals": True}],
+                 "Next": "ActivateUser"}],
+            "Default": "AddToGroups"},
+        "ActivateUser": okta_call(
+            "${ActivateUserFunctionArn}",
+            {"user.$": "$.subject.id", "sendEmail.$": "$.admitted.request.sendEmail",
+             "resendActivation.$": "$.admitted.request.resendActivation"},
+            {**outcome, "statusAfter.$": "$.Payload.user.statusAfter"}, "$.activated", "AddToGroups",
+            [caught(["States.ALL"], "AddToGroups", "$.activated")],
+            comment="A failure (Policy.Offboarded for a user the ledger records as offboarded) is reported; the "
+                    "groups and apps are still granted."),
+        "AddToGroups": grant_map(
+            "$.admitted.request.groups", "group", "AddUserToGroup", {"group.$": "$.group"}, "GroupNotAdded",
+            "$.groups", "AssignApps",
+            "Add the user to each group the request names (its access profile's, or the API's, within "
+            "LIST_CAP); add-user-to-group checks the grant allow-lists and the admin-role guard."),
+        "AssignApps": grant_map(
+            "$.admitted.request.apps", "app", "AssignAppToUser",
+            {"app.$": "$.app.app", "userName.$": "$.app.userName", "profile.$": "$.app.profile"}, "AppNotAssigned",
+            "$.apps", "PasswordOrNot",
+            "Assign each app, after the groups (an app a group grants is then found assigned); assign-app-to-user "
+            "checks the allow-list and the profile keys it may set."),
+        "PasswordOrNot": {
+            "Type": "Choice",
+            "Comment": "The password step, when asked, for an ACTIVE user only (a reset or expiry means nothing "
+                       "before activation).",
+            "Choices": [
+                {"Variable": "$.admitted.request.password", "StringEquals": "none", "Next": "Report"},
+                {"Not": after_activation_active, "Next": "Report"},
+                {"Variable": "$.admitted.request.password", "StringEquals": "reset", "Next": "ResetPassword"}],
+            "Default": "ExpirePassword"},
+        "ResetPassword": okta_call(
+            "${ResetPasswordFunctionArn}", {"user.$": "$.subject.id", "sendEmail.$": "$.admitted.request.sendEmail"},
+            outcome, "$.password", "Report", [caught(["States.ALL"], "Report", "$.password")]),
+        "ExpirePassword": okta_call(
+            "${ExpirePasswordFunctionArn}", {"user.$": "$.subject.id"}, outcome, "$.password", "Report",
+            [caught(["States.ALL"], "Report", "$.password")]),
+        "Report": flow_step(
+            "report", flow, {"executionId.$": "$$.Execution.Id", "state.$": "$"},
+            {"outcome": {"summary.$": "$.Payload.summary", "complete.$": "$.Payload.complete"}}, "$", None,
+            "Each step's and each item's outcome (changed, unchanged, skipped or failed with its error), and "
+            "complete or not (shared/src/flows/onboarding.rs)."),
+    }
+    return ledger_wrapper(
+        flow, "Onboarding", 3600, runbook, {}, "ActivateOrNot", "",
+        "Onboarding: admit the event (an HR event must name an access profile; the profile is expanded into its "
+        "groups and apps), record it once, take the user's lease; activate the user by status, add it to each "
+        "group, assign each app, the password step for an ACTIVE user, and report. Fails with Onboarding.Incomplete "
+        "(the report as Cause) when a step or item failed, after doing all it could. Generated by infra/generate.py.",
+        subject_status=True)
+
+
+# ------------------------------------------------------------------------------------------------------ bulk
+COUNTS = "${BulkCountsTable}"
+DRY_RUN_KEY = {"run": {"S.$": "States.Format('dryrun#{}', $.input.dryRunExecution)"}}
+
+
+def child_start(flow: str, machine: str) -> dict:
+    return {
+        "Type": "Task", "Comment": f"The {flow} flow for this line, to its end.",
+        "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": f"${{{machine}StateMachineArn}}", "Input.$": "$.start.input",
+                       "Name.$": "States.UUID()"},
+        "ResultSelector": {"output.$": "$.Output"}, "ResultPath": "$.child", "Retry": retry("child-start"),
+        "Catch": [caught(["States.ALL"], "CountFailure", "$.failure")], "Next": "Outcome"}
+
+
+def bulk() -> dict:
+    line_step = flow_step(
+        "line", "bulk", {"line.$": "$.line", "index.$": "$.index", "run.$": "$.run", "runTime.$": "$.runTime",
+                         "runFlow.$": "$.flow", "dryRun.$": "$.dryRun"},
+        {"flow.$": "$.Payload.flow", "input.$": "$.Payload.input"}, "$.start", "Route",
+        "The child's start: the line's own fields, and the run's identity for every line (event id "
+        "bulk:<run>:<line>, source bulk, the run's start as event time, requestedBy bulk:<run>); a line that sets "
+        "one of those, or another flow, fails with Input.Invalid naming the field (shared/src/flows/bulk.rs).")
+    line_step["Catch"] = [caught(["States.ALL"], "CountFailure", "$.failure")]
+    items = {
+        "Line": line_step,
+        "Route": {"Type": "Choice", "Comment": "The run's flow (the line step admits no other).",
+                  "Choices": [{"Variable": "$.start.flow", "StringEquals": name.lower(), "Next": name}
+                              for name in ("Offboarding", "Onboarding", "Leave", "Return")]},
+        "Offboarding": child_start("offboarding", "Offboarding"),
+        "Onboarding": child_start("onboarding", "Onboarding"),
+        "Leave": child_start("leave", "Leave"),
+        "Return": child_start("return", "Return"),
+        "Outcome": flow_step(
+            "outcome", "bulk", {"index.$": "$.index", "runFlow.$": "$.start.flow", "input.$": "$.start.input",
+                                "output.$": "$.child.output"},
+            {"index.$": "$.Payload.index", "user.$": "$.Payload.user", "flow.$": "$.Payload.flow",
+             "outcome.$": "$.Payload.outcome", "report.$": "$.Payload.report"}, "$.result", "Count",
+            "The line's outcome from the child's report: changed if any step changed something, else unchanged if "
+            "any found it done, else skipped."),
+        "Count": {
+            "Type": "Task", "Comment": "Counted; the line's result (index, user, flow, outcome, report) goes to S3.",
+            "Resource": "arn:aws:states:::dynamodb:updateItem",
+            "Parameters": {"TableName": COUNTS, "Key": {"run": {"S.$": "$.run"}}, "UpdateExpression": "ADD #outcome :one",
+                           "ExpressionAttributeNames": {"#outcome.$": "$.result.outcome"},
+                           "ExpressionAttributeValues": {":one": {"N": "1"}}},
+            "ResultPath": None, "OutputPath": "$.result", "Retry": retry("dynamodb"), "End": True},
+        "CountFailure": {
+            "Type": "Task", "Comment": "Counted as failed, and by its error name (failed <Error>).",
+            "Resource": "arn:aws:states:::dynamodb:updateItem",
+            "Parameters": {"TableName": COUNTS, "Key": {"run": {"S.$": "$.run"}},
+                           "UpdateExpression": "ADD #outcome :one, #error :one",
+                           "ExpressionAttributeNames": {"#outcome": "failed",
+                                                        "#error.$": "States.Format('failed {}', $.failure.Error)"},
+                           "ExpressionAttributeValues": {":one": {"N": "1"}}},
+            "ResultPath": None, "Retry": retry("dynamodb"), "Next": "ItemFailed"},
+        "ItemFailed": {"Type": "Fail", "Comment": "Counts against the tolerated failures; its cause is in the "
+                                                  "results in S3.",
+                       "Error": "Bulk.ItemFailed", "CausePath": "States.JsonToString($.failure)"},
+    }
+    states = {
+        "Admit": flow_step(
+            "admit", "bulk", {"input.$": "$", "maxConcurrencyCap.$": "States.StringToJson('${BulkMaxConcurrency}')"},
+            {"input.$": "$.Payload"}, "$", "PlanOrApply",
+            "The run's settings with their defaults (shared/src/flows/bulk.rs): bucket, key and versionId required; "
+            "flow, dryRun, toleratedFailurePercentage, maxConcurrency (only lower than BulkMaxConcurrency), "
+            "dryRunExecution; requestedBy from the API's envelope. A refusal is Input.Invalid naming the field."),
+        "PlanOrApply": {
+            "Type": "Choice",
+            "Comment": "Plan, then apply (issue 25): a real run names a completed dry run of the same list version.",
+            "Choices": [{"Variable": "$.input.dryRun", "BooleanEquals": True, "Next": "StartCounts"},
+                        {"Variable": "$.input.dryRunExecution", "StringEquals": "", "Next": "RefusalReason"}],
+            "Default": "ClaimDryRun"},
+        "ClaimDryRun": {
+            "Type": "Task",
+            "Comment": "One conditional update proves the plan: the named dry run completed (its record exists), read "
+                       "the same bucket, key and version for the same flow, was started by another principal, and "
+                       "was not applied before; it is then marked applied by this run.",
+            "Resource": "arn:aws:states:::dynamodb:updateItem",
+            "Parameters": {
+                "TableName": COUNTS, "Key": DRY_RUN_KEY, "UpdateExpression": "SET #applied = :me",
+                "ConditionExpression": "attribute_exists(#run) AND attribute_not_exists(#applied) AND #bucket = :bucket "
+                                       "AND #key = :key AND #version = :version AND #flow = :flow AND #by <> :by",
+                "ExpressionAttributeNames": {"#run": "run", "#applied": "appliedBy", "#bucket": "bucket", "#key": "key",
+                                             "#version": "versionId", "#flow": "flow", "#by": "requestedBy"},
+                "ExpressionAttributeValues": {":me": ME, ":bucket": {"S.$": "$.input.bucket"},
+                                              ":key": {"S.$": "$.input.key"}, ":version": {"S.$": "$.input.versionId"},
+                                              ":flow": {"S.$": "$.input.flow"}, ":by": {"S.$": "$.input.requestedBy"}},
+                "ReturnValues": "ALL_NEW"},
+            "ResultSelector": {"dryRunExecution.$": "$.Attributes.execution.S",
+                               "approvedBy.$": "$.Attributes.requestedBy.S",
+                               "dryRunCounts.$": "States.StringToJson($.Attributes.counts.S)"},
+            "ResultPath": "$.approval", "Retry": retry("dynamodb"),
+            "Catch": [caught([CCF], "WhyNotApproved")], "Next": "StartCounts"},
+        "WhyNotApproved": {
+            "Type": "Task", "Comment": "Reads the named dry run's record to say why the run is refused.",
+            "Resource": "arn:aws:states:::dynamodb:getItem",
+            "Parameters": {"TableName": COUNTS, "Key": DRY_RUN_KEY, "ConsistentRead": True},
+            "ResultPath": "$.plan", "Retry": retry("dynamodb"), "Next": "RefusalReason"},
+        "RefusalReason": flow_step(
+            "refusal", "bulk", {"state.$": "$"}, {"cause.$": "$.Payload.cause"}, "$.refusal", "NotApproved",
+            "Which rule of plan-then-apply the run breaks: no dry run named, none completed, already applied, another "
+            "list or flow, or the same principal."),
+        "NotApproved": {"Type": "Fail", "Error": "Bulk.NotApproved", "CausePath": "$.refusal.cause"},
+        "StartCounts": {
+            "Type": "Task", "Comment": "One counter per outcome for this run, added to by every line.",
+            "Resource": "arn:aws:states:::dynamodb:putItem",
+            "Parameters": {"TableName": COUNTS, "Item": {
+                "run": {"S.$": "$$.Execution.Name"}, "changed": {"N": "0"}, "unchanged": {"N": "0"},
+                "skipped": {"N": "0"}, "failed": {"N": "0"}}},
+            "ResultPath": None, "Retry": retry("dynamodb"), "Next": "Users"},
+        "Users": {
+            "Type": "Map", "Comment": "One child execution per line.",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "${BulkInputType}"},
+                           "Parameters": {"Bucket.$": "$.input.bucket", "Key.$": "$.input.key",
+                                          "VersionId.$": "$.input.versionId"}},
+            "ItemSelector": {"line.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index",
+                             "run.$": "$$.Execution.Name", "runTime.$": "$$.Execution.StartTime",
+                             "flow.$": "$.input.flow", "dryRun.$": "$.input.dryRun"},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "Line", "States": items},
+            "MaxConcurrencyPath": "$.input.maxConcurrency",
+            "ToleratedFailurePercentagePath": "$.input.toleratedFailurePercentage",
+            "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                             "Parameters": {"Bucket": "${BulkBucketName}", "Prefix": "results"}},
+            "ResultPath": "$.results",
+            "Catch": [caught(["States.ExceedToleratedFailureThreshold"], "Summary", "$.stopped")],
+            "Next": "Summary"},
+        "Summary": {
+            "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+            "Parameters": {"TableName": COUNTS, "Key": {"run": {"S.$": "$$.Execution.Name"}}, "ConsistentRead": True},
+            "ResultPath": "$.counts", "Retry": retry("dynamodb"), "Next": "Report"},
+        "Report": flow_step(
+            "report", "bulk", {"executionId.$": "$$.Execution.Id", "state.$": "$"}, {"summary.$": "$.Payload"},
+            "$.report", "RecordPlan",
+            "The run's summary: settings, counts, every counter (failed <error> too), where the lines' results are "
+            "in S3, the approval applied, and whether the run stopped past its tolerated failures."),
+        "RecordPlan": {"Type": "Choice",
+                       "Choices": [{"Variable": "$.input.dryRun", "BooleanEquals": True, "Next": "RecordDryRun"}],
+                       "Default": "AnyFailed"},
+        "RecordDryRun": {
+            "Type": "Task", "Comment": "The reviewed plan a real run may apply once.",
+            "Resource": "arn:aws:states:::dynamodb:putItem",
+            "Parameters": {"TableName": COUNTS, "Item": {
+                "run": {"S.$": "States.Format('dryrun#{}', $$.Execution.Name)"}, "execution": ME,
+                "bucket": {"S.$": "$.input.bucket"}, "key": {"S.$": "$.input.key"},
+                "versionId": {"S.$": "$.input.versionId"}, "flow": {"S.$": "$.input.flow"},
+                "requestedBy": {"S.$": "$.input.requestedBy"},
+                "counts": {"S.$": "States.JsonToString($.report.summary.counts)"}}},
+            "ResultPath": None, "Retry": retry("dynamodb"), "Next": "AnyFailed"},
+        "AnyFailed": {"Type": "Choice",
+                      "Choices": [{"Variable": "$.report.summary.counts.failed", "NumericGreaterThan": 0,
+                                   "Next": "Incomplete"}],
+                      "Default": "Done"},
+        "Done": {"Type": "Succeed", "OutputPath": "$.report.summary"},
+        "Incomplete": {"Type": "Fail", "Error": "Bulk.Incomplete",
+                       "CausePath": "States.JsonToString($.report.summary)"},
+    }
+    return {
+        "Comment": "Bulk: one lifecycle flow per line of a list in S3, as fast as Okta's limits allow (the functions "
+                   "pace themselves) and at most BulkMaxConcurrency lines at once; the run's settings (flow, event "
+                   "ids, event time, requestedBy, dry run) override every line; a summary of outcomes as output, every "
+                   "line's report in S3. Plan, then apply (issue 25): a real run names a completed dry run of the "
+                   "same object version, started by someone else. Generated by infra/generate.py.",
+        "StartAt": "Admit", "TimeoutSeconds": 86400, "States": states}
+
+
+FLOWS = {"offboarding": offboarding, "leave": leave, "return": return_flow, "onboarding": onboarding, "bulk": bulk,
+         "move": move, "undo-move": undo_move}
 
 
 def render(flow: str) -> str:

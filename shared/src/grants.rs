@@ -7,6 +7,8 @@
 //! rights inside the app (an AWS SAML role, a Salesforce profile), so any other key, and any key under `*`, is
 //! refused.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
@@ -126,7 +128,8 @@ impl Grants {
     }
 }
 
-/// The reviewed access profiles, as the onboarding flow embeds them (a contract test keeps the two equal).
+/// The reviewed access profiles, compiled in: the onboarding flow's admit step expands them, the guard grants
+/// what they name.
 const ACCESS_PROFILES: &str = include_str!("../../infra/access-profiles.json");
 
 #[derive(Deserialize)]
@@ -135,26 +138,25 @@ struct Profile {
     apps: Vec<String>,
 }
 
-/// One access profile's groups and apps, by its name (`engineering`): the mover's from and to.
+fn access_profiles() -> BTreeMap<String, Profile> {
+    serde_json::from_str(ACCESS_PROFILES).unwrap_or_default()
+}
+
+/// The profiles' names, sorted.
+pub fn access_profile_names() -> Vec<String> {
+    access_profiles().into_keys().collect()
+}
+
+/// One profile's (groups, apps), in the file's order; `None` for a name the file does not define.
 pub fn access_profile(name: &str) -> Option<(Vec<String>, Vec<String>)> {
-    let mut profiles: std::collections::BTreeMap<String, Profile> =
-        serde_json::from_str(ACCESS_PROFILES).unwrap_or_default();
-    profiles
+    access_profiles()
         .remove(name)
         .map(|profile| (profile.groups, profile.apps))
 }
 
-/// The access profiles' names, sorted (for an error that lists them).
-pub fn access_profile_names() -> Vec<String> {
-    let profiles: std::collections::BTreeMap<String, Profile> =
-        serde_json::from_str(ACCESS_PROFILES).unwrap_or_default();
-    profiles.into_keys().collect()
-}
-
 /// Every group and every app some access profile grants: (groups, apps).
 pub fn access_profile_grants() -> (Vec<String>, Vec<String>) {
-    let profiles: std::collections::BTreeMap<String, Profile> =
-        serde_json::from_str(ACCESS_PROFILES).unwrap_or_default();
+    let profiles = access_profiles();
     let mut groups = Vec::new();
     let mut apps = Vec::new();
     for profile in profiles.into_values() {

@@ -54,9 +54,6 @@ if $VALIDATE; then
   step "moto parses infra/*.asl.json"
   "$MOTO_PYTHON" tests/infra/moto_parse.py
 
-  step "the flows in moto's Step Functions interpreter, against fake functions"
-  "$MOTO_PYTHON" tests/infra/simulate_flows.py
-
   step "checkov on template.yaml with its Fn::ForEach loops expanded"
   # checkov does not expand Fn::ForEach: it would not see the functions, routes and rules made by the loops.
   expanded=$(mktemp --suffix=.json)

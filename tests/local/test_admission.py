@@ -2,9 +2,10 @@
 binaries, the simulator, moto). Each test fails on the flows as they were before the rewrite (the golden traces
 of tests/local/golden record that behaviour).
 
-Not here yet: a bulk line's own eventTime (the bulk flow is not rewritten yet). The onboarding flow is not
-rewritten either: its HR rule is a Choice rule of the hand-written flow (AccessProfileChoice). A lease whose holder was stopped early is taken over through
-DescribeExecution, an `aws-sdk:sfn` task that moto's interpreter runs only with tests/local/moto_server.py's casing fix.
+A bulk line's own eventTime, event id, eventSource or requestedBy: tests/local/test_bulk_children.py (moto cannot
+start a bulk run's children: the child starts are rendered there). A lease whose holder was stopped early is taken
+over through DescribeExecution, an `aws-sdk:sfn` task that moto's interpreter runs only with
+tests/local/moto_server.py's casing fix.
 """
 
 from __future__ import annotations
@@ -203,6 +204,24 @@ def test_an_hr_onboard_without_an_access_profile_is_refused_before_okta(fresh, r
     status, out = env.run_flow("onboarding", {**api({**request_body, "groups": ["Engineering"]}), "eventSource": "api"},
                                timeout=300)
     assert status in ("SUCCEEDED", "FAILED") and out.get("error") != "Input.Invalid", out
+
+
+def test_a_future_event_time_in_an_onboarding_body_is_not_recorded(fresh):
+    """Before: `POST /flows/onboarding {"user": X, "eventTime": "9999-…", ...}` recorded 9999-… as X's
+    lastEventTime, so every later offboarding of X ended as "stale"."""
+    env = fresh
+    jane = "jane.doe@acme.example"
+    request = api({"user": jane, "groups": ["Engineering"], "eventTime": "9999-01-01T00:00:00Z"})
+    status, out = env.run_flow("onboarding", request, timeout=300)
+    assert status == "SUCCEEDED", out
+    assert out["groups"] == [{"group": "Engineering", "outcome": "changed", "message": 'added to "Engineering"'}], out
+    item = env.ledger(f"user#{uid(env, jane)}")
+    assert not item["lastEventTime"].startswith("9999"), item
+    assert item["lastEventId"] == f"api:{request['eventId']}", item
+    assert env.ledger(f"event#api:{request['eventId']}")["eventTime"] == item["lastEventTime"]
+    status, out = run(env, api({"user": jane}))
+    assert status == "SUCCEEDED", out
+    assert env.sim.user(jane)["status"] == "DEPROVISIONED"
 
 
 def test_a_future_event_time_in_a_leave_body_is_not_recorded(fresh):

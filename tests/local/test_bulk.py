@@ -94,41 +94,46 @@ def test_items_are_read_routed_counted_and_summarised(bulk):
 
 def test_bad_batch_input_is_refused_naming_the_fields(bulk):
     listed = put_list(bulk, [])
-    for batch in ({"key": "x.json"}, {**listed, "dryRun": "yes"},
-                  {**listed, "toleratedFailurePercentage": 150},
-                  {"bucket": BUCKET, "key": listed["key"], "dryRun": True},
-                  # Above the operator's BulkMaxConcurrency (the template's default, 8): the body may only lower it.
-                  {**listed, "dryRun": True, "maxConcurrency": 9}):
+    for batch, field in (({"key": "x.json"}, "bucket"), ({**listed, "dryRun": "yes"}, "dryRun"),
+                         ({**listed, "toleratedFailurePercentage": 150}, "toleratedFailurePercentage"),
+                         ({"bucket": BUCKET, "key": listed["key"], "dryRun": True}, "versionId"),
+                         ({**listed, "dryRun": True, "flow": "vacation"}, "flow"),
+                         # Above the operator's BulkMaxConcurrency (the template's default, 8): the body may only
+                         # lower it.
+                         ({**listed, "dryRun": True, "maxConcurrency": 9}, "maxConcurrency")):
         status, out = run_bulk(bulk, batch)
         assert status == "FAILED" and out["error"] == "Input.Invalid", (batch, out)
-        assert "bucket" in out["cause"] and "toleratedFailurePercentage" in out["cause"]
-        assert "versionId" in out["cause"] and "BulkMaxConcurrency" in out["cause"]
+        cause = json.loads(out["cause"]) if isinstance(out["cause"], str) else out["cause"]
+        message = cause["errorMessage"]
+        assert message.startswith(f"{field}: "), (batch, message)
+    assert "BulkMaxConcurrency" in message
 
 
 def test_a_real_run_applies_only_a_plan_reviewed_by_someone_else(bulk):
     """Issue 25, plan then apply: a real run without a dry run, after the list changed, by the dry run's own
     principal, or a second time, is refused before any item starts (nothing reaches Okta)."""
     env = bulk
-    items = [{"user": f"leaver{i:02d}@acme.example"} for i in range(3)]
+    # Lines naming a flow other than the run's are refused by the bulk flow itself: nothing reaches Okta.
+    items = [{"user": f"leaver{i:02d}@acme.example", "flow": "vacation"} for i in range(3)]
     listed = put_list(env, items)
     env.sim.reset_counters()
     status, out = run_bulk(env, {**listed, "requestedBy": "bob"})
     assert status == "FAILED" and out["error"] == "Bulk.NotApproved" and "dry run" in out["cause"], out
     status, out = run_bulk(env, {**listed, "requestedBy": "bob", "dryRunExecution": "no-such-run"})
     assert status == "FAILED" and out["error"] == "Bulk.NotApproved" and "no completed dry run" in out["cause"], out
-    plan = dry_run(env, listed, "alice", flow="vacation", toleratedFailurePercentage=100.0)
+    plan = dry_run(env, listed, "alice", toleratedFailurePercentage=100.0)
     # The list is replaced after the review: the new version is not the plan.
     changed = env.client("s3").put_object(Bucket=BUCKET, Key=listed["key"],
                                           Body=json.dumps(items + [{"user": "ceo@acme.example"}]).encode())
-    status, out = run_bulk(env, {**listed, "versionId": changed["VersionId"], "flow": "vacation",
+    status, out = run_bulk(env, {**listed, "versionId": changed["VersionId"],
                                  "requestedBy": "bob", "dryRunExecution": plan})
     assert status == "FAILED" and out["error"] == "Bulk.NotApproved" and "differs" in out["cause"], out
     # The principal who planned cannot approve their own run.
-    status, out = run_bulk(env, {**listed, "flow": "vacation", "requestedBy": "alice", "dryRunExecution": plan})
+    status, out = run_bulk(env, {**listed, "requestedBy": "alice", "dryRunExecution": plan})
     assert status == "FAILED" and out["error"] == "Bulk.NotApproved" and "principal" in out["cause"], out
     assert env.sim.calls()["total"] == 0
     # Someone else applies the reviewed version once (its items are refused by the flow: nothing reaches Okta).
-    batch = {**listed, "flow": "vacation", "requestedBy": "bob", "dryRunExecution": plan,
+    batch = {**listed, "requestedBy": "bob", "dryRunExecution": plan,
              "toleratedFailurePercentage": 100.0}
     status, out = run_bulk(env, batch)
     assert out.get("error") == "Bulk.Incomplete", out

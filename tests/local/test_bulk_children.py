@@ -101,9 +101,11 @@ def read_copy(definition: dict, child_output: dict) -> dict:
                            "Next": f"{name}Selected"}
         processor[f"{name}Selected"] = {"Type": "Pass", "Parameters": rerooted(task["ResultSelector"], "$.syncResult"),
                                         "ResultPath": task["ResultPath"], "Next": task["Next"]}
-    assert processor["Count"]["Next"] == "ItemReport"
-    processor["Count"]["Next"] = "Record"
-    processor["Record"] = recorder({"result": "$.result", "report": "$.child.output"}, "ItemReport")
+    # Count ends the item with its result (OutputPath): the copy records the result before it ends.
+    count = processor["Count"]
+    assert count.pop("End") is True and count.pop("OutputPath") == "$.result", count
+    count["Next"] = "Record"
+    processor["Record"] = recorder({"result": "$.result"}, None)
     return copy_
 
 
@@ -166,8 +168,10 @@ def test_each_item_starts_its_flow_with_its_event_id_requester_and_the_batch_dry
         assert re.fullmatch(r"[0-9a-f-]{36}", request["Name"]), request
         child = request["Input"]
         assert child["user"] == item["user"]
-        assert child["eventId"] == f"{name}:{result['index']}", child
-        assert child["requestedBy"] == f"bulk:{name}", child
+        # Issue 24: the run's identity, namespaced: bulk:<run>:<line>, the run's start as the event time.
+        assert child["eventId"] == f"bulk:{name}:{result['index']}", child
+        assert child["eventSource"] == "bulk" and child["requestedBy"] == f"bulk:{name}", child
+        assert child["eventTime"].endswith("Z") and "flow" not in child, child
         # The batch is a dry run: an item cannot turn it off.
         assert child["dryRun"] is True, child
     env.sim.reset_counters()
@@ -187,10 +191,45 @@ def test_each_item_starts_its_flow_with_its_event_id_requester_and_the_batch_dry
     for result in results:
         child = result["request"]["Input"]
         # Not a dry run: the child gets no dryRun from the batch, so its own default (a real run) applies.
-        assert "dryRun" not in child and child["eventId"] == f"{name}:{result['index']}", child
+        assert "dryRun" not in child and child["eventId"] == f"bulk:{name}:{result['index']}", child
         status, report = env.run_flow("offboarding", child, timeout=300)
         assert status == "SUCCEEDED", report
+        # The ledger keeps the id as the bulk run made it (its namespace not doubled).
+        assert ledger_item(env, f"event#bulk:{name}:{result['index']}")["flow"] == {"S": "offboarding"}
     assert [env.sim.user(login)["status"] for login in USERS[2:]] == ["DEPROVISIONED", "DEPROVISIONED"]
+
+
+def ledger_item(env: LocalAws, pk: str) -> dict:
+    ddb = env.client("dynamodb")
+    table = next(n for n in ddb.list_tables()["TableNames"] if n.endswith("LedgerTable"))
+    return ddb.get_item(TableName=table, Key={"pk": {"S": pk}}, ConsistentRead=True).get("Item") or {}
+
+
+def test_a_line_cannot_set_its_own_time_id_source_or_requester(env, tmp_path):
+    """Issue 24: the run's settings override every line. A line's own eventTime (a future one would make the
+    user's later offboardings stale), an event id of another source (the README's offboard-<id> schedule id: the
+    real scheduled offboarding would end as a duplicate), an eventSource or a requestedBy: each such line fails
+    with Input.Invalid naming the field, no child starts for it (nothing reaches Okta), and the dry run shows it."""
+    create_copy(env, "bulk-render-refusals", render_copy(json.loads(BULK.read_text())), tmp_path)
+    uid = env.sim.user(USERS[1])["id"]
+    items = [{"user": USERS[0], "eventTime": "9999-01-01T00:00:00Z"},
+             {"user": USERS[1], "eventId": f"offboard-{uid}"},
+             {"user": USERS[2], "eventSource": "hr.system", "eventId": "hr-evt-1"},
+             {"user": USERS[3], "requestedBy": "ceo"},
+             {"user": USERS[3]}]
+    env.sim.reset_counters()
+    execution, status, out = run_batch(env, "bulk-render-refusals",
+                                       {"dryRun": True, "toleratedFailurePercentage": 100.0}, items)
+    assert status == "FAILED" and out["error"] == "Bulk.Incomplete", out
+    summary = json.loads(out["cause"]) if isinstance(out["cause"], str) else out["cause"]
+    assert summary["counts"]["failed"] == 4, summary
+    assert summary["counters"]["failed Input.Invalid"] == {"N": "4"}, summary
+    # Only the plain line reached its child start, with the run's identity.
+    rendered = item_results(env, execution)
+    assert [r["index"] for r in rendered] == [4], rendered
+    name = execution.rsplit(":", 1)[-1]
+    assert rendered[0]["request"]["Input"]["eventId"] == f"bulk:{name}:4", rendered
+    assert env.sim.calls()["total"] == 0
 
 
 def outcome_of(report) -> str:
@@ -217,4 +256,6 @@ def test_outcomes_are_read_from_a_real_child_output(env, tmp_path):
         results = item_results(env, execution)
         assert len(results) == 2, results
         for result in results:
-            assert result["result"] == {"outcome": expected} and result["report"] == report, result
+            line = result["result"]
+            assert line["outcome"] == expected and line["report"] == report, result
+            assert line["flow"] == "offboarding" and line["user"] in USERS[1:3], result

@@ -865,35 +865,6 @@ fn every_flow_start_carries_an_event_id_and_takes_the_lease() {
 }
 
 #[test]
-fn onboarding_embeds_the_reviewed_access_profiles() {
-    let file: Json = serde_json::from_str(&read("infra/access-profiles.json"))
-        .expect("infra/access-profiles.json");
-    let (_, onboarding) = asl("onboarding");
-    let embedded = onboarding
-        .pointer("/States/Defaults/Parameters/accessProfiles")
-        .and_then(Json::as_array)
-        .expect("onboarding's Defaults embed accessProfiles");
-    let as_file: serde_json::Map<String, Json> = embedded
-        .iter()
-        .map(|profile| {
-            let mut profile = profile.clone();
-            let name = profile
-                .as_object_mut()
-                .and_then(|p| p.remove("accessProfile"))
-                .and_then(|n| n.as_str().map(str::to_owned))
-                .expect("each embedded profile names itself");
-            (name, profile)
-        })
-        .collect();
-    assert_eq!(
-        Json::Object(as_file),
-        file,
-        "infra/onboarding.asl.json's accessProfiles differ from infra/access-profiles.json: copy the file's \
-         profiles into Defaults.Parameters.accessProfiles as [{{\"accessProfile\": name, groups, apps}}]"
-    );
-}
-
-#[test]
 fn ledger_check_fails_on_broken_example() {
     let (_, mut machine) = asl("return");
     let states = machine["States"].as_object_mut().expect("States");
@@ -1507,24 +1478,33 @@ fn bulk_role_check_fails_on_broken_example() {
 
 // ------------------------------------------------------------------ issue 24: flows that read like the runbook
 
-/// The rewritten flows (infra/generate.py) and their state budgets: the runbook, not bookkeeping.
-/// Issue 27 added six states to each: the completion event announced at each of the wrapper's six ends.
-const STATE_BUDGETS: [(&str, usize); 5] = [
-    ("offboarding", 46),
-    ("leave", 36),
-    ("return", 36),
-    ("move", 48),
-    ("undo-move", 52),
+/// The generated flows (infra/generate.py) and their state budgets (issue 24): the runbook, not bookkeeping.
+/// Onboarding was 82 states, offboarding 105, leave 50, return 49, bulk 48 (now 25: its ceiling keeps the shrink).
+/// The completion announcements of issue 27 (one `events:putEvents` task before each of the wrapper's six ends) are
+/// counted apart, by `check_flow_shape`: they are what the flow tells the world, not reshaping.
+const STATE_BUDGETS: [(&str, usize); 7] = [
+    ("offboarding", 40),
+    ("leave", 30),
+    ("return", 30),
+    ("onboarding", 35),
+    ("bulk", 26),
+    ("move", 42),
+    ("undo-move", 46),
 ];
 
-/// At most `budget` states (Map iterations and Parallel branches included), and no Pass state but a named end
+/// At most `budget` states besides the completion announcements (Map iterations and Parallel branches included),
+/// and no Pass state but a named end
 /// state: reshaping belongs to the flow-step function, so Pass chains cannot grow back. Every flow has a
 /// TimeoutSeconds (its leases expire then).
 fn check_flow_shape(flow: &str, machine: &Json, budget: usize) -> Vec<String> {
     let mut problems = Vec::new();
     let mut count = 0;
     walk_states(machine, &mut |name, state| {
-        count += 1;
+        let announces = state.get("Resource").and_then(Json::as_str)
+            == Some("arn:aws:states:::events:putEvents");
+        if !announces {
+            count += 1;
+        }
         let ends = state.get("End") == Some(&Json::Bool(true));
         if state.get("Type").and_then(Json::as_str) == Some("Pass") && !ends {
             problems.push(format!(
@@ -1586,5 +1566,5 @@ fn flow_shape_check_fails_on_broken_example() {
         ],
     );
     let (_, offboarding) = asl("offboarding");
-    assert!(check_flow_shape("offboarding", &offboarding, 46).is_empty());
+    assert!(check_flow_shape("offboarding", &offboarding, 40).is_empty());
 }

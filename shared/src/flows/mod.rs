@@ -1,19 +1,22 @@
 //! The flows' decisions (issue 24): the state machines orchestrate (the lease, the Okta steps with their Retry and
 //! Catch, the Maps over planned removals, waits, schedules), and the `flow-step` function decides, here, in typed
-//! Rust: whether a start is admitted and what it asks ([`admit`]), what the runbook will do to the user as read
-//! ([`offboarding::plan`]), and what it did and whether that is complete ([`offboarding::report`],
-//! [`return_flow::report`]); the mover's plan between two access profiles and its undo ([`mover`],
-//! [`undo_move`], issue 27).
+//! Rust: whether a start is admitted and what it asks ([`admit`]; onboarding's access profiles expanded in
+//! [`onboarding::request`]), what the runbook will do to the user as read ([`offboarding::plan`]), and what it did
+//! and whether that is complete ([`offboarding::report`], [`onboarding::report`], [`return_flow::report`]); and the
+//! bulk flow's run, lines and summary ([`bulk`]); the mover's plan between two access profiles and its undo
+//! ([`mover`], [`undo_move`], issue 27).
 //!
 //! Nothing here talks to Okta or AWS: every step is a pure function of what the state machine passes, so the
 //! function needs no secret and no permission, and each decision is table-tested. Depends only downward (on
-//! [`crate::error`], and [`crate::grants`] for the access profiles), never on the Lambda glue.
+//! [`crate::error`] and the reviewed access profiles of [`crate::grants`]), never on the Lambda glue.
 
 pub mod admit;
+pub mod bulk;
 pub mod event_time;
 pub mod leave;
 pub mod mover;
 pub mod offboarding;
+pub mod onboarding;
 pub mod return_flow;
 pub mod undo_move;
 
@@ -34,6 +37,7 @@ pub const LIST_CAP: usize = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Flow {
+    Onboarding,
     Offboarding,
     Leave,
     Return,
@@ -50,6 +54,7 @@ impl Flow {
         source: &Source,
     ) -> Result<Map<String, Value>> {
         match self {
+            Flow::Onboarding => onboarding::request(fields, source),
             Flow::Offboarding => offboarding::request(fields, source),
             Flow::Leave => leave::request(fields, source),
             Flow::Return => return_flow::request(fields, source),
@@ -81,6 +86,7 @@ pub enum PlanRequest {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "flow", rename_all = "lowercase")]
 pub enum ReportRequest {
+    Onboarding(Box<onboarding::ReportRequest>),
     Offboarding(Box<offboarding::ReportRequest>),
     Leave(Box<leave::ReportRequest>),
     Return(Box<return_flow::ReportRequest>),
@@ -91,6 +97,9 @@ pub enum ReportRequest {
 
 /// Runs one step. A payload the state machine did not build is `Input.Invalid` naming what is wrong.
 pub fn decide(payload: Value, now: Timestamp) -> Result<Value> {
+    if payload.get("flow").and_then(Value::as_str) == Some(bulk::FLOW) {
+        return bulk::decide(payload, now);
+    }
     let request: StepRequest = serde_json::from_value(payload)
         .map_err(|error| Error::input("step", format!("not a flow step request: {error}")))?;
     match request {
@@ -99,6 +108,7 @@ pub fn decide(payload: Value, now: Timestamp) -> Result<Value> {
         StepRequest::Plan(PlanRequest::Leave(req)) => Ok(leave::plan(&req)),
         StepRequest::Plan(PlanRequest::Move(req)) => Ok(mover::plan(&req)),
         StepRequest::Plan(PlanRequest::UndoMove(req)) => Ok(undo_move::plan(&req)),
+        StepRequest::Report(ReportRequest::Onboarding(req)) => Ok(onboarding::report(&req)),
         StepRequest::Report(ReportRequest::Offboarding(req)) => Ok(offboarding::report(&req)),
         StepRequest::Report(ReportRequest::Leave(req)) => Ok(leave::report(&req)),
         StepRequest::Report(ReportRequest::Return(req)) => Ok(return_flow::report(&req)),

@@ -524,7 +524,9 @@ pub fn check_attribution_and_bulk(template: &Yaml, bulk_asl: &str) -> Vec<String
     }
     for needed in [
         "\"VersionId.$\": \"$.input.versionId\"",
-        "\"NumericGreaterThanPath\": \"$.cap\"",
+        // The run's admit step gets the operator's cap and refuses a body's maxConcurrency above it
+        // (shared/src/flows/bulk.rs, table-tested).
+        "\"maxConcurrencyCap.$\": \"States.StringToJson('${BulkMaxConcurrency}')\"",
         "#by <> :by",
         "attribute_not_exists(#applied)",
     ] {
