@@ -45,7 +45,7 @@ fn property(shape: Shape) {
     let client = client_for(&sim);
     let fixtures = Fixtures::load();
     let logs = Capture::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let _guard = okta_lifecycle_tests::set_log_capture(logs.subscriber());
     let mut events = 0;
     arbtest::arbtest(|u| {
         let action = *u.choose(&Action::ALL)?;
@@ -204,7 +204,7 @@ fn regressions_found_by_fuzzing() {
     let sim = runtime.block_on(start_sim(sample_org()));
     let client = client_for(&sim);
     let logs = Capture::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let _guard = okta_lifecycle_tests::set_log_capture(logs.subscriber());
     let cases = [
         (Action::GetUser, Shape::Plain, r#"{"user": ".."}"#),
         (Action::GetUser, Shape::Plain, r#"{"user": " . "}"#),
@@ -272,7 +272,7 @@ fn fuzz_run() {
     .unwrap();
     let fixtures = Fixtures::load();
     let logs = Capture::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let _guard = okta_lifecycle_tests::set_log_capture(logs.subscriber());
     let started = Instant::now();
     let mut failures: Vec<String> = Vec::new();
     let mut failed = 0u64;

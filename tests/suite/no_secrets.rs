@@ -60,7 +60,7 @@ async fn no_secret_in_any_log_line_error_or_debug_output() {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = okta_lifecycle_tests::set_log_capture(subscriber);
 
     let mut seed = Seed::empty();
     seed.user("staged@acme.example", "STAGED");
@@ -220,7 +220,7 @@ async fn no_key_token_or_proof_in_any_log_line_with_a_service_app() {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = okta_lifecycle_tests::set_log_capture(subscriber);
     let sim = start_sim(sample_org()).await;
     let mut errors = Vec::new();
     let mut clients = Vec::new();

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod hostile;
+pub mod log_capture;
 pub mod moto;
 pub mod untrusted_tls;
 
@@ -19,6 +20,8 @@ use okta_lifecycle::okta::retry::RetryPolicy;
 use okta_lifecycle::{Action, Error, Input, Output};
 use okta_sim::{Seed, SeedServiceApp, Simulator};
 use serde_json::Value;
+
+pub use log_capture::set_log_capture;
 
 /// The simulator's API token in tests. Long and distinctive, so that a leak is easy to find.
 pub const TOKEN: &str = "00sim-TOKEN-never-print-me-7f3a9c1e5b";
