@@ -30,12 +30,11 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
 
 pub use super::buckets::Bucket;
-use super::retry::rate_limit_reset;
 
 /// How much of Okta's budget this stack may use.
 #[derive(Debug, Clone)]
@@ -391,6 +390,36 @@ impl Pacer {
     }
 }
 
+/// When a rate-limited bucket resets, in our clock: `X-Rate-Limit-Reset` − `Date` + 1 s after now. With several
+/// reset values (several buckets), the latest, so that one wait clears them all. `time_scale` is how much faster
+/// Okta's clock runs than ours: 1 against Okta, more against the simulator's time-scaled minutes.
+pub fn rate_limit_reset(
+    headers: &HeaderMap,
+    now: SystemTime,
+    time_scale: f64,
+) -> Option<SystemTime> {
+    let reset = headers
+        .get_all("x-rate-limit-reset")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|value| value.trim().parse::<u64>().ok())
+        .max()?;
+    let server_now = headers
+        .get(reqwest::header::DATE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| httpdate::parse_http_date(value).ok())
+        .and_then(|date| date.duration_since(UNIX_EPOCH).ok())
+        .map(|since| since.as_secs())
+        .unwrap_or_else(|| {
+            now.duration_since(UNIX_EPOCH)
+                .map(|since| since.as_secs())
+                .unwrap_or(0)
+        });
+    let wait = Duration::from_secs(reset.saturating_sub(server_now) + 1);
+    Some(now + wait.div_f64(time_scale.max(1.0)))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -417,6 +446,37 @@ mod tests {
             HeaderValue::from_str(&httpdate::fmt_http_date(now)).unwrap(),
         );
         headers
+    }
+
+    #[test]
+    fn reset_is_measured_against_the_server_date_plus_one_second() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "date",
+            HeaderValue::from_static("Mon, 29 Sep 2025 06:24:57 GMT"),
+        );
+        headers.insert("x-rate-limit-reset", HeaderValue::from_static("1759127105"));
+        let now = SystemTime::now();
+        // 1759127105 is 06:25:05, 8 s after the server's Date: 9 s from our now whatever our clock says.
+        let at = rate_limit_reset(&headers, now, 1.0).unwrap();
+        assert_eq!(at.duration_since(now).unwrap(), Duration::from_secs(9));
+        headers.append("x-rate-limit-reset", HeaderValue::from_static("1759127100"));
+        assert_eq!(
+            rate_limit_reset(&headers, now, 1.0)
+                .unwrap()
+                .duration_since(now)
+                .unwrap(),
+            Duration::from_secs(9)
+        );
+        assert!(rate_limit_reset(&HeaderMap::new(), now, 1.0).is_none());
+        // Against a simulator whose minute lasts 3 s, the same headers mean 9 s / 20.
+        assert_eq!(
+            rate_limit_reset(&headers, now, 20.0)
+                .unwrap()
+                .duration_since(now)
+                .unwrap(),
+            Duration::from_millis(450)
+        );
     }
 
     #[test]
