@@ -43,7 +43,7 @@ pub struct OktaClient {
     pacer: Pacer,
     /// Where the stack's processes share what they heard of Okta's rate limits; none: this process's view alone.
     rate_limit_table: Option<RateLimitTable>,
-    rules: super::rules::RuleCache,
+    rules: super::rule_cache::RuleCache,
 }
 
 impl OktaClient {
@@ -60,7 +60,7 @@ impl OktaClient {
             tokens: TokenSource::default(),
             pacer: Pacer::default(),
             rate_limit_table: None,
-            rules: super::rules::RuleCache::default(),
+            rules: super::rule_cache::RuleCache::default(),
         })
     }
 
@@ -229,7 +229,7 @@ impl Session<'_> {
     }
 
     /// The container's cache of group rules, shared by every invocation.
-    pub(crate) fn rule_cache(&self) -> &super::rules::RuleCache {
+    pub(crate) fn rule_cache(&self) -> &super::rule_cache::RuleCache {
         &self.client.rules
     }
 
