@@ -3,7 +3,8 @@
 //! Credentials are one of two forms: an SSWS API token, or an OAuth 2.0 service app (client id and private key, Okta's
 //! recommended form). The token and the private key are secret types from the moment they are parsed: no `Display`,
 //! a redacted `Debug`. The token is exposed in one place, the `Authorization` header (marked sensitive) in
-//! `okta::client`; the private key only to be parsed into a signing key in `okta::oauth`.
+//! `okta::client`; the private key only to be parsed into a signing key (`config/client_key.rs`), which
+//! `okta::oauth` signs with.
 
 use std::time::Duration;
 
@@ -13,8 +14,10 @@ use url::{Host, Url};
 
 use crate::error::{Error, Result};
 use crate::guard::Guardrails;
-use crate::okta::oauth::ClientKey;
+
+mod client_key;
 use crate::okta::pacing::PacingPolicy;
+pub use client_key::ClientKey;
 
 /// Okta's own domains: an org URL must be a subdomain of one of these, or of an allowed custom domain.
 /// Source: `okta-api-notes.md` section 8 (the SDKs' admin-suffix list).
