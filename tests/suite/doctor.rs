@@ -296,7 +296,7 @@ async fn the_function_answers_the_report_as_json() {
     assert_eq!(answer["version"], version, "{answer}");
     assert!(answer["checks"].as_array().unwrap().len() > 20, "{answer}");
 
-    let unset = okta_lifecycle::config::Settings::from_lookup(|_| None).unwrap_err();
+    let unset = okta_lifecycle::lambda::Settings::from_lookup(|_| None).unwrap_err();
     let answer = doctor::answer(Err(&unset), Instant::now() + BUDGET).await;
     assert_eq!(answer["allOk"], false);
     assert_eq!(answer["checks"][0]["item"], "connection settings");

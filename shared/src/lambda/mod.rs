@@ -5,6 +5,7 @@ pub mod caller;
 pub mod event;
 mod flow_step;
 mod http;
+mod settings;
 
 use std::time::{Instant, SystemTime};
 
@@ -12,7 +13,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::Value;
 
 use crate::actions::{Action, Input, Output};
-use crate::config::{ConnectionSource, Settings};
+use crate::config::ConnectionSource;
 use crate::connection::{Connection, aws_sdk};
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
@@ -24,6 +25,7 @@ use crate::okta::{OktaClient, Session};
 pub use caller::{CallerKind, recognise};
 pub use event::Event;
 pub use flow_step::run_flow_steps;
+pub use settings::Settings;
 
 /// Builds the clients once, then serves invocations until the runtime stops.
 pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
@@ -69,7 +71,12 @@ pub async fn client_from_env() -> Result<OktaClient> {
     } else {
         None
     };
-    let connection = Connection::from_settings(&settings, aws.as_ref()).await;
+    let connection = Connection::from_source(
+        &settings.source,
+        &settings.allowed_custom_domains,
+        aws.as_ref(),
+    )
+    .await;
     let mut client =
         OktaClient::with_policy(connection, policy)?.with_guardrails(settings.guardrails);
     if let (Some(table), Some(aws)) = (settings.rate_limit_table, &aws) {

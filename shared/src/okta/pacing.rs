@@ -35,6 +35,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use reqwest::header::HeaderMap;
 
 pub use super::buckets::Bucket;
+use crate::config::ConnectionSource;
+use crate::error::{Error, Result};
 
 /// How much of Okta's budget this stack may use.
 #[derive(Debug, Clone)]
@@ -65,6 +67,65 @@ impl Default for PacingPolicy {
 }
 
 impl PacingPolicy {
+    /// Reads `OKTA_RATE_LIMIT_SHARE`, `OKTA_CONCURRENT_CALLERS` and, against a loopback simulator only (`source`),
+    /// `OKTA_SIM_TIME_SCALE`; a value out of range is `Config.Invalid` naming it.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        source: &ConnectionSource,
+    ) -> Result<PacingPolicy> {
+        let non_empty = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let whole = |name: &'static str, range: std::ops::RangeInclusive<u32>, default: u32| {
+            match non_empty(name) {
+                None => Ok(default),
+                Some(raw) => raw
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|value| range.contains(value))
+                    .ok_or_else(|| {
+                        Error::config(
+                            name,
+                            format!(
+                                "must be a whole number from {} to {}",
+                                range.start(),
+                                range.end()
+                            ),
+                        )
+                    }),
+            }
+        };
+        let defaults = PacingPolicy::default();
+        let time_scale = match non_empty("OKTA_SIM_TIME_SCALE") {
+            None => defaults.time_scale,
+            Some(raw) => {
+                let loopback = matches!(source, ConnectionSource::Environment(config)
+                    if config.org_url.scheme() == "http");
+                if !loopback {
+                    return Err(Error::config(
+                        "OKTA_SIM_TIME_SCALE",
+                        "is only for a loopback simulator (OKTA_ORG_URL on http://127.0.0.1): Okta's clock is real",
+                    ));
+                }
+                raw.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|scale| (1.0..=1000.0).contains(scale))
+                    .ok_or_else(|| {
+                        Error::config("OKTA_SIM_TIME_SCALE", "must be a number from 1 to 1000")
+                    })?
+            }
+        };
+        Ok(PacingPolicy {
+            share_percent: whole("OKTA_RATE_LIMIT_SHARE", 1..=100, defaults.share_percent)?,
+            concurrent_callers: whole(
+                "OKTA_CONCURRENT_CALLERS",
+                1..=1000,
+                defaults.concurrent_callers,
+            )?,
+            time_scale,
+        })
+    }
+
     /// Okta's rate-limit window (one minute of Okta's clock), in ours.
     pub fn window(&self) -> Duration {
         Duration::from_secs(60).div_f64(self.time_scale.max(1.0))
