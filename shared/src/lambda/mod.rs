@@ -120,7 +120,11 @@ pub async fn handle(
         (Ok(_), Err(error)) => (Err(error.clone()), Vec::new(), None, false),
         (Ok(input), Ok(client)) => {
             let session = client.session(deadline, action.scopes());
-            let result = match crate::guard::check_origin(&call, client.guard().rules()) {
+            let result = match crate::guard::check_origin(
+                call.kind,
+                call.api_id.as_deref(),
+                client.guard().rules(),
+            ) {
                 Ok(()) => execute(action, &session, input, call.kind).await,
                 Err(error) => Err(error),
             };
