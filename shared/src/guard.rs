@@ -32,7 +32,9 @@ use crate::okta::users::{Matched, resolve_user, user_groups};
 use crate::okta::{Session, looks_like_id};
 
 mod caller_kind;
+mod guarded_client;
 pub use caller_kind::CallerKind;
+pub use guarded_client::GuardedClient;
 
 /// Where refusals send people: the change is legitimate only when a human admin makes it knowingly.
 const USE_THE_CONSOLE: &str = "make this change in the Okta admin console";
@@ -208,11 +210,12 @@ impl Guard {
 /// Every guardrail for one invocation. Refusals happen before any change is sent to Okta; only reads precede them.
 pub async fn check(
     action: Action,
+    guard: &Guard,
     okta: &Session<'_>,
     input: &Input,
     caller: CallerKind,
 ) -> Result<()> {
-    check_execution_id(input, caller, &okta.client().guard().rules().origin)?;
+    check_execution_id(input, caller, &guard.rules().origin)?;
     check_requested_by(input, caller)?;
     check_reference("user", &input.user)?;
     for (field, value) in [
@@ -227,7 +230,6 @@ pub async fn check(
     if action == Action::GetUser {
         return Ok(());
     }
-    let guard = okta.client().guard();
     check_credential_return(action, input, caller, guard.rules())?;
     let user = resolve_one_person(okta, action, input).await?;
     check_protected(okta, guard, &user).await?;

@@ -110,7 +110,7 @@ async fn a_refused_credential_is_named_and_the_rest_is_skipped() {
     let sim = start_sim(sample_org()).await;
     let config = OktaConfig::new(&sim.url(), "00not-the-token".to_owned().into(), &[]).unwrap();
     let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
-    let report = doctor::examine(&client, Instant::now() + BUDGET).await;
+    let report = doctor::examine(&client.into(), Instant::now() + BUDGET).await;
     let detail = fix(&report, "credential");
     assert!(detail.contains("create a new one"), "{detail}");
     assert!(matches!(
@@ -124,7 +124,7 @@ async fn a_refused_credential_is_named_and_the_rest_is_skipped() {
         app.client_id = "0oanotregisteredhere1".to_owned();
     }
     let client = OktaClient::with_policy(Connection::fixed(unknown_app), test_policy()).unwrap();
-    let report = doctor::examine(&client, Instant::now() + BUDGET).await;
+    let report = doctor::examine(&client.into(), Instant::now() + BUDGET).await;
     assert!(fix(&report, "credential").contains("clientId"), "{report}");
     assert_read_only(&sim);
 }
@@ -245,7 +245,7 @@ async fn an_untrusted_certificate_is_named_before_any_credential_is_sent() {
     let untrusted = UntrustedEndpoint::start().await;
     let config = OktaConfig::new(&untrusted.url, TOKEN.to_owned().into(), &[]).unwrap();
     let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
-    let report = doctor::examine(&client, Instant::now() + Duration::from_secs(2)).await;
+    let report = doctor::examine(&client.into(), Instant::now() + Duration::from_secs(2)).await;
     assert!(
         fix(&report, "connection and TLS").contains("not trusted (UnknownIssuer)"),
         "{report}"

@@ -14,6 +14,7 @@ use arbitrary::Unstructured;
 use lambda_runtime::{Context, LambdaEvent};
 use okta_lifecycle::Action;
 use okta_lifecycle::connection::Connection;
+use okta_lifecycle::guard::GuardedClient;
 use okta_lifecycle::lambda::{self, Event};
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::okta::retry::RetryPolicy;
@@ -262,14 +263,15 @@ fn fuzz_run() {
     // request timeout and a 10-minute deadline, and a bucket large enough for its pace (the unconfigured bucket
     // reports Okta's 600 a minute, which pacing rightly honours: a few events a second).
     sim.set_rate_limit(Some(u32::MAX / 2));
-    let client = OktaClient::with_policy(
+    let client: GuardedClient = OktaClient::with_policy(
         Connection::fixed(config_for(&sim, Form::from_env())),
         RetryPolicy {
             request_timeout: Duration::from_secs(20),
             ..test_policy()
         },
     )
-    .unwrap();
+    .unwrap()
+    .into();
     let fixtures = Fixtures::load();
     let logs = Capture::default();
     let _guard = okta_lifecycle_tests::set_log_capture(logs.subscriber());

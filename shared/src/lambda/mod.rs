@@ -2,6 +2,7 @@
 
 mod audit;
 pub mod caller;
+mod doctor;
 pub mod event;
 mod flow_step;
 mod http;
@@ -16,6 +17,7 @@ use crate::actions::{Action, Input, Output};
 use crate::config::ConnectionSource;
 use crate::connection::{Connection, aws_sdk};
 use crate::error::{Error, Result};
+use crate::guard::{Guard, GuardedClient};
 use crate::ledger::Ledger;
 use crate::okta::client::DEFAULT_BUDGET;
 use crate::okta::rate_limit_table::RateLimitTable;
@@ -23,6 +25,7 @@ use crate::okta::retry::RetryPolicy;
 use crate::okta::{OktaClient, Session};
 
 pub use caller::{CallerKind, recognise};
+pub use doctor::run_doctor;
 pub use event::Event;
 pub use flow_step::run_flow_steps;
 pub use settings::Settings;
@@ -57,7 +60,7 @@ pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
 }
 
 /// The Okta client described by the environment. Nothing is fetched yet: the secret is read on first use.
-pub async fn client_from_env() -> Result<OktaClient> {
+pub async fn client_from_env() -> Result<GuardedClient> {
     let settings = Settings::from_env()?;
     let policy = RetryPolicy {
         pacing: settings.pacing.clone(),
@@ -77,11 +80,11 @@ pub async fn client_from_env() -> Result<OktaClient> {
         aws.as_ref(),
     )
     .await;
-    let mut client =
-        OktaClient::with_policy(connection, policy)?.with_guardrails(settings.guardrails);
+    let mut client = OktaClient::with_policy(connection, policy)?;
     if let (Some(table), Some(aws)) = (settings.rate_limit_table, &aws) {
         client = client.with_rate_limit_table(RateLimitTable::from_config(aws, table));
     }
+    let mut client = GuardedClient::new(client, settings.guardrails);
     if let (Some(table), Some(aws)) = (settings.ledger_table, &aws) {
         client = client.with_ledger(Ledger::from_config(aws, table));
     }
@@ -92,11 +95,12 @@ pub async fn client_from_env() -> Result<OktaClient> {
 /// tests alike, goes through here, so that no action runs unguarded.
 pub async fn execute(
     action: Action,
+    guard: &Guard,
     session: &Session<'_>,
     input: &Input,
     caller: CallerKind,
 ) -> Result<Output> {
-    crate::guard::check(action, session, input, caller).await?;
+    crate::guard::check(action, guard, session, input, caller).await?;
     action.execute(session, input).await
 }
 
@@ -104,7 +108,7 @@ pub async fn execute(
 /// the caller's terms (an HTTP response for API Gateway, the output or a named error otherwise).
 pub async fn handle(
     action: Action,
-    client: Result<&OktaClient, &Error>,
+    client: Result<&GuardedClient, &Error>,
     event: LambdaEvent<impl Into<Event>>,
 ) -> Result<Value> {
     let started = Instant::now();
@@ -125,7 +129,7 @@ pub async fn handle(
                 call.api_id.as_deref(),
                 client.guard().rules(),
             ) {
-                Ok(()) => execute(action, &session, input, call.kind).await,
+                Ok(()) => execute(action, client.guard(), &session, input, call.kind).await,
                 Err(error) => Err(error),
             };
             let paced = session.waited_for_rate_limits();
