@@ -1,9 +1,11 @@
-//! The Okta connection (org URL and credentials) and the settings read from the environment.
+//! The Okta connection (org URL and credentials) and the settings that describe it (`ConnectionSource::from_lookup`).
+//! The function's other settings are each read by the module they configure; `lambda/settings.rs` gathers them.
 //!
 //! Credentials are one of two forms: an SSWS API token, or an OAuth 2.0 service app (client id and private key, Okta's
 //! recommended form). The token and the private key are secret types from the moment they are parsed: no `Display`,
 //! a redacted `Debug`. The token is exposed in one place, the `Authorization` header (marked sensitive) in
-//! `okta::client`; the private key only to be parsed into a signing key in `okta::oauth`.
+//! `okta::client`; the private key only to be parsed into a signing key (`config/client_key.rs`), which
+//! `okta::oauth` signs with.
 
 use std::time::Duration;
 
@@ -12,9 +14,9 @@ use serde::Deserialize;
 use url::{Host, Url};
 
 use crate::error::{Error, Result};
-use crate::guard::Guardrails;
-use crate::okta::oauth::ClientKey;
-use crate::okta::pacing::PacingPolicy;
+
+mod client_key;
+pub use client_key::ClientKey;
 
 /// Okta's own domains: an org URL must be a subdomain of one of these, or of an allowed custom domain.
 /// Source: `okta-api-notes.md` section 8 (the SDKs' admin-suffix list).
@@ -350,43 +352,30 @@ pub enum ConnectionSource {
     Environment(OktaConfig),
 }
 
-/// The function's settings, from the environment.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub source: ConnectionSource,
-    pub allowed_custom_domains: Vec<String>,
-    pub guardrails: Guardrails,
-    /// `OKTA_RATE_LIMIT_SHARE`, `OKTA_CONCURRENT_CALLERS` and, against the simulator only, `OKTA_SIM_TIME_SCALE`.
-    pub pacing: PacingPolicy,
-    /// `OKTA_RATE_LIMIT_TABLE`: the DynamoDB table where the stack's processes share what they heard of Okta's
-    /// rate limits (`okta/rate_limit_table.rs`); without it each process paces on its own view.
-    pub rate_limit_table: Option<String>,
-    /// `OKTA_LEDGER_TABLE`: the flows' ledger, which activate-user and unsuspend-user read before bringing a user
-    /// back (`ledger.rs`); without it (local runs) no one is known to be offboarded.
-    pub ledger_table: Option<String>,
-}
-
 /// Default time a secret stays cached: long enough to spare Secrets Manager, short enough for a rotation.
 pub const DEFAULT_SECRET_TTL: Duration = Duration::from_secs(300);
 
-impl Settings {
-    /// Reads `OKTA_SECRET_ID`, `OKTA_SECRET_TTL_SECONDS`, `OKTA_ALLOWED_CUSTOM_DOMAINS`, or, without a secret,
-    /// `OKTA_ORG_URL` + `OKTA_API_TOKEN` or `OKTA_ORG_URL` + `OKTA_CLIENT_ID` + `OKTA_PRIVATE_KEY` (+ `OKTA_KEY_ID`).
-    pub fn from_env() -> Result<Self> {
-        Settings::from_lookup(|name| std::env::var(name).ok())
-    }
+/// `OKTA_ALLOWED_CUSTOM_DOMAINS`: the custom domains (comma-separated) an org URL may use besides Okta's own.
+pub fn allowed_custom_domains_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    lookup("OKTA_ALLOWED_CUSTOM_DOMAINS")
+        .filter(|value| !value.trim().is_empty())
+        .map(|list| {
+            list.split(',')
+                .map(|domain| domain.trim().to_owned())
+                .filter(|domain| !domain.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
-    /// The same, from any lookup (tests pass a map).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+impl ConnectionSource {
+    /// Reads `OKTA_SECRET_ID`, `OKTA_SECRET_TTL_SECONDS`, or, without a secret, `OKTA_ORG_URL` + `OKTA_API_TOKEN` or
+    /// `OKTA_ORG_URL` + `OKTA_CLIENT_ID` + `OKTA_PRIVATE_KEY` (+ `OKTA_KEY_ID`).
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        allowed_custom_domains: &[String],
+    ) -> Result<Self> {
         let non_empty = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        let allowed_custom_domains: Vec<String> = non_empty("OKTA_ALLOWED_CUSTOM_DOMAINS")
-            .map(|list| {
-                list.split(',')
-                    .map(|domain| domain.trim().to_owned())
-                    .filter(|domain| !domain.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
         let ttl = match non_empty("OKTA_SECRET_TTL_SECONDS") {
             None => DEFAULT_SECRET_TTL,
             Some(raw) => raw
@@ -426,57 +415,37 @@ impl Settings {
             ConnectionSource::Environment(OktaConfig::with_credentials(
                 &org_url,
                 credentials,
-                &allowed_custom_domains,
+                allowed_custom_domains,
             )?)
         };
-        let pacing = pacing_from(&non_empty, &source)?;
-        let table_name = |setting: &'static str| {
-            non_empty(setting)
-                .map(|name| {
-                    let name = name.trim().to_owned();
-                    let valid = (3..=255).contains(&name.len())
-                        && name
-                            .bytes()
-                            .all(|byte| byte.is_ascii_alphanumeric() || b"_.-".contains(&byte));
-                    if valid {
-                        Ok(name)
-                    } else {
-                        Err(Error::config(
-                            setting,
-                            "must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _, - and .)",
-                        ))
-                    }
-                })
-                .transpose()
-        };
-        let ledger_table = table_name(crate::ledger::SETTING)?;
-        let rate_limit_table = non_empty("OKTA_RATE_LIMIT_TABLE")
-            .map(|name| {
-                let name = name.trim().to_owned();
-                // DynamoDB's rule for table names.
-                let valid = (3..=255).contains(&name.len())
-                    && name
-                        .bytes()
-                        .all(|byte| byte.is_ascii_alphanumeric() || b"_.-".contains(&byte));
-                if valid {
-                    Ok(name)
-                } else {
-                    Err(Error::config(
-                        "OKTA_RATE_LIMIT_TABLE",
-                        "must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _, - and .)",
-                    ))
-                }
-            })
-            .transpose()?;
-        Ok(Settings {
-            source,
-            allowed_custom_domains,
-            guardrails: Guardrails::from_lookup(&lookup)?,
-            pacing,
-            rate_limit_table,
-            ledger_table,
-        })
+        Ok(source)
     }
+}
+
+/// The DynamoDB table `setting` names (none when unset), checked against DynamoDB's rule for table names.
+pub fn table_name_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+    setting: &'static str,
+) -> Result<Option<String>> {
+    lookup(setting)
+        .filter(|value| !value.trim().is_empty())
+        .map(|name| {
+            let name = name.trim().to_owned();
+            // DynamoDB's rule for table names.
+            let valid = (3..=255).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || b"_.-".contains(&byte));
+            if valid {
+                Ok(name)
+            } else {
+                Err(Error::config(
+                    setting,
+                    "must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _, - and .)",
+                ))
+            }
+        })
+        .transpose()
 }
 
 /// `OKTA_ALLOW_ENV_CREDENTIALS`: the one override that lets a process Lambda started (or an emulator of it: cargo
@@ -514,64 +483,6 @@ fn refuse_environment_credentials_in_lambda(
             "must be true or false",
         )),
     }
-}
-
-/// How much of Okta's rate limits this stack may use (see `okta/pacing.rs`).
-fn pacing_from(
-    non_empty: &impl Fn(&str) -> Option<String>,
-    source: &ConnectionSource,
-) -> Result<PacingPolicy> {
-    let whole =
-        |name: &'static str, range: std::ops::RangeInclusive<u32>, default: u32| match non_empty(
-            name,
-        ) {
-            None => Ok(default),
-            Some(raw) => raw
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|value| range.contains(value))
-                .ok_or_else(|| {
-                    Error::config(
-                        name,
-                        format!(
-                            "must be a whole number from {} to {}",
-                            range.start(),
-                            range.end()
-                        ),
-                    )
-                }),
-        };
-    let defaults = PacingPolicy::default();
-    let time_scale = match non_empty("OKTA_SIM_TIME_SCALE") {
-        None => defaults.time_scale,
-        Some(raw) => {
-            let loopback = matches!(source, ConnectionSource::Environment(config)
-                if config.org_url.scheme() == "http");
-            if !loopback {
-                return Err(Error::config(
-                    "OKTA_SIM_TIME_SCALE",
-                    "is only for a loopback simulator (OKTA_ORG_URL on http://127.0.0.1): Okta's clock is real",
-                ));
-            }
-            raw.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|scale| (1.0..=1000.0).contains(scale))
-                .ok_or_else(|| {
-                    Error::config("OKTA_SIM_TIME_SCALE", "must be a number from 1 to 1000")
-                })?
-        }
-    };
-    Ok(PacingPolicy {
-        share_percent: whole("OKTA_RATE_LIMIT_SHARE", 1..=100, defaults.share_percent)?,
-        concurrent_callers: whole(
-            "OKTA_CONCURRENT_CALLERS",
-            1..=1000,
-            defaults.concurrent_callers,
-        )?,
-        time_scale,
-    })
 }
 
 #[cfg(test)]
@@ -646,95 +557,9 @@ mod tests {
         assert!(!format!("{config:?}").contains("SUPERSECRET"));
     }
 
-    #[test]
-    fn settings_prefer_the_secret_and_validate_the_ttl() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(key, _)| *key == name)
-                    .map(|(_, value)| value.to_string())
-            }
-        };
-        let settings = Settings::from_lookup(env(&[
-            ("OKTA_SECRET_ID", "okta"),
-            ("OKTA_SECRET_TTL_SECONDS", "60"),
-        ]))
-        .unwrap();
-        assert!(
-            matches!(settings.source, ConnectionSource::SecretsManager { ttl, .. } if ttl == Duration::from_secs(60))
-        );
-        let error = Settings::from_lookup(env(&[
-            ("OKTA_SECRET_ID", "okta"),
-            ("OKTA_SECRET_TTL_SECONDS", "soon"),
-        ]))
-        .unwrap_err();
-        assert_eq!(error.field.as_deref(), Some("OKTA_SECRET_TTL_SECONDS"));
-        let error = Settings::from_lookup(env(&[])).unwrap_err();
-        assert_eq!(error.field.as_deref(), Some("OKTA_SECRET_ID"));
-        let pacing = Settings::from_lookup(env(&[
-            ("OKTA_SECRET_ID", "okta"),
-            ("OKTA_RATE_LIMIT_SHARE", "50"),
-            ("OKTA_CONCURRENT_CALLERS", "12"),
-        ]))
-        .unwrap()
-        .pacing;
-        assert_eq!((pacing.share_percent, pacing.concurrent_callers), (50, 12));
-        let shared = Settings::from_lookup(env(&[
-            ("OKTA_SECRET_ID", "okta"),
-            (
-                "OKTA_RATE_LIMIT_TABLE",
-                "okta-lifecycle-OktaRateLimitTable-1A2B3C",
-            ),
-        ]))
-        .unwrap();
-        assert_eq!(
-            shared.rate_limit_table.as_deref(),
-            Some("okta-lifecycle-OktaRateLimitTable-1A2B3C")
-        );
-        let refused: [(&str, &'static [(&'static str, &'static str)]); 5] = [
-            (
-                "OKTA_RATE_LIMIT_TABLE",
-                &[
-                    ("OKTA_SECRET_ID", "okta"),
-                    (
-                        "OKTA_RATE_LIMIT_TABLE",
-                        "arn:aws:dynamodb:us-east-1:1:table/x",
-                    ),
-                ],
-            ),
-            (
-                "OKTA_RATE_LIMIT_SHARE",
-                &[("OKTA_SECRET_ID", "okta"), ("OKTA_RATE_LIMIT_SHARE", "0")],
-            ),
-            (
-                "OKTA_RATE_LIMIT_SHARE",
-                &[("OKTA_SECRET_ID", "okta"), ("OKTA_RATE_LIMIT_SHARE", "150")],
-            ),
-            (
-                "OKTA_CONCURRENT_CALLERS",
-                &[
-                    ("OKTA_SECRET_ID", "okta"),
-                    ("OKTA_CONCURRENT_CALLERS", "many"),
-                ],
-            ),
-            // The simulator's clock only: a deployment's org is real, whatever the setting says.
-            (
-                "OKTA_SIM_TIME_SCALE",
-                &[("OKTA_SECRET_ID", "okta"), ("OKTA_SIM_TIME_SCALE", "20")],
-            ),
-        ];
-        for (name, pairs) in refused {
-            let error = Settings::from_lookup(env(pairs)).unwrap_err();
-            assert_eq!(error.field.as_deref(), Some(name), "{pairs:?}");
-        }
-        let local = Settings::from_lookup(env(&[
-            ("OKTA_ORG_URL", "http://127.0.0.1:9"),
-            ("OKTA_API_TOKEN", "t"),
-            ("OKTA_SIM_TIME_SCALE", "20"),
-        ]))
-        .unwrap();
-        assert!((local.pacing.time_scale - 20.0).abs() < f64::EPSILON);
+    /// The connection part of the settings, as `lambda::Settings` reads it.
+    fn connection_from(lookup: impl Fn(&str) -> Option<String>) -> Result<ConnectionSource> {
+        ConnectionSource::from_lookup(&lookup, &allowed_custom_domains_from_lookup(&lookup))
     }
 
     fn ec_key_pem() -> String {
@@ -823,7 +648,7 @@ mod tests {
                 .iter()
                 .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
                 .collect();
-            Settings::from_lookup(move |name| {
+            connection_from(move |name| {
                 pairs
                     .iter()
                     .find(|(key, _)| key == name)
@@ -871,8 +696,8 @@ mod tests {
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| value.clone())
         };
-        let settings = Settings::from_lookup(lookup).unwrap();
-        let ConnectionSource::Environment(config) = settings.source else {
+        let source = connection_from(lookup).unwrap();
+        let ConnectionSource::Environment(config) = source else {
             panic!("not from the environment");
         };
         assert_eq!(config.auth_kind(), AuthKind::ServiceApp);
@@ -883,7 +708,7 @@ mod tests {
                 lookup(name)
             }
         };
-        let error = Settings::from_lookup(both).unwrap_err();
+        let error = connection_from(both).unwrap_err();
         assert_eq!(error.field.as_deref(), Some("OKTA_API_TOKEN"));
         assert!(
             error.message.contains("OKTA_CLIENT_ID"),

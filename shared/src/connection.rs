@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::Mutex;
 
-use crate::config::{ConnectionSource, Credentials, OktaConfig, Settings};
+use crate::config::{ConnectionSource, Credentials, OktaConfig};
 use crate::error::{Error, ErrorKind, Result};
 
 pub mod aws_sdk;
@@ -40,10 +40,14 @@ struct Cached {
 }
 
 impl Connection {
-    /// A connection from the settings. The Secrets Manager client is only built when the settings name a secret,
-    /// on `aws` (the process's SDK configuration) when given.
-    pub async fn from_settings(settings: &Settings, aws: Option<&aws_config::SdkConfig>) -> Self {
-        match &settings.source {
+    /// A connection from where the settings say it comes from (`ConnectionSource::from_lookup`). The Secrets Manager
+    /// client is only built when that is a secret, on `aws` (the process's SDK configuration) when given.
+    pub async fn from_source(
+        source: &ConnectionSource,
+        allowed_custom_domains: &[String],
+        aws: Option<&aws_config::SdkConfig>,
+    ) -> Self {
+        match source {
             ConnectionSource::Environment(config) => Connection::fixed(config.clone()),
             ConnectionSource::SecretsManager { secret_id, ttl } => {
                 let aws = match aws {
@@ -54,7 +58,7 @@ impl Connection {
                     aws_sdk_secretsmanager::Client::new(&aws),
                     secret_id.clone(),
                     *ttl,
-                    settings.allowed_custom_domains.clone(),
+                    allowed_custom_domains.to_vec(),
                 )
             }
         }

@@ -23,7 +23,6 @@ use crate::config::AuthKind;
 use crate::config::OktaConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::grants::{Grants, Verdict, access_profile_grants};
-use crate::lambda::CallerKind;
 use crate::ledger::Ledger;
 use crate::okta::apps::{app_group_ids, find_app};
 use crate::okta::groups::find_group;
@@ -31,6 +30,11 @@ use crate::okta::models::{Group, Role, User, UserStatus};
 use crate::okta::roles::{group_roles, token_owner, user_roles};
 use crate::okta::users::{Matched, resolve_user, user_groups};
 use crate::okta::{Session, looks_like_id};
+
+mod caller_kind;
+mod guarded_client;
+pub use caller_kind::CallerKind;
+pub use guarded_client::GuardedClient;
 
 /// Where refusals send people: the change is legitimate only when a human admin makes it knowingly.
 const USE_THE_CONSOLE: &str = "make this change in the Okta admin console";
@@ -206,11 +210,12 @@ impl Guard {
 /// Every guardrail for one invocation. Refusals happen before any change is sent to Okta; only reads precede them.
 pub async fn check(
     action: Action,
+    guard: &Guard,
     okta: &Session<'_>,
     input: &Input,
     caller: CallerKind,
 ) -> Result<()> {
-    check_execution_id(input, caller, &okta.client().guard().rules().origin)?;
+    check_execution_id(input, caller, &guard.rules().origin)?;
     check_requested_by(input, caller)?;
     check_reference("user", &input.user)?;
     for (field, value) in [
@@ -225,7 +230,6 @@ pub async fn check(
     if action == Action::GetUser {
         return Ok(());
     }
-    let guard = okta.client().guard();
     check_credential_return(action, input, caller, guard.rules())?;
     let user = resolve_one_person(okta, action, input).await?;
     check_protected(okta, guard, &user).await?;
@@ -283,9 +287,9 @@ fn check_execution_id(input: &Input, caller: CallerKind, origin: &Origin) -> Res
 /// API event, naming another API, is refused. (One that copies this API's id is not caught here: the function cannot
 /// see who invoked it, which is why the audit record marks the principal as claimed and CloudTrail's data events are
 /// the ground truth.)
-pub fn check_origin(call: &crate::lambda::caller::Call, rules: &Guardrails) -> Result<()> {
-    match (&rules.origin.api_id, call.kind.is_http()) {
-        (Some(api), true) if call.api_id.as_deref() != Some(api.as_str()) => Err(Error::input(
+pub fn check_origin(kind: CallerKind, api_id: Option<&str>, rules: &Guardrails) -> Result<()> {
+    match (&rules.origin.api_id, kind.is_http()) {
+        (Some(api), true) if api_id != Some(api.as_str()) => Err(Error::input(
             "event",
             "is an API Gateway event from another API than this stack's (requestContext.apiId)",
         )),

@@ -18,6 +18,11 @@ use crate::error::{Error, Result};
 /// The setting that names the table.
 pub const SETTING: &str = "OKTA_LEDGER_TABLE";
 
+/// The table `OKTA_LEDGER_TABLE` names; without it (local runs) no one is known to be offboarded.
+pub fn table_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<String>> {
+    crate::config::table_name_from_lookup(lookup, SETTING)
+}
+
 /// What the ledger says of a user that the guard needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offboarded {

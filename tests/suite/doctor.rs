@@ -110,7 +110,7 @@ async fn a_refused_credential_is_named_and_the_rest_is_skipped() {
     let sim = start_sim(sample_org()).await;
     let config = OktaConfig::new(&sim.url(), "00not-the-token".to_owned().into(), &[]).unwrap();
     let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
-    let report = doctor::examine(&client, Instant::now() + BUDGET).await;
+    let report = doctor::examine(&client.into(), Instant::now() + BUDGET).await;
     let detail = fix(&report, "credential");
     assert!(detail.contains("create a new one"), "{detail}");
     assert!(matches!(
@@ -124,7 +124,7 @@ async fn a_refused_credential_is_named_and_the_rest_is_skipped() {
         app.client_id = "0oanotregisteredhere1".to_owned();
     }
     let client = OktaClient::with_policy(Connection::fixed(unknown_app), test_policy()).unwrap();
-    let report = doctor::examine(&client, Instant::now() + BUDGET).await;
+    let report = doctor::examine(&client.into(), Instant::now() + BUDGET).await;
     assert!(fix(&report, "credential").contains("clientId"), "{report}");
     assert_read_only(&sim);
 }
@@ -245,7 +245,7 @@ async fn an_untrusted_certificate_is_named_before_any_credential_is_sent() {
     let untrusted = UntrustedEndpoint::start().await;
     let config = OktaConfig::new(&untrusted.url, TOKEN.to_owned().into(), &[]).unwrap();
     let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
-    let report = doctor::examine(&client, Instant::now() + Duration::from_secs(2)).await;
+    let report = doctor::examine(&client.into(), Instant::now() + Duration::from_secs(2)).await;
     assert!(
         fix(&report, "connection and TLS").contains("not trusted (UnknownIssuer)"),
         "{report}"
@@ -296,7 +296,7 @@ async fn the_function_answers_the_report_as_json() {
     assert_eq!(answer["version"], version, "{answer}");
     assert!(answer["checks"].as_array().unwrap().len() > 20, "{answer}");
 
-    let unset = okta_lifecycle::config::Settings::from_lookup(|_| None).unwrap_err();
+    let unset = okta_lifecycle::lambda::Settings::from_lookup(|_| None).unwrap_err();
     let answer = doctor::answer(Err(&unset), Instant::now() + BUDGET).await;
     assert_eq!(answer["allOk"], false);
     assert_eq!(answer["checks"][0]["item"], "connection settings");

@@ -217,7 +217,7 @@ async fn a_wrong_token_is_unauthorized_and_not_retried_without_a_secret() {
     )
     .unwrap();
     let error = run(
-        &client,
+        &client.into(),
         Action::GetUser,
         json!({"user": "target@acme.example"}),
     )
@@ -266,7 +266,7 @@ async fn an_org_whose_certificate_no_trusted_root_vouches_for_is_refused_and_nam
     let config = OktaConfig::new(&untrusted.url, TOKEN.to_owned().into(), &[]).unwrap();
     let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
     let error = run_within(
-        &client,
+        &client.into(),
         Action::GetUser,
         json!({"user": "someone@acme.example"}),
         Duration::from_secs(2),

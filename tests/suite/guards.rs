@@ -430,7 +430,7 @@ async fn each_guard_refuses_before_any_change_and_is_audited() {
         .json()
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = okta_lifecycle_tests::set_log_capture(subscriber);
     let mut failures = Vec::new();
     for case in cases().into_iter().chain(leaver_cases()) {
         let sim = org().await;
@@ -713,7 +713,7 @@ async fn a_leaver_comes_back_only_by_an_explicit_audited_rehire() {
         .json()
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = okta_lifecycle_tests::set_log_capture(subscriber);
     let moto = Moto::start();
     let aws = moto.sdk_config().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
@@ -842,7 +842,7 @@ async fn attributions_are_checked_against_this_stack_and_marked_claimed() {
         .json()
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = okta_lifecycle_tests::set_log_capture(subscriber);
     let sim = org().await;
     let stack = |api: &str| Guardrails {
         origin: Origin {

@@ -14,6 +14,7 @@ use arbitrary::Unstructured;
 use lambda_runtime::{Context, LambdaEvent};
 use okta_lifecycle::Action;
 use okta_lifecycle::connection::Connection;
+use okta_lifecycle::guard::GuardedClient;
 use okta_lifecycle::lambda::{self, Event};
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::okta::retry::RetryPolicy;
@@ -45,7 +46,7 @@ fn property(shape: Shape) {
     let client = client_for(&sim);
     let fixtures = Fixtures::load();
     let logs = Capture::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let _guard = okta_lifecycle_tests::set_log_capture(logs.subscriber());
     let mut events = 0;
     arbtest::arbtest(|u| {
         let action = *u.choose(&Action::ALL)?;
@@ -204,7 +205,7 @@ fn regressions_found_by_fuzzing() {
     let sim = runtime.block_on(start_sim(sample_org()));
     let client = client_for(&sim);
     let logs = Capture::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let _guard = okta_lifecycle_tests::set_log_capture(logs.subscriber());
     let cases = [
         (Action::GetUser, Shape::Plain, r#"{"user": ".."}"#),
         (Action::GetUser, Shape::Plain, r#"{"user": " . "}"#),
@@ -262,17 +263,18 @@ fn fuzz_run() {
     // request timeout and a 10-minute deadline, and a bucket large enough for its pace (the unconfigured bucket
     // reports Okta's 600 a minute, which pacing rightly honours: a few events a second).
     sim.set_rate_limit(Some(u32::MAX / 2));
-    let client = OktaClient::with_policy(
+    let client: GuardedClient = OktaClient::with_policy(
         Connection::fixed(config_for(&sim, Form::from_env())),
         RetryPolicy {
             request_timeout: Duration::from_secs(20),
             ..test_policy()
         },
     )
-    .unwrap();
+    .unwrap()
+    .into();
     let fixtures = Fixtures::load();
     let logs = Capture::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let _guard = okta_lifecycle_tests::set_log_capture(logs.subscriber());
     let started = Instant::now();
     let mut failures: Vec<String> = Vec::new();
     let mut failed = 0u64;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use lambda_runtime::{Context, LambdaEvent};
 use okta_lifecycle::config::OktaConfig;
 use okta_lifecycle::connection::Connection;
+use okta_lifecycle::guard::GuardedClient;
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::{Action, ErrorKind, lambda};
 use okta_lifecycle_tests::{
@@ -39,7 +40,7 @@ impl Capture {
 }
 
 async fn invoke(
-    client: Result<&OktaClient, &okta_lifecycle::Error>,
+    client: Result<&GuardedClient, &okta_lifecycle::Error>,
     action: Action,
     payload: Value,
 ) -> Result<Value, okta_lifecycle::Error> {
@@ -60,7 +61,7 @@ async fn no_secret_in_any_log_line_error_or_debug_output() {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = okta_lifecycle_tests::set_log_capture(subscriber);
 
     let mut seed = Seed::empty();
     seed.user("staged@acme.example", "STAGED");
@@ -139,13 +140,14 @@ async fn no_secret_in_any_log_line_error_or_debug_output() {
     }
 
     // A wrong token (Okta 401) and a misconfiguration.
-    let wrong = OktaClient::with_policy(
+    let wrong: GuardedClient = OktaClient::with_policy(
         Connection::fixed(
             OktaConfig::new(&sim.url(), format!("{TOKEN}-rotated").into(), &[]).unwrap(),
         ),
         test_policy(),
     )
-    .unwrap();
+    .unwrap()
+    .into();
     invocations += 1;
     errors.push(
         invoke(
@@ -220,7 +222,7 @@ async fn no_key_token_or_proof_in_any_log_line_with_a_service_app() {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = okta_lifecycle_tests::set_log_capture(subscriber);
     let sim = start_sim(sample_org()).await;
     let mut errors = Vec::new();
     let mut clients = Vec::new();

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use okta_lifecycle::config::{AuthKind, OktaConfig};
 use okta_lifecycle::connection::Connection;
+use okta_lifecycle::guard::GuardedClient;
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::{Action, ErrorKind, Input};
 use okta_lifecycle_tests::{
@@ -34,7 +35,7 @@ fn api_requests(requests: &[RecordedRequest]) -> Vec<&RecordedRequest> {
 
 /// The RSA key is registered, but not under the EC key's kid: the assertion's signature does not verify, and every
 /// token request is refused (`invalid_client`).
-fn client_signing_with_the_wrong_key(sim: &okta_sim::Simulator) -> OktaClient {
+fn client_signing_with_the_wrong_key(sim: &okta_sim::Simulator) -> GuardedClient {
     let config = OktaConfig::service_app(
         &sim.url(),
         DPOP_CLIENT_ID,
@@ -43,7 +44,9 @@ fn client_signing_with_the_wrong_key(sim: &okta_sim::Simulator) -> OktaClient {
         &[],
     )
     .unwrap();
-    OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap()
+    OktaClient::with_policy(Connection::fixed(config), test_policy())
+        .unwrap()
+        .into()
 }
 
 #[tokio::test]
@@ -238,7 +241,9 @@ async fn a_token_request_refused_never_reaches_the_api() {
         &[],
     )
     .unwrap();
-    let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
+    let client: GuardedClient = OktaClient::with_policy(Connection::fixed(config), test_policy())
+        .unwrap()
+        .into();
     let error = run(
         &client,
         Action::SuspendUser,
@@ -511,7 +516,9 @@ async fn a_refused_dpop_proof_is_named_as_the_connections_problem() {
         }
     });
     let config = OktaConfig::new(&url, "00not-a-real-token".to_owned().into(), &[]).unwrap();
-    let client = OktaClient::with_policy(Connection::fixed(config), test_policy()).unwrap();
+    let client: GuardedClient = OktaClient::with_policy(Connection::fixed(config), test_policy())
+        .unwrap()
+        .into();
     let error = run(&client, Action::GetUser, json!({"user": "a@b.example"}))
         .await
         .unwrap_err();

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use okta_lifecycle::config::OktaConfig;
 use okta_lifecycle::connection::Connection;
+use okta_lifecycle::guard::GuardedClient;
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::okta::pacing::{Bucket, Heard, PacingPolicy};
 use okta_lifecycle::okta::rate_limit_table::RateLimitTable;
@@ -25,7 +26,7 @@ const LIMIT: u32 = 40;
 const WORKERS: u32 = 6;
 const TABLE: &str = "okta-rate-limits";
 
-fn worker_client(sim: &Simulator, share_percent: u32) -> OktaClient {
+fn worker_client(sim: &Simulator, share_percent: u32) -> GuardedClient {
     worker_client_sharing(sim, share_percent, None)
 }
 
@@ -34,7 +35,7 @@ fn worker_client_sharing(
     sim: &Simulator,
     share_percent: u32,
     table: Option<RateLimitTable>,
-) -> OktaClient {
+) -> GuardedClient {
     let config = OktaConfig::new(&sim.url(), TOKEN.to_owned().into(), &[]).unwrap();
     let policy = RetryPolicy {
         pacing: PacingPolicy {
@@ -49,6 +50,7 @@ fn worker_client_sharing(
         Some(table) => client.with_rate_limit_table(table),
         None => client,
     }
+    .into()
 }
 
 /// An org enforcing Okta's limits, with `background_load` of every bucket used by another integration and

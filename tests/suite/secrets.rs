@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use okta_lifecycle::connection::Connection;
 use okta_lifecycle::connection::aws_sdk;
 use okta_lifecycle::connection::aws_trust::AwsTrust;
+use okta_lifecycle::guard::GuardedClient;
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::{Action, ErrorKind};
 use okta_lifecycle_tests::moto::Moto;
@@ -42,14 +43,16 @@ async fn create_secret(
         .unwrap();
 }
 
-async fn client_for_secret(moto: &Moto, secret_id: &str) -> OktaClient {
+async fn client_for_secret(moto: &Moto, secret_id: &str) -> GuardedClient {
     let connection = Connection::secrets_manager(
         moto.secrets_client().await,
         secret_id.to_owned(),
         Duration::from_secs(300),
         Vec::new(),
     );
-    OktaClient::with_policy(connection, test_policy()).unwrap()
+    OktaClient::with_policy(connection, test_policy())
+        .unwrap()
+        .into()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,7 +184,7 @@ async fn secrets_manager_cache_rotation_and_errors() {
 
 /// A client reading the secret `okta/good` from `endpoint` through the functions' HTTPS client trusting `trust`,
 /// without the SDK's retries (each test's failure is what one attempt meets).
-async fn client_reading_once_from(endpoint: &str, trust: AwsTrust) -> OktaClient {
+async fn client_reading_once_from(endpoint: &str, trust: AwsTrust) -> GuardedClient {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(aws_sdk::http_client(trust))
         .region(aws_config::Region::new("us-east-1"))
@@ -198,7 +201,9 @@ async fn client_reading_once_from(endpoint: &str, trust: AwsTrust) -> OktaClient
         Duration::from_secs(300),
         Vec::new(),
     );
-    OktaClient::with_policy(connection, test_policy()).unwrap()
+    OktaClient::with_policy(connection, test_policy())
+        .unwrap()
+        .into()
 }
 
 /// The guardrails' token owner is cached with the connection: read once, and again when the secret is read anew

@@ -13,8 +13,8 @@ use arbitrary::{Result, Unstructured};
 use base64::Engine;
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use okta_lifecycle::actions::input::{FieldKind, field_kind};
+use okta_lifecycle::guard::GuardedClient;
 use okta_lifecycle::lambda::Event;
-use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::{Action, ErrorKind, lambda};
 use okta_sim::Simulator;
 use serde_json::{Map, Value, json};
@@ -622,7 +622,7 @@ enum Answer {
 /// which invariant broke and how; `Ok` says what the caller got: `output`, or the error's stable name.
 pub async fn check(
     sim: &Simulator,
-    client: &OktaClient,
+    client: &GuardedClient,
     logs: &Capture,
     generated: &Generated,
 ) -> std::result::Result<String, String> {
@@ -633,7 +633,7 @@ pub async fn check(
 /// without a deadline).
 pub async fn check_within(
     sim: &Simulator,
-    client: &OktaClient,
+    client: &GuardedClient,
     logs: &Capture,
     generated: &Generated,
     budget: Option<std::time::Duration>,

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod hostile;
+pub mod log_capture;
 pub mod moto;
 pub mod untrusted_tls;
 
@@ -12,13 +13,15 @@ use std::time::{Duration, Instant};
 use okta_lifecycle::config::OktaConfig;
 use okta_lifecycle::connection::Connection;
 use okta_lifecycle::grants::Grants;
-use okta_lifecycle::guard::Guardrails;
+use okta_lifecycle::guard::{GuardedClient, Guardrails};
 use okta_lifecycle::lambda::CallerKind;
 use okta_lifecycle::okta::OktaClient;
 use okta_lifecycle::okta::retry::RetryPolicy;
 use okta_lifecycle::{Action, Error, Input, Output};
 use okta_sim::{Seed, SeedServiceApp, Simulator};
 use serde_json::Value;
+
+pub use log_capture::set_log_capture;
 
 /// The simulator's API token in tests. Long and distinctive, so that a leak is easy to find.
 pub const TOKEN: &str = "00sim-TOKEN-never-print-me-7f3a9c1e5b";
@@ -115,15 +118,16 @@ pub fn config_for(sim: &Simulator, form: Form) -> OktaConfig {
 }
 
 /// A client with a fixed connection to the simulator, of the form `OKTA_TEST_CONNECTION` names.
-pub fn client_for(sim: &Simulator) -> OktaClient {
+pub fn client_for(sim: &Simulator) -> GuardedClient {
     client_with(sim, Form::from_env())
 }
 
 /// A client with a fixed connection of `form` to the simulator.
-pub fn client_with(sim: &Simulator, form: Form) -> OktaClient {
-    OktaClient::with_policy(Connection::fixed(config_for(sim, form)), test_policy())
-        .unwrap()
-        .with_guardrails(open_grants())
+pub fn client_with(sim: &Simulator, form: Form) -> GuardedClient {
+    GuardedClient::new(
+        OktaClient::with_policy(Connection::fixed(config_for(sim, form)), test_policy()).unwrap(),
+        open_grants(),
+    )
 }
 
 /// The default guardrails with both allow-lists set to `*` (a deployment's are closed until it names what it
@@ -138,13 +142,15 @@ pub fn open_grants() -> Guardrails {
 
 /// A client with the API token connection to the simulator and the given guardrails (the guardrails' tests
 /// include the token owner's protection, which only an API token has).
-pub fn client_guarded(sim: &Simulator, guardrails: Guardrails) -> OktaClient {
-    OktaClient::with_policy(
-        Connection::fixed(config_for(sim, Form::ApiToken)),
-        test_policy(),
+pub fn client_guarded(sim: &Simulator, guardrails: Guardrails) -> GuardedClient {
+    GuardedClient::new(
+        OktaClient::with_policy(
+            Connection::fixed(config_for(sim, Form::ApiToken)),
+            test_policy(),
+        )
+        .unwrap(),
+        guardrails,
     )
-    .unwrap()
-    .with_guardrails(guardrails)
 }
 
 /// Guardrails that let direct callers receive links and temporary passwords, for the tests of those outputs.
@@ -156,19 +162,20 @@ pub fn credentials_allowed() -> Guardrails {
 }
 
 /// Runs an action as a caller would: the JSON input is validated, then executed with a deadline.
-pub async fn run(client: &OktaClient, action: Action, input: Value) -> Result<Output, Error> {
+pub async fn run(client: &GuardedClient, action: Action, input: Value) -> Result<Output, Error> {
     run_within(client, action, input, Duration::from_secs(20)).await
 }
 
 pub async fn run_within(
-    client: &OktaClient,
+    client: &GuardedClient,
     action: Action,
     input: Value,
     budget: Duration,
 ) -> Result<Output, Error> {
     let input = Input::parse(action, &input)?;
     let session = client.session(Instant::now() + budget, action.scopes());
-    okta_lifecycle::lambda::execute(action, &session, &input, CallerKind::Direct).await
+    okta_lifecycle::lambda::execute(action, client.guard(), &session, &input, CallerKind::Direct)
+        .await
 }
 
 /// The sample org shipped for the demo.

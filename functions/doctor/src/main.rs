@@ -3,5 +3,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    okta_lifecycle::doctor::run().await
+    okta_lifecycle::lambda::run_doctor().await
 }

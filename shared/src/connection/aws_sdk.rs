@@ -33,7 +33,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpConnector};
 
-use super::aws_trust::AwsTrust;
+use super::aws_trust::{AwsTrust, environment_region};
 
 /// The SDK configuration for this process, from its environment.
 pub async fn config() -> SdkConfig {
@@ -73,13 +73,6 @@ pub fn has_environment_credentials(lookup: impl Fn(&str) -> Option<String>) -> b
 /// provider reads them). Otherwise the default chain runs (profile, IMDS).
 pub fn has_environment_region(lookup: impl Fn(&str) -> Option<String>) -> bool {
     environment_region(lookup).is_some()
-}
-
-/// The region the environment names (`AWS_REGION`, else `AWS_DEFAULT_REGION`; blank is none).
-pub fn environment_region(lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
-    ["AWS_REGION", "AWS_DEFAULT_REGION"]
-        .iter()
-        .find_map(|name| lookup(name).filter(|value| !value.trim().is_empty()))
 }
 
 /// The SDK's default HTTPS client (rustls with aws-lc, proxies from the environment), trusting `trust`'s roots

@@ -14,7 +14,13 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::aws_sdk::environment_region;
+/// The region the environment names (`AWS_REGION`, else `AWS_DEFAULT_REGION`; blank is none), as the SDK's
+/// environment provider reads it (`aws_sdk.rs`).
+pub fn environment_region(lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .find_map(|name| lookup(name).filter(|value| !value.trim().is_empty()))
+}
 
 /// The roots the SDK's HTTPS client trusts; see the module's documentation for when each applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

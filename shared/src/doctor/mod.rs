@@ -18,14 +18,14 @@ mod settings;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-pub use function::{answer, run};
+pub use function::answer;
 pub use reads::Read;
 pub use report::{Check, Report, Verdict};
 pub use scopes::GRANTS_READ_SCOPE;
 
 use crate::config::Credentials;
 use crate::error::{Error, ErrorKind};
-use crate::okta::OktaClient;
+use crate::guard::GuardedClient;
 use reads::Reader;
 
 /// The deployed doctor's folder and binary (`functions/doctor`): a function that is not an action.
@@ -35,7 +35,7 @@ pub const FUNCTION: &str = "doctor";
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(60);
 
 /// Examines the connection `client` holds, with the guardrail settings it was given; every call ends by `deadline`.
-pub async fn examine(client: &OktaClient, deadline: Instant) -> Report {
+pub async fn examine(client: &GuardedClient, deadline: Instant) -> Report {
     let mut report = Report::default();
     let config = match client.connection().get().await {
         Ok(config) => config,

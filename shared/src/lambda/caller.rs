@@ -12,31 +12,8 @@ use serde_json::{Map, Value};
 use super::event::{Event, parse_json};
 use crate::actions::input::value_from_text;
 use crate::error::{Error, Result};
-
-/// The kind of caller, for the answer's shape and the audit record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallerKind {
-    StepFunctions,
-    ApiGatewayV2,
-    ApiGatewayV1,
-    EventBridge,
-    Direct,
-}
-
-impl CallerKind {
-    pub fn audit_name(self) -> &'static str {
-        match self {
-            CallerKind::StepFunctions => "stepfunctions",
-            CallerKind::ApiGatewayV1 | CallerKind::ApiGatewayV2 => "apigateway",
-            CallerKind::EventBridge => "eventbridge",
-            CallerKind::Direct => "direct",
-        }
-    }
-
-    pub fn is_http(self) -> bool {
-        matches!(self, CallerKind::ApiGatewayV1 | CallerKind::ApiGatewayV2)
-    }
-}
+/// Decided here, judged by the guardrails (`guard/caller_kind.rs`).
+pub use crate::guard::CallerKind;
 
 /// An invocation, understood.
 #[derive(Debug)]

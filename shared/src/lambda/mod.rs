@@ -2,9 +2,11 @@
 
 mod audit;
 pub mod caller;
+mod doctor;
 pub mod event;
 mod flow_step;
 mod http;
+mod settings;
 
 use std::time::{Instant, SystemTime};
 
@@ -12,9 +14,10 @@ use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::Value;
 
 use crate::actions::{Action, Input, Output};
-use crate::config::{ConnectionSource, Settings};
+use crate::config::ConnectionSource;
 use crate::connection::{Connection, aws_sdk};
 use crate::error::{Error, Result};
+use crate::guard::{Guard, GuardedClient};
 use crate::ledger::Ledger;
 use crate::okta::client::DEFAULT_BUDGET;
 use crate::okta::rate_limit_table::RateLimitTable;
@@ -22,8 +25,10 @@ use crate::okta::retry::RetryPolicy;
 use crate::okta::{OktaClient, Session};
 
 pub use caller::{CallerKind, recognise};
+pub use doctor::run_doctor;
 pub use event::Event;
 pub use flow_step::run_flow_steps;
+pub use settings::Settings;
 
 /// Builds the clients once, then serves invocations until the runtime stops.
 pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
@@ -55,7 +60,7 @@ pub async fn run(action: Action) -> Result<(), lambda_runtime::Error> {
 }
 
 /// The Okta client described by the environment. Nothing is fetched yet: the secret is read on first use.
-pub async fn client_from_env() -> Result<OktaClient> {
+pub async fn client_from_env() -> Result<GuardedClient> {
     let settings = Settings::from_env()?;
     let policy = RetryPolicy {
         pacing: settings.pacing.clone(),
@@ -69,12 +74,17 @@ pub async fn client_from_env() -> Result<OktaClient> {
     } else {
         None
     };
-    let connection = Connection::from_settings(&settings, aws.as_ref()).await;
-    let mut client =
-        OktaClient::with_policy(connection, policy)?.with_guardrails(settings.guardrails);
+    let connection = Connection::from_source(
+        &settings.source,
+        &settings.allowed_custom_domains,
+        aws.as_ref(),
+    )
+    .await;
+    let mut client = OktaClient::with_policy(connection, policy)?;
     if let (Some(table), Some(aws)) = (settings.rate_limit_table, &aws) {
         client = client.with_rate_limit_table(RateLimitTable::from_config(aws, table));
     }
+    let mut client = GuardedClient::new(client, settings.guardrails);
     if let (Some(table), Some(aws)) = (settings.ledger_table, &aws) {
         client = client.with_ledger(Ledger::from_config(aws, table));
     }
@@ -85,11 +95,12 @@ pub async fn client_from_env() -> Result<OktaClient> {
 /// tests alike, goes through here, so that no action runs unguarded.
 pub async fn execute(
     action: Action,
+    guard: &Guard,
     session: &Session<'_>,
     input: &Input,
     caller: CallerKind,
 ) -> Result<Output> {
-    crate::guard::check(action, session, input, caller).await?;
+    crate::guard::check(action, guard, session, input, caller).await?;
     action.execute(session, input).await
 }
 
@@ -97,7 +108,7 @@ pub async fn execute(
 /// the caller's terms (an HTTP response for API Gateway, the output or a named error otherwise).
 pub async fn handle(
     action: Action,
-    client: Result<&OktaClient, &Error>,
+    client: Result<&GuardedClient, &Error>,
     event: LambdaEvent<impl Into<Event>>,
 ) -> Result<Value> {
     let started = Instant::now();
@@ -113,8 +124,12 @@ pub async fn handle(
         (Ok(_), Err(error)) => (Err(error.clone()), Vec::new(), None, false),
         (Ok(input), Ok(client)) => {
             let session = client.session(deadline, action.scopes());
-            let result = match crate::guard::check_origin(&call, client.guard().rules()) {
-                Ok(()) => execute(action, &session, input, call.kind).await,
+            let result = match crate::guard::check_origin(
+                call.kind,
+                call.api_id.as_deref(),
+                client.guard().rules(),
+            ) {
+                Ok(()) => execute(action, client.guard(), &session, input, call.kind).await,
                 Err(error) => Err(error),
             };
             let paced = session.waited_for_rate_limits();

@@ -26,7 +26,6 @@ use super::tls::okta_tls_config;
 use crate::config::{AuthKind, Credentials, OktaConfig};
 use crate::connection::Connection;
 use crate::error::{Error, ErrorKind, Result};
-use crate::guard::{Guard, Guardrails};
 
 /// Default deadline for callers without one (tests, the CLI): generous, but bounded.
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(25);
@@ -37,13 +36,12 @@ pub struct OktaClient {
     http: tokio::sync::OnceCell<reqwest::Client>,
     connection: Connection,
     policy: RetryPolicy,
-    guard: Guard,
     /// The service app's access tokens and DPoP key, kept across invocations (unused with an API token).
     tokens: TokenSource,
     pacer: Pacer,
     /// Where the stack's processes share what they heard of Okta's rate limits; none: this process's view alone.
     rate_limit_table: Option<RateLimitTable>,
-    rules: super::rules::RuleCache,
+    rules: super::rule_cache::RuleCache,
 }
 
 impl OktaClient {
@@ -56,11 +54,10 @@ impl OktaClient {
             http: tokio::sync::OnceCell::new(),
             connection,
             policy,
-            guard: Guard::default(),
             tokens: TokenSource::default(),
             pacer: Pacer::default(),
             rate_limit_table: None,
-            rules: super::rules::RuleCache::default(),
+            rules: super::rule_cache::RuleCache::default(),
         })
     }
 
@@ -77,24 +74,6 @@ impl OktaClient {
     pub fn with_rate_limit_table(mut self, table: RateLimitTable) -> Self {
         self.rate_limit_table = Some(table);
         self
-    }
-
-    /// The deployment's guardrails (the default: no protected groups, no allow-lists, no credential return).
-    #[must_use]
-    pub fn with_guardrails(mut self, rules: Guardrails) -> Self {
-        let ledger = self.guard.take_ledger();
-        self.guard = Guard::new(rules).with_ledger(ledger);
-        self
-    }
-
-    /// Guards activate-user and unsuspend-user with the flows' ledger (`guard.rs`, no path back for a leaver).
-    pub fn with_ledger(mut self, ledger: crate::ledger::Ledger) -> Self {
-        self.guard = std::mem::take(&mut self.guard).with_ledger(Some(ledger));
-        self
-    }
-
-    pub fn guard(&self) -> &Guard {
-        &self.guard
     }
 
     /// A session for one invocation: every call in it stops retrying before `deadline`; with a service app, its
@@ -229,7 +208,7 @@ impl Session<'_> {
     }
 
     /// The container's cache of group rules, shared by every invocation.
-    pub(crate) fn rule_cache(&self) -> &super::rules::RuleCache {
+    pub(crate) fn rule_cache(&self) -> &super::rule_cache::RuleCache {
         &self.client.rules
     }
 

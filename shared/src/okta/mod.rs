@@ -17,6 +17,7 @@ pub mod pagination;
 pub mod rate_limit_table;
 pub mod retry;
 pub mod roles;
+pub mod rule_cache;
 pub mod rules;
 pub mod tls;
 pub mod user_grants;

@@ -274,3 +274,11 @@ impl GroupOwner {
         self.owner_type == "USER" && self.id == user_id
     }
 }
+
+/// An active group rule and the groups it assigns users to (`rules.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveRule {
+    pub id: String,
+    pub name: String,
+    pub group_ids: Vec<String>,
+}

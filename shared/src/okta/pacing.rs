@@ -30,12 +30,13 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
 
 pub use super::buckets::Bucket;
-use super::retry::rate_limit_reset;
+use crate::config::ConnectionSource;
+use crate::error::{Error, Result};
 
 /// How much of Okta's budget this stack may use.
 #[derive(Debug, Clone)]
@@ -66,6 +67,65 @@ impl Default for PacingPolicy {
 }
 
 impl PacingPolicy {
+    /// Reads `OKTA_RATE_LIMIT_SHARE`, `OKTA_CONCURRENT_CALLERS` and, against a loopback simulator only (`source`),
+    /// `OKTA_SIM_TIME_SCALE`; a value out of range is `Config.Invalid` naming it.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        source: &ConnectionSource,
+    ) -> Result<PacingPolicy> {
+        let non_empty = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let whole = |name: &'static str, range: std::ops::RangeInclusive<u32>, default: u32| {
+            match non_empty(name) {
+                None => Ok(default),
+                Some(raw) => raw
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|value| range.contains(value))
+                    .ok_or_else(|| {
+                        Error::config(
+                            name,
+                            format!(
+                                "must be a whole number from {} to {}",
+                                range.start(),
+                                range.end()
+                            ),
+                        )
+                    }),
+            }
+        };
+        let defaults = PacingPolicy::default();
+        let time_scale = match non_empty("OKTA_SIM_TIME_SCALE") {
+            None => defaults.time_scale,
+            Some(raw) => {
+                let loopback = matches!(source, ConnectionSource::Environment(config)
+                    if config.org_url.scheme() == "http");
+                if !loopback {
+                    return Err(Error::config(
+                        "OKTA_SIM_TIME_SCALE",
+                        "is only for a loopback simulator (OKTA_ORG_URL on http://127.0.0.1): Okta's clock is real",
+                    ));
+                }
+                raw.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|scale| (1.0..=1000.0).contains(scale))
+                    .ok_or_else(|| {
+                        Error::config("OKTA_SIM_TIME_SCALE", "must be a number from 1 to 1000")
+                    })?
+            }
+        };
+        Ok(PacingPolicy {
+            share_percent: whole("OKTA_RATE_LIMIT_SHARE", 1..=100, defaults.share_percent)?,
+            concurrent_callers: whole(
+                "OKTA_CONCURRENT_CALLERS",
+                1..=1000,
+                defaults.concurrent_callers,
+            )?,
+            time_scale,
+        })
+    }
+
     /// Okta's rate-limit window (one minute of Okta's clock), in ours.
     pub fn window(&self) -> Duration {
         Duration::from_secs(60).div_f64(self.time_scale.max(1.0))
@@ -391,6 +451,36 @@ impl Pacer {
     }
 }
 
+/// When a rate-limited bucket resets, in our clock: `X-Rate-Limit-Reset` − `Date` + 1 s after now. With several
+/// reset values (several buckets), the latest, so that one wait clears them all. `time_scale` is how much faster
+/// Okta's clock runs than ours: 1 against Okta, more against the simulator's time-scaled minutes.
+pub fn rate_limit_reset(
+    headers: &HeaderMap,
+    now: SystemTime,
+    time_scale: f64,
+) -> Option<SystemTime> {
+    let reset = headers
+        .get_all("x-rate-limit-reset")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|value| value.trim().parse::<u64>().ok())
+        .max()?;
+    let server_now = headers
+        .get(reqwest::header::DATE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| httpdate::parse_http_date(value).ok())
+        .and_then(|date| date.duration_since(UNIX_EPOCH).ok())
+        .map(|since| since.as_secs())
+        .unwrap_or_else(|| {
+            now.duration_since(UNIX_EPOCH)
+                .map(|since| since.as_secs())
+                .unwrap_or(0)
+        });
+    let wait = Duration::from_secs(reset.saturating_sub(server_now) + 1);
+    Some(now + wait.div_f64(time_scale.max(1.0)))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -417,6 +507,37 @@ mod tests {
             HeaderValue::from_str(&httpdate::fmt_http_date(now)).unwrap(),
         );
         headers
+    }
+
+    #[test]
+    fn reset_is_measured_against_the_server_date_plus_one_second() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "date",
+            HeaderValue::from_static("Mon, 29 Sep 2025 06:24:57 GMT"),
+        );
+        headers.insert("x-rate-limit-reset", HeaderValue::from_static("1759127105"));
+        let now = SystemTime::now();
+        // 1759127105 is 06:25:05, 8 s after the server's Date: 9 s from our now whatever our clock says.
+        let at = rate_limit_reset(&headers, now, 1.0).unwrap();
+        assert_eq!(at.duration_since(now).unwrap(), Duration::from_secs(9));
+        headers.append("x-rate-limit-reset", HeaderValue::from_static("1759127100"));
+        assert_eq!(
+            rate_limit_reset(&headers, now, 1.0)
+                .unwrap()
+                .duration_since(now)
+                .unwrap(),
+            Duration::from_secs(9)
+        );
+        assert!(rate_limit_reset(&HeaderMap::new(), now, 1.0).is_none());
+        // Against a simulator whose minute lasts 3 s, the same headers mean 9 s / 20.
+        assert_eq!(
+            rate_limit_reset(&headers, now, 20.0)
+                .unwrap()
+                .duration_since(now)
+                .unwrap(),
+            Duration::from_millis(450)
+        );
     }
 
     #[test]

@@ -30,6 +30,15 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::pacing::{Bucket, Heard, PacingPolicy};
+use crate::error::Result;
+
+/// The setting that names the table.
+pub const SETTING: &str = "OKTA_RATE_LIMIT_TABLE";
+
+/// The table `OKTA_RATE_LIMIT_TABLE` names; without it each process paces on its own view.
+pub fn table_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<String>> {
+    crate::config::table_name_from_lookup(lookup, SETTING)
+}
 
 /// After a failed read or write, the table is left alone this long: a table that does not answer must not add its
 /// timeout to every Okta call.

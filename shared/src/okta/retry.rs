@@ -8,12 +8,13 @@
 //! A 401 that refuses the credential is sent once more with a renewed token or a re-read secret; Okta's other 401s
 //! (a feature the org lacks) are not, since no credential would change their answer.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 
 use super::pacing::PacingPolicy;
+/// The 429 rule's wait is computed where the pacing reads the same headers (`pacing.rs`).
+pub use super::pacing::rate_limit_reset;
 use crate::error::{Error, ErrorKind};
 
 /// Bounds on in-process retries.
@@ -98,36 +99,6 @@ pub fn classify_transport(error: &reqwest::Error) -> Failure {
     }
 }
 
-/// When a rate-limited bucket resets, in our clock: `X-Rate-Limit-Reset` − `Date` + 1 s after now. With several
-/// reset values (several buckets), the latest, so that one wait clears them all. `time_scale` is how much faster
-/// Okta's clock runs than ours: 1 against Okta, more against the simulator's time-scaled minutes.
-pub fn rate_limit_reset(
-    headers: &HeaderMap,
-    now: SystemTime,
-    time_scale: f64,
-) -> Option<SystemTime> {
-    let reset = headers
-        .get_all("x-rate-limit-reset")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .filter_map(|value| value.trim().parse::<u64>().ok())
-        .max()?;
-    let server_now = headers
-        .get(reqwest::header::DATE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| httpdate::parse_http_date(value).ok())
-        .and_then(|date| date.duration_since(UNIX_EPOCH).ok())
-        .map(|since| since.as_secs())
-        .unwrap_or_else(|| {
-            now.duration_since(UNIX_EPOCH)
-                .map(|since| since.as_secs())
-                .unwrap_or(0)
-        });
-    let wait = Duration::from_secs(reset.saturating_sub(server_now) + 1);
-    Some(now + wait.div_f64(time_scale.max(1.0)))
-}
-
 impl RetryPolicy {
     /// The backoff before attempt `attempt + 1` (attempt counts from 1): full jitter over an exponential cap.
     pub fn backoff(&self, attempt: u32) -> Duration {
@@ -157,38 +128,7 @@ impl RetryPolicy {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use reqwest::header::HeaderValue;
-
-    #[test]
-    fn reset_is_measured_against_the_server_date_plus_one_second() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "date",
-            HeaderValue::from_static("Mon, 29 Sep 2025 06:24:57 GMT"),
-        );
-        headers.insert("x-rate-limit-reset", HeaderValue::from_static("1759127105"));
-        let now = SystemTime::now();
-        // 1759127105 is 06:25:05, 8 s after the server's Date: 9 s from our now whatever our clock says.
-        let at = rate_limit_reset(&headers, now, 1.0).unwrap();
-        assert_eq!(at.duration_since(now).unwrap(), Duration::from_secs(9));
-        headers.append("x-rate-limit-reset", HeaderValue::from_static("1759127100"));
-        assert_eq!(
-            rate_limit_reset(&headers, now, 1.0)
-                .unwrap()
-                .duration_since(now)
-                .unwrap(),
-            Duration::from_secs(9)
-        );
-        assert!(rate_limit_reset(&HeaderMap::new(), now, 1.0).is_none());
-        // Against a simulator whose minute lasts 3 s, the same headers mean 9 s / 20.
-        assert_eq!(
-            rate_limit_reset(&headers, now, 20.0)
-                .unwrap()
-                .duration_since(now)
-                .unwrap(),
-            Duration::from_millis(450)
-        );
-    }
+    use reqwest::header::{HeaderMap, HeaderValue};
 
     #[test]
     fn statuses_are_classified_once() {

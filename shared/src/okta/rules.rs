@@ -2,38 +2,16 @@
 //! the API puts the user on the rule's exception list (support.okta.com "User getting added in group exclusion list
 //! by Okta System"; the list holds at most 100 users), so the rule never adds them back, for example on a rehire.
 //!
-//! Rules change rarely and are read by many invocations, so one list per container is kept for a few minutes.
+//! Rules change rarely and are read by many invocations, so one list per container is kept for a few minutes
+//! (`rule_cache.rs`, held by the client).
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
 use super::Session;
+pub use super::models::ActiveRule;
 use crate::error::Result;
-
-/// How long a container trusts its copy of the rules.
-const TTL: Duration = Duration::from_secs(300);
-
-/// An active rule and the groups it assigns users to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActiveRule {
-    pub id: String,
-    pub name: String,
-    pub group_ids: Vec<String>,
-}
-
-#[derive(Debug, Default)]
-pub struct RuleCache {
-    rules: Mutex<Option<CachedRules>>,
-}
-
-#[derive(Debug)]
-struct CachedRules {
-    read_at: Instant,
-    org: String,
-    rules: Arc<Vec<ActiveRule>>,
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -64,12 +42,8 @@ struct RawAssign {
 pub async fn active_rules(okta: &Session<'_>) -> Result<Arc<Vec<ActiveRule>>> {
     let org = okta.org_key().await?;
     let cache = okta.rule_cache();
-    if let Ok(guard) = cache.rules.lock()
-        && let Some(cached) = guard.as_ref()
-        && cached.org == org
-        && cached.read_at.elapsed() < TTL
-    {
-        return Ok(Arc::clone(&cached.rules));
+    if let Some(rules) = cache.fresh(&org) {
+        return Ok(rules);
     }
     let raw: Vec<RawRule> = okta
         .get_all("/api/v1/groups/rules", &[("limit", "200")])
@@ -88,13 +62,7 @@ pub async fn active_rules(okta: &Session<'_>) -> Result<Arc<Vec<ActiveRule>>> {
             })
             .collect(),
     );
-    if let Ok(mut guard) = cache.rules.lock() {
-        *guard = Some(CachedRules {
-            read_at: Instant::now(),
-            org,
-            rules: Arc::clone(&rules),
-        });
-    }
+    cache.store(org, Arc::clone(&rules));
     Ok(rules)
 }
 

@@ -11,7 +11,8 @@
 use std::time::{Duration, Instant};
 
 use okta_lifecycle::Action;
-use okta_lifecycle::config::{ConnectionSource, Credentials, Settings};
+use okta_lifecycle::config::{ConnectionSource, Credentials};
+use okta_lifecycle::lambda::Settings;
 use okta_lifecycle::okta::oauth::TokenSource;
 use serde_json::json;
 
