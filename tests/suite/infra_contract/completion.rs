@@ -10,7 +10,14 @@ use super::{asl, assert_none, property, resource_type, resources, template};
 
 /// The flows infra/generate.py writes on the ledger wrapper (bulk is generated too, but has no one user: its
 /// children, each a flow of this list, announce).
-const GENERATED: [&str; 6] = ["offboarding", "leave", "return", "onboarding", "move", "undo-move"];
+const GENERATED: [&str; 6] = [
+    "offboarding",
+    "leave",
+    "return",
+    "onboarding",
+    "move",
+    "undo-move",
+];
 const PUT_EVENTS: &str = "arn:aws:states:::events:putEvents";
 const BUS: &str = "${CompletionEventBusName}";
 
