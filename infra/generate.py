@@ -327,29 +327,6 @@ def delete_schedule(prefix: str, nxt: str) -> dict:
         "ResultPath": None, "Retry": retry("scheduler"), "Catch": [caught(["States.ALL"], nxt)], "Next": nxt}
 
 
-def item_map(items: str, kind: str, function: str, payload: dict, failed: str, nxt: str, comment: str) -> dict:
-    """A Map over the plan's ids: each item carries its id and the call's context under `answer`, which the call's
-    answer (or its error) replaces, so that hundreds of items stay small (Step Functions' 256 KB)."""
-    task = function
-    return {
-        "Type": "Map", "Comment": comment, "ItemsPath": items, "MaxConcurrency": 4,
-        "ItemSelector": {kind: {"id.$": "$$.Map.Item.Value.id"},
-                         "answer": {"userId.$": "$.user.id", "dryRun.$": "$.admitted.dryRun",
-                                    "requestedBy.$": "$.admitted.requestedBy"}},
-        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": task, "States": {
-            task: {
-                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                "Parameters": {"FunctionName": f"${{{function}FunctionArn}}", "Payload": {
-                    "user.$": "$.answer.userId", **payload, "dryRun.$": "$.answer.dryRun",
-                    "executionId.$": "$$.Execution.Id", "requestedBy.$": "$.answer.requestedBy"}},
-                "ResultSelector": {"changed.$": "$.Payload.changed", "message.$": "$.Payload.message"},
-                "ResultPath": "$.answer", "Retry": retry(*OKTA_FUNCTION),
-                "Catch": [caught(["States.ALL"], failed, "$.answer")], "End": True},
-            failed: {"Type": "Succeed", "Comment": "The error is the item's answer; the report counts it."},
-        }},
-        "ResultPath": f"$.{'removed' if kind == 'group' else 'revoked'}", "Next": nxt}
-
-
 def offboarding() -> dict:
     flow = "offboarding"
     outcome = {"changed.$": "$.Payload.changed", "message.$": "$.Payload.message"}
@@ -363,33 +340,22 @@ def offboarding() -> dict:
             "plan", flow, {"admitted.$": "$.admitted", "user.$": "$.user"},
             {"suspend.$": "$.Payload.suspend", "deactivate.$": "$.Payload.deactivate",
              "removeGroups.$": "$.Payload.removeGroups", "revokeApps.$": "$.Payload.revokeApps"},
-            "$.plan", "SuspendFirst",
+            "$.plan", "OffboardUser",
             "Suspend first or not, which groups to leave (not built-in, app, rule-managed or kept ones), which apps "
-            "to revoke, deactivate or not (shared/src/flows/offboarding.rs)."),
-        "SuspendFirst": {
-            "Type": "Choice", "Comment": "Suspending first cuts access at once; the rest takes longer.",
-            "Choices": [{"Variable": "$.plan.suspend", "BooleanEquals": True, "Next": "SuspendUser"}],
-            "Default": "ClearUserSessions"},
-        "SuspendUser": okta_call(
-            "${SuspendUserFunctionArn}", {"user.$": "$.user.id"}, outcome, "$.suspended", "ClearUserSessions",
-            [caught(["States.ALL"], "ClearUserSessions", "$.suspended")]),
-        "ClearUserSessions": okta_call(
-            "${ClearUserSessionsFunctionArn}", {"user.$": "$.user.id", "oauthTokens": True}, outcome, "$.cleared",
-            "RemoveGroups", [caught(["States.ALL"], "RemoveGroups", "$.cleared")]),
-        "RemoveGroups": item_map("$.plan.removeGroups", "group", "RemoveUserFromGroup", {"group.$": "$.group.id"},
-                                 "GroupNotLeft", "RevokeApps", "Leave each group the plan names."),
-        "RevokeApps": item_map("$.plan.revokeApps", "app", "RevokeAppFromUser", {"app.$": "$.app.id"},
-                               "AppNotRevoked", "DeactivateOrNot",
-                               "Revoke each app; one granted through a group answers Okta.NotApplicable (residual)."),
-        "DeactivateOrNot": {
-            "Type": "Choice",
-            "Comment": "Mode deactivate, or mode suspend for a user Okta cannot suspend (not ACTIVE, SUSPENDED or "
-                       "DEPROVISIONED).",
-            "Choices": [{"Variable": "$.plan.deactivate", "BooleanEquals": True, "Next": "DeactivateUser"}],
-            "Default": "Verify"},
-        "DeactivateUser": okta_call(
-            "${DeactivateUserFunctionArn}", {"user.$": "$.user.id", "sendEmail": False}, outcome, "$.deactivated",
-            "Verify", [caught(["States.ALL"], "Verify", "$.deactivated")]),
+            "to revoke (not those a group grants), deactivate or not (shared/src/flows/offboarding.rs)."),
+        "OffboardUser": okta_call(
+            "${OffboardUserFunctionArn}",
+            {"user.$": "$.user.id", "suspend.$": "$.plan.suspend", "groups.$": "$.plan.removeGroups",
+             "apps.$": "$.plan.revokeApps", "deactivate.$": "$.plan.deactivate"},
+            {"suspension.$": "$.Payload.steps.suspension", "sessions.$": "$.Payload.steps.sessions",
+             "groups.$": "$.Payload.steps.groups", "apps.$": "$.Payload.steps.apps",
+             "deactivation.$": "$.Payload.steps.deactivation"},
+            "$.changes", "Verify", [caught(["States.ALL"], "Verify", "$.changes")],
+            comment="The plan's changes in one invocation, in the runbook's order: suspend (ACTIVE), clear sessions "
+                    "and OAuth tokens, leave each planned group, revoke each planned app, deactivate (mode "
+                    "deactivate). The guardrails check the user once, just before the first change; each step and "
+                    "item answers for itself, and one that fails does not stop the others "
+                    "(shared/src/actions/offboard.rs)."),
         "Verify": okta_call(
             "${GetUserFunctionArn}", {"user.$": "$.user.id", "include": ["groups", "apps"]},
             {"status.$": "$.Payload.properties.status", "groups.$": "$.Payload.groups", "apps.$": "$.Payload.apps"},
@@ -410,8 +376,9 @@ def offboarding() -> dict:
         flow, "Offboarding", 3600, runbook, before, "GetUser",
         ", leaveOpen, leaveSuspendedUser, leaveSince, leaveEventId",
         "Offboarding (complete revocation): admit the event, record it once, take the user's lease, delete pending "
-        "schedules; then read the user, plan, suspend when ACTIVE, clear sessions and OAuth tokens, leave the planned "
-        "groups, revoke every app, deactivate (mode deactivate), read the user again and report. A stale or "
+        "schedules; then read the user, plan, and in one invocation suspend when ACTIVE, clear sessions and OAuth tokens, "
+        "leave the planned groups, revoke the directly assigned apps, deactivate (mode deactivate); read the user again "
+        "and report. A stale or "
         "duplicate event fails as Offboarding.Stale / Offboarding.Duplicate (the failed-offboarding alarm counts "
         "them); a failed step or unproven end state fails as Offboarding.Incomplete with the report as Cause. "
         "Generated by infra/generate.py.", loud=True)

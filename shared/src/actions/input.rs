@@ -6,12 +6,16 @@ use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use super::Action;
 use crate::error::{Error, Result};
+use crate::okta::looks_like_id;
 
 /// Longest accepted name of a user, group or app: Okta logins are at most 100 characters, but ids, emails and
 /// labels from callers get some room before we call it garbage.
 const MAX_NAME_LEN: usize = 1024;
 /// Okta's limit for `credentials.userName` (spec `AppUserCredentials.userName`).
 const MAX_APP_USER_NAME_LEN: usize = 100;
+/// Longest list of groups or apps one offboard-user invocation acts on: a user's groups and apps are read from
+/// Okta uncapped, and a flow's state carries them; past this many, a flow would split its list.
+const MAX_LIST_ITEMS: usize = 1000;
 /// Upper bound on an app profile's JSON size.
 const MAX_PROFILE_BYTES: usize = 16 * 1024;
 
@@ -39,7 +43,7 @@ pub enum FieldKind {
 }
 
 /// Every field any action accepts, with its type.
-pub const FIELDS: [(&str, FieldKind); 18] = [
+pub const FIELDS: [(&str, FieldKind); 22] = [
     ("user", FieldKind::Text),
     ("group", FieldKind::Text),
     ("app", FieldKind::Text),
@@ -58,6 +62,10 @@ pub const FIELDS: [(&str, FieldKind); 18] = [
     ("executionId", FieldKind::Text),
     ("requestedBy", FieldKind::Text),
     ("rehireReason", FieldKind::Text),
+    ("groups", FieldKind::List),
+    ("apps", FieldKind::List),
+    ("suspend", FieldKind::Bool),
+    ("deactivate", FieldKind::Bool),
 ];
 
 /// Fields every action accepts.
@@ -107,6 +115,12 @@ pub struct Input {
     pub requested_by: Option<String>,
     /// activate-user, unsuspend-user: why a user the ledger records as offboarded comes back (a rehire); audited.
     pub rehire_reason: Option<String>,
+    /// offboard-user: the ids of the groups to leave and of the apps to revoke (the offboarding plan's lists).
+    pub groups: Vec<String>,
+    pub apps: Vec<String>,
+    /// offboard-user: suspend first (an ACTIVE user), and deactivate last.
+    pub suspend: bool,
+    pub deactivate: bool,
 }
 
 impl Action {
@@ -124,6 +138,7 @@ impl Action {
             Action::GetUser => &["include"],
             Action::ResetPassword => &["sendEmail", "revokeSessions"],
             Action::TransferGroupOwnership => &["newOwner"],
+            Action::OffboardUser => &["groups", "apps", "suspend", "deactivate"],
             Action::UnsuspendUser => &["rehireReason"],
             Action::SuspendUser
             | Action::UnlockUser
@@ -227,6 +242,33 @@ impl Input {
             }
             _ => None,
         };
+        // A list of Okta ids (the offboarding plan's groups or apps, `00g…` or `0oa…`): ids only, never names, so
+        // that an item names one group or app whatever Okta's names are, and nothing else reaches a request path.
+        let ids = |name: &str, prefix: &str| -> Result<Vec<String>> {
+            let Some(Value::Array(items)) = object.get(name) else {
+                return Ok(Vec::new());
+            };
+            if items.len() > MAX_LIST_ITEMS {
+                return Err(Error::input(
+                    name,
+                    format!("has more than {MAX_LIST_ITEMS} items"),
+                ));
+            }
+            items
+                .iter()
+                .map(|item| {
+                    let id = item.as_str().unwrap_or_default().trim();
+                    if !looks_like_id(id, prefix) {
+                        Err(Error::input(
+                            name,
+                            format!("takes Okta ids only ({prefix} and 17 letters or digits)"),
+                        ))
+                    } else {
+                        Ok(id.to_owned())
+                    }
+                })
+                .collect()
+        };
         let include = match object.get("include") {
             Some(Value::Array(items)) => items
                 .iter()
@@ -260,6 +302,10 @@ impl Input {
             execution_id: text("executionId", 2048)?,
             requested_by: text("requestedBy", 2048)?,
             rehire_reason: text("rehireReason", 1000)?,
+            groups: ids("groups", "00g")?,
+            apps: ids("apps", "0oa")?,
+            suspend: flag("suspend").unwrap_or(false),
+            deactivate: flag("deactivate").unwrap_or(false),
         };
         // A rule between fields is input too: refused here, before any request reaches Okta.
         if action == Action::ExpirePassword
