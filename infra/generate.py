@@ -327,6 +327,10 @@ def delete_schedule(prefix: str, nxt: str) -> dict:
         "ResultPath": None, "Retry": retry("scheduler"), "Catch": [caught(["States.ALL"], nxt)], "Next": nxt}
 
 
+# A leaver action's answer as the report reads it: changed, message, and what it found (clients, owned groups...).
+LEAVER_OUTCOME = {"changed.$": "$.Payload.changed", "message.$": "$.Payload.message", "detail.$": "$.Payload"}
+
+
 def offboarding() -> dict:
     flow = "offboarding"
     outcome = {"changed.$": "$.Payload.changed", "message.$": "$.Payload.message"}
@@ -339,28 +343,66 @@ def offboarding() -> dict:
         "Plan": flow_step(
             "plan", flow, {"admitted.$": "$.admitted", "user.$": "$.user"},
             {"suspend.$": "$.Payload.suspend", "deactivate.$": "$.Payload.deactivate",
-             "removeGroups.$": "$.Payload.removeGroups", "revokeApps.$": "$.Payload.revokeApps"},
+             "removeGroups.$": "$.Payload.removeGroups", "revokeApps.$": "$.Payload.revokeApps",
+             "resetFactors.$": "$.Payload.resetFactors", "deactivateDevices.$": "$.Payload.deactivateDevices",
+             "revokeGrants.$": "$.Payload.revokeGrants",
+             "transferGroupOwnership.$": "$.Payload.transferGroupOwnership",
+             "readRemaining.$": "$.Payload.readRemaining"},
             "$.plan", "OffboardUser",
             "Suspend first or not, which groups to leave (not built-in, app, rule-managed or kept ones), which apps "
-            "to revoke (not those a group grants), deactivate or not (shared/src/flows/offboarding.rs)."),
+            "to revoke (not those a group grants), deactivate or not, and which of the revocations of grants, "
+            "factors, devices and group ownership run (shared/src/flows/offboarding.rs)."),
         "OffboardUser": okta_call(
             "${OffboardUserFunctionArn}",
-            {"user.$": "$.user.id", "suspend.$": "$.plan.suspend", "groups.$": "$.plan.removeGroups",
+            {"user.$": "$.user.id", "suspend.$": "$.plan.suspend", "resetFactors.$": "$.plan.resetFactors",
+             "deactivateDevices.$": "$.plan.deactivateDevices", "groups.$": "$.plan.removeGroups",
              "apps.$": "$.plan.revokeApps", "deactivate.$": "$.plan.deactivate"},
             {"suspension.$": "$.Payload.steps.suspension", "sessions.$": "$.Payload.steps.sessions",
+             "factors.$": "$.Payload.steps.factors", "devices.$": "$.Payload.steps.devices",
              "groups.$": "$.Payload.steps.groups", "apps.$": "$.Payload.steps.apps",
              "deactivation.$": "$.Payload.steps.deactivation"},
-            "$.changes", "Verify", [caught(["States.ALL"], "Verify", "$.changes")],
+            "$.changes", "RevokeGrantsOrNot", [caught(["States.ALL"], "RevokeGrantsOrNot", "$.changes")],
             comment="The plan's changes in one invocation, in the runbook's order: suspend (ACTIVE), clear sessions "
-                    "and OAuth tokens, leave each planned group, revoke each planned app, deactivate (mode "
-                    "deactivate). The guardrails check the user once, just before the first change; each step and "
-                    "item answers for itself, and one that fails does not stop the others "
-                    "(shared/src/actions/offboard.rs)."),
+                    "and OAuth tokens, reset the MFA factors and deactivate the user's own devices (after the "
+                    "suspension, so none can be enrolled again meanwhile; before the deactivation, which hides the "
+                    "factors), leave each planned group, revoke each planned app, deactivate (mode deactivate). The "
+                    "guardrails check the user once, just before the first change; each step and item answers for "
+                    "itself, and one that fails does not stop the others (shared/src/actions/offboard.rs)."),
+        "RevokeGrantsOrNot": {
+            "Type": "Choice", "Comment": "revokeGrants: false skips it (the report says so).",
+            "Choices": [{"Variable": "$.plan.revokeGrants", "BooleanEquals": True, "Next": "RevokeUserGrants"}],
+            "Default": "TransferOwnershipOrNot"},
+        "RevokeUserGrants": okta_call(
+            "${RevokeUserGrantsFunctionArn}", {"user.$": "$.user.id"}, LEAVER_OUTCOME, "$.grants",
+            "TransferOwnershipOrNot", [caught(["States.ALL"], "TransferOwnershipOrNot", "$.grants")],
+            comment="The OAuth grants and refresh tokens apps hold for the user: Okta keeps them across suspension "
+                    "and deactivation, so after the cut, any status."),
+        "TransferOwnershipOrNot": {
+            "Type": "Choice", "Comment": "transferGroupOwnership: false skips it (the report says so).",
+            "Choices": [{"Variable": "$.plan.transferGroupOwnership", "BooleanEquals": True,
+                         "Next": "TransferGroupOwnership"}],
+            "Default": "Verify"},
+        "TransferGroupOwnership": okta_call(
+            "${TransferGroupOwnershipFunctionArn}", {"user.$": "$.user.id"}, LEAVER_OUTCOME, "$.ownership",
+            "Verify", [caught(["States.ALL"], "Verify", "$.ownership")],
+            comment="The groups the user owns go to the manager, none left ownerless. It reads every group's "
+                    "owners (Okta cannot list a user's groups by ownership): after the cut, in its own invocation "
+                    "and deadline."),
         "Verify": okta_call(
             "${GetUserFunctionArn}", {"user.$": "$.user.id", "include": ["groups", "apps"]},
             {"status.$": "$.Payload.properties.status", "groups.$": "$.Payload.groups", "apps.$": "$.Payload.apps"},
-            "$.after", "Report", [caught(["States.ALL"], "Report", "$.after")],
+            "$.after", "ReadWhatRemainsOrNot", [caught(["States.ALL"], "ReadWhatRemainsOrNot", "$.after")],
             comment="Read the user again: whatever groups and apps remain are the residual access."),
+        "ReadWhatRemainsOrNot": {
+            "Type": "Choice", "Comment": "Only when one of the revocations (grants, factors, devices, ownership) ran.",
+            "Choices": [{"Variable": "$.plan.readRemaining", "BooleanEquals": True, "Next": "ReadWhatRemains"}],
+            "Default": "Report"},
+        "ReadWhatRemains": okta_call(
+            "${GetUserFunctionArn}", {"user.$": "$.user.id", "include": ["clients", "factors", "devices", "ownedGroups"]},
+            {"read.$": "$.Payload"}, "$.remaining", "Report", [caught(["States.ALL"], "Report", "$.remaining")],
+            comment="Read again what the revocations closed: apps holding grants or refresh tokens, factors, devices, "
+                    "owned groups. What remains is in the report, expected (a shared device, a privileged group) "
+                    "or not."),
         "Report": flow_step(
             "report", flow, {"executionId.$": "$$.Execution.Id", "state.$": "$"},
             # From here on only the report: the reads and the items' answers are dropped (256 KB state limit).

@@ -401,6 +401,41 @@ def same_changes_fewer_reads(actual: list[str], recorded: list[str]) -> None:
     assert not reads(actual) - reads(recorded), f"reads the recorded flow did not make: {reads(actual) - reads(recorded)}"
 
 
+REVOCATIONS = ("revokeGrants", "resetFactors", "deactivateDevices", "transferGroupOwnership")
+
+
+def without_revocations(start):
+    """Issue 27 item 2: an offboarding also revokes grants, factors, devices and group ownership unless the request
+    turns each off. The recorded flows had none of them, so each offboarding case starts with all four off (in the
+    request of an envelope); tests/local/test_flows.py `test_offboarding_revokes_every_way_back_in` runs them on.
+    A start that is not an object, or whose request is not one, is left as it is (it is refused either way)."""
+    if not isinstance(start, dict):
+        return start
+    if "request" in start:
+        if not isinstance(start["request"], dict):
+            return start
+        return {**start, "request": {**start["request"], **dict.fromkeys(REVOCATIONS, False)}}
+    return {**start, **dict.fromkeys(REVOCATIONS, False)}
+
+
+def revocations_skipped(trace: dict) -> dict:
+    """The report's parts for issue 27, all four skipped as the start asked, are checked and left out of the
+    comparison with the recorded trace (which predates them)."""
+    def walk(value):
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        value = {key: walk(item) for key, item in value.items()}
+        if value.get("flow") == "offboarding" and "revocations" in value:
+            steps = value.pop("revocations")
+            assert {step["outcome"] for step in steps.values()} == {"skipped"}, steps
+            remaining = value.pop("remaining")
+            assert remaining["read"]["outcome"] == "skipped", remaining
+        return value
+    return walk(trace)
+
+
 @pytest.fixture
 def clean(fresh):
     yield fresh
@@ -418,6 +453,8 @@ def test_golden_trace(clean, case: Case):
     state = env.sim_state()
     env.sim.reset_counters()
     inp = case.input(env) if callable(case.input) else case.input
+    if case.flow == "offboarding":
+        inp = without_revocations(inp)
     execution = env.start_flow(case.flow, inp)
     if case.during:
         route, later = case.during
@@ -444,5 +481,6 @@ def test_golden_trace(clean, case: Case):
         golden_trace.write_to(Path(os.environ["GOLDEN_ACTUAL_DIR"]), case.flow, case.name, trace)
     actual, expected = golden_trace.comparable(trace), golden_trace.comparable(expected)
     if case.flow == "offboarding":
+        actual = revocations_skipped(actual)
         same_changes_fewer_reads(actual.pop("okta"), expected.pop("okta"))
     assert actual == expected, f"{key}: the trace differs from tests/local/golden/{case.flow}/{case.name}.json"

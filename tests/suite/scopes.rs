@@ -52,10 +52,18 @@ fn inputs(action: Action, sim: &okta_sim::Simulator) -> Vec<Value> {
                 .collect();
             input["groups"] = serde_json::json!(groups);
             input["apps"] = serde_json::json!(apps);
-            input["deactivate"] = Value::Bool(true);
+            for flag in ["deactivate", "resetFactors", "deactivateDevices"] {
+                input[flag] = Value::Bool(true);
+            }
             inputs.push(input);
         } else if action == Action::GetUser {
-            for include in [vec![], vec!["groups"], vec!["apps"], vec!["groups", "apps"]] {
+            for include in [
+                vec![],
+                vec!["groups"],
+                vec!["apps"],
+                vec!["groups", "apps"],
+                vec!["clients", "factors", "devices", "ownedGroups"],
+            ] {
                 input["include"] = serde_json::json!(include);
                 inputs.push(input.clone());
             }

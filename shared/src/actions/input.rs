@@ -43,7 +43,7 @@ pub enum FieldKind {
 }
 
 /// Every field any action accepts, with its type.
-pub const FIELDS: [(&str, FieldKind); 22] = [
+pub const FIELDS: [(&str, FieldKind); 24] = [
     ("user", FieldKind::Text),
     ("group", FieldKind::Text),
     ("app", FieldKind::Text),
@@ -66,6 +66,8 @@ pub const FIELDS: [(&str, FieldKind); 22] = [
     ("apps", FieldKind::List),
     ("suspend", FieldKind::Bool),
     ("deactivate", FieldKind::Bool),
+    ("resetFactors", FieldKind::Bool),
+    ("deactivateDevices", FieldKind::Bool),
 ];
 
 /// Fields every action accepts.
@@ -85,6 +87,12 @@ pub fn field_kind(name: &str) -> Option<FieldKind> {
 pub enum Include {
     Groups,
     Apps,
+    /// What may remain after an offboarding (issue 27): the apps holding the user's OAuth grants or refresh tokens,
+    /// the factors, the devices linked to the user, the groups the user owns.
+    Clients,
+    Factors,
+    Devices,
+    OwnedGroups,
 }
 
 /// A validated input.
@@ -121,6 +129,9 @@ pub struct Input {
     /// offboard-user: suspend first (an ACTIVE user), and deactivate last.
     pub suspend: bool,
     pub deactivate: bool,
+    /// offboard-user: reset the MFA factors and deactivate the user's own devices, before the deactivation.
+    pub reset_factors: bool,
+    pub deactivate_devices: bool,
 }
 
 impl Action {
@@ -138,7 +149,14 @@ impl Action {
             Action::GetUser => &["include"],
             Action::ResetPassword => &["sendEmail", "revokeSessions"],
             Action::TransferGroupOwnership => &["newOwner"],
-            Action::OffboardUser => &["groups", "apps", "suspend", "deactivate"],
+            Action::OffboardUser => &[
+                "groups",
+                "apps",
+                "suspend",
+                "deactivate",
+                "resetFactors",
+                "deactivateDevices",
+            ],
             Action::UnsuspendUser => &["rehireReason"],
             Action::SuspendUser
             | Action::UnlockUser
@@ -275,9 +293,13 @@ impl Input {
                 .map(|item| match item.as_str() {
                     Some("groups") => Ok(Include::Groups),
                     Some("apps") => Ok(Include::Apps),
+                    Some("clients") => Ok(Include::Clients),
+                    Some("factors") => Ok(Include::Factors),
+                    Some("devices") => Ok(Include::Devices),
+                    Some("ownedGroups") => Ok(Include::OwnedGroups),
                     _ => Err(Error::input(
                         "include",
-                        "takes only \"groups\" and \"apps\"",
+                        "takes only \"groups\", \"apps\", \"clients\", \"factors\", \"devices\" and \"ownedGroups\"",
                     )),
                 })
                 .collect::<Result<Vec<_>>>()?,
@@ -306,6 +328,8 @@ impl Input {
             apps: ids("apps", "0oa")?,
             suspend: flag("suspend").unwrap_or(false),
             deactivate: flag("deactivate").unwrap_or(false),
+            reset_factors: flag("resetFactors").unwrap_or(false),
+            deactivate_devices: flag("deactivateDevices").unwrap_or(false),
         };
         // A rule between fields is input too: refused here, before any request reaches Okta.
         if action == Action::ExpirePassword

@@ -128,11 +128,13 @@ impl Action {
             Action::TransferGroupOwnership => {
                 &["okta.users.read", "okta.groups.manage", "okta.roles.read"]
             }
-            // Suspend, sessions and deactivate (users.manage), leave groups (groups.manage), revoke apps.
+            // Suspend, sessions, factors and deactivate (users.manage), leave groups (groups.manage), revoke apps,
+            // deactivate devices.
             Action::OffboardUser => &[
                 "okta.users.manage",
                 "okta.groups.manage",
                 "okta.apps.manage",
+                "okta.devices.manage",
                 "okta.roles.read",
             ],
         }

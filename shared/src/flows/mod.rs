@@ -13,6 +13,7 @@ pub mod event_time;
 pub mod leave;
 pub mod offboarding;
 pub mod return_flow;
+pub mod revocations;
 
 use jiff::Timestamp;
 use serde::Deserialize;

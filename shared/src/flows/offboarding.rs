@@ -6,8 +6,8 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::Source;
 use super::admit::{boolean, names, one_of, required_string};
+use super::{Source, revocations};
 use crate::error::Result;
 
 pub const FLOW: &str = "offboarding";
@@ -24,7 +24,17 @@ const THROUGH_GROUP_RESIDUAL: &str = "granted through group: it goes when the us
 const STILL_ASSIGNED: &str =
     "still assigned: the revocation failed, was a dry run, or Okta has not applied it yet";
 
-/// `user` (login or id), `mode` (deactivate | suspend), `keepGroups` (names or ids), `dryRun`.
+/// The revocations of issue 27 beyond groups and apps, each on by default (the safe side: every way back in is
+/// closed unless the request says otherwise): the option that skips each.
+pub const REVOCATIONS: [&str; 4] = [
+    "revokeGrants",
+    "resetFactors",
+    "deactivateDevices",
+    "transferGroupOwnership",
+];
+
+/// `user` (login or id), `mode` (deactivate | suspend), `keepGroups` (names or ids), `dryRun`, and each of
+/// [`REVOCATIONS`] (default true).
 pub fn request(fields: &mut Map<String, Value>, _source: &Source) -> Result<Map<String, Value>> {
     let mut out = Map::new();
     out.insert("user".into(), required_string(fields, "user")?.into());
@@ -34,6 +44,9 @@ pub fn request(fields: &mut Map<String, Value>, _source: &Source) -> Result<Map<
     );
     out.insert("keepGroups".into(), names(fields, "keepGroups")?.into());
     out.insert("dryRun".into(), boolean(fields, "dryRun", false)?.into());
+    for option in REVOCATIONS {
+        out.insert(option.into(), boolean(fields, option, true)?.into());
+    }
     Ok(out)
 }
 
@@ -72,6 +85,19 @@ pub struct OffboardingRequest {
     #[serde(default)]
     pub keep_groups: Vec<String>,
     pub dry_run: bool,
+    /// Issue 27's revocations: absent (a request admitted before them) is on.
+    #[serde(default = "on")]
+    pub revoke_grants: bool,
+    #[serde(default = "on")]
+    pub reset_factors: bool,
+    #[serde(default = "on")]
+    pub deactivate_devices: bool,
+    #[serde(default = "on")]
+    pub transfer_group_ownership: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 /// Why a group the user is in stays: `None` when the runbook removes the user from it.
@@ -121,6 +147,14 @@ pub fn plan(req: &PlanRequest) -> Value {
         "deactivate": deactivate,
         "removeGroups": remove,
         "revokeApps": revoke,
+        // Okta hides a deactivated user's factors (okta-sdk-java issue #646): none to reset once DEPROVISIONED.
+        "resetFactors": request.reset_factors && status != "DEPROVISIONED",
+        "deactivateDevices": request.deactivate_devices,
+        "revokeGrants": request.revoke_grants,
+        "transferGroupOwnership": request.transfer_group_ownership,
+        // What the revocations closed is read again only when one of them ran.
+        "readRemaining": request.revoke_grants || request.reset_factors || request.deactivate_devices
+            || request.transfer_group_ownership,
     })
 }
 
@@ -146,8 +180,17 @@ pub struct RunbookState {
     /// offboard-user's `steps` (each step's and item's answer: `changed` and `message`, or `Error` and `Cause`),
     /// or the Catch's error when the invocation failed as a whole.
     pub changes: Value,
+    /// RevokeUserGrants' and TransferGroupOwnership's answers (or errors); absent when the plan skipped them.
+    #[serde(default)]
+    pub grants: Option<Value>,
+    #[serde(default)]
+    pub ownership: Option<Value>,
     /// Verify's read (status, groups, apps) or its error.
     pub after: Value,
+    /// What remains of issue 27's revocations, read after them (clients, factors, devices, ownedGroups) or the
+    /// read's error; absent in a report of a run that did not read it.
+    #[serde(default)]
+    pub remaining: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,6 +198,14 @@ pub struct RunbookState {
 pub struct PlanMade {
     pub suspend: bool,
     pub deactivate: bool,
+    #[serde(default)]
+    pub reset_factors: bool,
+    #[serde(default)]
+    pub deactivate_devices: bool,
+    #[serde(default)]
+    pub revoke_grants: bool,
+    #[serde(default)]
+    pub transfer_group_ownership: bool,
 }
 
 /// A step's outcome as the report shows it: changed / unchanged with the function's message, or failed with
@@ -313,14 +364,17 @@ pub fn report(report: &ReportRequest) -> Value {
     // `expected`: whether the access is meant to remain (a boolean: issue 26's "expected": "expected" meant two
     // things in one word).
     let unexpected = |v: &Value| v.get("expected").and_then(Value::as_bool) == Some(false);
+    let revocations = revocations::report(req, failed_whole);
     let step_failed = [&suspension, &sessions, &deactivation, &verification]
         .into_iter()
         .any(failed)
         || groups.iter().any(failed)
-        || apps.iter().any(failed);
+        || apps.iter().any(failed)
+        || revocations.failed;
     let end_state_proven = matches!(after_status.as_str(), Some("SUSPENDED" | "DEPROVISIONED"))
         && !residual_groups.iter().any(unexpected)
-        && !residual_apps.iter().any(unexpected);
+        && !residual_apps.iter().any(unexpected)
+        && !revocations.unexpected;
     let complete = !step_failed && (request.dry_run || end_state_proven);
     let summary = json!({
         "flow": FLOW,
@@ -338,8 +392,10 @@ pub fn report(report: &ReportRequest) -> Value {
         "groups": groups,
         "apps": apps,
         "deactivation": deactivation,
+        "revocations": revocations.steps,
         "verification": verification,
         "residual": { "groups": residual_groups, "apps": residual_apps },
+        "remaining": revocations.remaining,
     });
     json!({ "summary": summary, "complete": complete })
 }
