@@ -5,8 +5,10 @@ bucket by default, reported as the limit, as Okta does) on a fast clock (see ben
 Each of K workers plays one item of the bulk flow's Distributed Map running the offboarding flow, state by state as
 infra/offboarding.asl.json has them (the rewritten flow of issue 24): Admit (the flow-step function), ResolveUser
 (get-user), then the runbook: GetUser (get-user with groups and apps), Plan (flow-step), OffboardUser (offboard-user:
-the plan's suspension, sessions, groups, apps and deactivation in one invocation), Verify (get-user again) and Report
-(flow-step), whose `complete` decides whether the item failed.
+the plan's suspension, sessions, factors, devices, groups, apps and deactivation in one invocation),
+RevokeUserGrants, TransferGroupOwnership, Verify (get-user again), ReadWhatRemains (get-user) and Report
+(flow-step), whose `complete` decides whether the item failed. The Okta calls of issue 27's revocations (grants,
+factors, devices, group ownership and their read-back) are reported apart from the runbook's.
 The ledger's DynamoDB states call no function and no Okta, and are left out. Every Lambda state is an invocation
 of the real binary through a Lambda Runtime API served here (one process per sandbox, K sandboxes per function). A
 failed step is retried as its state's Retry says, read from the ASL file: the first retrier naming the error, its
@@ -53,7 +55,9 @@ FLOW = REPO / "infra" / "offboarding.asl.json"
 FLOW_STATES = {
     "offboarding": {
         "Admit": "flow-step", "ResolveUser": "get-user", "Runbook/GetUser": "get-user", "Runbook/Plan": "flow-step",
-        "Runbook/OffboardUser": "offboard-user", "Runbook/Verify": "get-user", "Runbook/Report": "flow-step",
+        "Runbook/OffboardUser": "offboard-user", "Runbook/RevokeUserGrants": "revoke-user-grants",
+        "Runbook/TransferGroupOwnership": "transfer-group-ownership", "Runbook/Verify": "get-user",
+        "Runbook/ReadWhatRemains": "get-user", "Runbook/Report": "flow-step",
     },
     "leave": {"Admit": "flow-step", "ResolveUser": "get-user", "Runbook/SuspendUser": "suspend-user",
               "Runbook/Report": "flow-step"},
@@ -190,6 +194,9 @@ class Item:
         self.pools, self.flow, self.stats, self.lock = pools, flow, stats, lock
         self.calls: dict[str, int] = {}
         self.invocations: dict[str, int] = {}
+        # Okta calls of issue 27's revocations (counted apart from the runbook's: its own states, and the factors and
+        # devices steps inside OffboardUser, which answers each step's `oktaCalls`).
+        self.revocation_calls = 0
 
     def step(self, state: str, payload: dict, caught: bool = False) -> dict:
         """The state's answer; a failure after the retries raises StepFailed, or is the answer (`Error`, `Cause`)
@@ -219,8 +226,10 @@ class Item:
 
     def record(self) -> None:
         with self.lock:
-            per_flow = self.stats["perFlow"].setdefault(self.flow, {"calls": [], "invocations": [], "byState": {}})
+            per_flow = self.stats["perFlow"].setdefault(self.flow, {"calls": [], "invocations": [], "byState": {},
+                                                                     "revocationCalls": []})
             per_flow["calls"].append(sum(self.calls.values()))
+            per_flow["revocationCalls"].append(self.revocation_calls)
             per_flow["invocations"].append(sum(self.invocations.values()))
             for state in set(self.calls) | set(self.invocations):
                 by_state = per_flow["byState"].setdefault(state, {"calls": [], "invocations": []})
@@ -241,13 +250,30 @@ def offboard(pools: dict, login: str, stats: dict, lock: threading.Lock) -> str 
                                           "user": user})
         state = {"admitted": admitted, "user": user, "plan": plan}
         changes = item.step("Runbook/OffboardUser", {
-            "user": user_id, "suspend": plan["suspend"], "groups": plan["removeGroups"], "apps": plan["revokeApps"],
+            "user": user_id, "suspend": plan["suspend"], "resetFactors": plan["resetFactors"],
+            "deactivateDevices": plan["deactivateDevices"], "groups": plan["removeGroups"], "apps": plan["revokeApps"],
             "deactivate": plan["deactivate"], **caller(admitted)}, caught=True)
         state["changes"] = changes if "Error" in changes else changes["steps"]
+        if "Error" not in changes:
+            item.revocation_calls += sum((changes["steps"].get(step) or {}).get("oktaCalls", 0)
+                                         for step in ("factors", "devices"))
+        for switch, name, key in (("revokeGrants", "Runbook/RevokeUserGrants", "grants"),
+                                  ("transferGroupOwnership", "Runbook/TransferGroupOwnership", "ownership")):
+            if plan[switch]:
+                answer = item.step(name, {"user": user_id, **caller(admitted)}, caught=True)
+                state[key] = answer if "Error" in answer else {
+                    "changed": answer["changed"], "message": answer["message"], "detail": answer}
+                item.revocation_calls += item.calls.get(name, 0)
         after = item.step("Runbook/Verify", {"user": user_id, "include": ["groups", "apps"], **caller(admitted)},
                           caught=True)
         state["after"] = after if "Error" in after else {
             "status": after["properties"]["status"], "groups": after["groups"], "apps": after["apps"]}
+        if plan["readRemaining"]:
+            read = item.step("Runbook/ReadWhatRemains", {
+                "user": user_id, "include": ["clients", "factors", "devices", "ownedGroups"], **caller(admitted)},
+                caught=True)
+            state["remaining"] = read if "Error" in read else {"read": read}
+            item.revocation_calls += item.calls.get("Runbook/ReadWhatRemains", 0)
         report = item.step("Runbook/Report", {"step": "report", "flow": "offboarding",
                                               "executionId": Item.EXECUTION, "state": state})
         return None if report["complete"] else "Offboarding.Incomplete"
@@ -295,9 +321,17 @@ class StepFailed(Exception):
 def per_flow(stats: dict) -> dict:
     """Per flow: the median Okta calls and invocations per user, and of each state (medians over the users)."""
     median = statistics.median
+    def runbook(found: dict) -> list[int]:
+        return [total - apart for total, apart in zip(found["calls"], found["revocationCalls"])]
+
     return {flow: {
         "users": len(found["calls"]),
         "oktaCallsPerUser": {"median": median(found["calls"]), "max": max(found["calls"])},
+        # Issue 24's figure: the runbook as it measured it (read, suspend, sessions, groups, apps, deactivate,
+        # verify), without issue 27's revocations, which are counted apart.
+        "runbookOktaCallsPerUser": {"median": median(runbook(found)), "max": max(runbook(found))},
+        "revocationOktaCallsPerUser": {"median": median(found["revocationCalls"]),
+                                       "max": max(found["revocationCalls"])},
         "lambdaInvocationsPerUser": {"median": median(found["invocations"]), "max": max(found["invocations"])},
         "byState": {state: {"oktaCalls": median(v["calls"]), "invocations": median(v["invocations"])}
                     for state, v in sorted(found["byState"].items())},
@@ -406,8 +440,10 @@ def run(args, background: float, share: int, log_dir: Path) -> dict:
         "retriedByTheFlow": stats["retried"], "failedItems": failed,
         "backgroundRefused": report["backgroundRefused"],
         "peakConcurrentRequests": report["peakConcurrentRequests"],
-        # The offboarding's, as before: the issue-24 figure (every Lambda state of the flow, Admit to Report).
+        # The offboarding's: every Lambda state of the flow, Admit to Report; of which the runbook's (issue 24's
+        # figure) and the revocations' (issue 27) apart, in perFlow.
         "oktaCallsPerUser": flows["offboarding"]["oktaCallsPerUser"],
+        "runbookOktaCallsPerUser": flows["offboarding"]["runbookOktaCallsPerUser"],
         "lambdaInvocationsPerUser": flows["offboarding"]["lambdaInvocationsPerUser"],
         "perFlow": flows,
         "families": report["families"],

@@ -59,17 +59,31 @@ pub async fn offboard(okta: &Session<'_>, input: &Input) -> Result<Output> {
     let sessions = step(sessions::clear(okta, &on_user).await)?;
     // With what each found: the factors Okta listed before the reset, each device and what became of it (a shared
     // one kept), for the flow's report.
+    // Each with its own Okta calls (`oktaCalls`), so that what these revocations cost is counted apart from the
+    // runbook's (bench/bulk.py).
     let factors = if input.reset_factors {
+        let before = okta.request_ids().len();
         let result = factors::reset(okta, &on_user).await;
         let listed = detail(&result, |output| serde_json::to_value(&output.factors).ok());
-        Some(with(step(result)?, "factors", listed))
+        let answer = with(step(result)?, "factors", listed);
+        Some(with(
+            answer,
+            "oktaCalls",
+            Some(json!(okta.request_ids().len() - before)),
+        ))
     } else {
         None
     };
     let devices = if input.deactivate_devices {
+        let before = okta.request_ids().len();
         let result = devices::deactivate(okta, &on_user).await;
         let each = detail(&result, |output| serde_json::to_value(&output.devices).ok());
-        Some(with(step(result)?, "devices", each))
+        let answer = with(step(result)?, "devices", each);
+        Some(with(
+            answer,
+            "oktaCalls",
+            Some(json!(okta.request_ids().len() - before)),
+        ))
     } else {
         None
     };
