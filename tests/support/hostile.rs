@@ -785,6 +785,14 @@ pub async fn check_within(
                             .filter_map(move |item| item[key]["id"].as_str())
                     }),
             )
+            // ...and the devices its devices step found linked to the user (as deactivate-user-devices reports).
+            .chain(
+                output["steps"]["devices"]["devices"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|item| item["id"].as_str()),
+            )
             .collect(),
         Answer::Error(_) => Vec::new(),
     };
