@@ -396,6 +396,8 @@ def item_map(items: str, kind: str, function: str, payload: dict, failed: str, n
             failed: {"Type": "Succeed", "Comment": "The error is the item's answer; the report counts it."},
         }},
         "ResultPath": result_path or f"$.{'removed' if kind == 'group' else 'revoked'}", "Next": nxt}
+# A leaver action's answer as the report reads it: changed, message, and what it found (clients, owned groups...).
+LEAVER_OUTCOME = {"changed.$": "$.Payload.changed", "message.$": "$.Payload.message", "detail.$": "$.Payload"}
 
 
 def offboarding() -> dict:
@@ -410,39 +412,66 @@ def offboarding() -> dict:
         "Plan": flow_step(
             "plan", flow, {"admitted.$": "$.admitted", "user.$": "$.user"},
             {"suspend.$": "$.Payload.suspend", "deactivate.$": "$.Payload.deactivate",
-             "removeGroups.$": "$.Payload.removeGroups", "revokeApps.$": "$.Payload.revokeApps"},
-            "$.plan", "SuspendFirst",
+             "removeGroups.$": "$.Payload.removeGroups", "revokeApps.$": "$.Payload.revokeApps",
+             "resetFactors.$": "$.Payload.resetFactors", "deactivateDevices.$": "$.Payload.deactivateDevices",
+             "revokeGrants.$": "$.Payload.revokeGrants",
+             "transferGroupOwnership.$": "$.Payload.transferGroupOwnership",
+             "readRemaining.$": "$.Payload.readRemaining"},
+            "$.plan", "OffboardUser",
             "Suspend first or not, which groups to leave (not built-in, app, rule-managed or kept ones), which apps "
-            "to revoke, deactivate or not (shared/src/flows/offboarding.rs)."),
-        "SuspendFirst": {
-            "Type": "Choice", "Comment": "Suspending first cuts access at once; the rest takes longer.",
-            "Choices": [{"Variable": "$.plan.suspend", "BooleanEquals": True, "Next": "SuspendUser"}],
-            "Default": "ClearUserSessions"},
-        "SuspendUser": okta_call(
-            "${SuspendUserFunctionArn}", {"user.$": "$.user.id"}, outcome, "$.suspended", "ClearUserSessions",
-            [caught(["States.ALL"], "ClearUserSessions", "$.suspended")]),
-        "ClearUserSessions": okta_call(
-            "${ClearUserSessionsFunctionArn}", {"user.$": "$.user.id", "oauthTokens": True}, outcome, "$.cleared",
-            "RemoveGroups", [caught(["States.ALL"], "RemoveGroups", "$.cleared")]),
-        "RemoveGroups": item_map("$.plan.removeGroups", "group", "RemoveUserFromGroup", {"group.$": "$.group.id"},
-                                 "GroupNotLeft", "RevokeApps", "Leave each group the plan names."),
-        "RevokeApps": item_map("$.plan.revokeApps", "app", "RevokeAppFromUser", {"app.$": "$.app.id"},
-                               "AppNotRevoked", "DeactivateOrNot",
-                               "Revoke each app; one granted through a group answers Okta.NotApplicable (residual)."),
-        "DeactivateOrNot": {
-            "Type": "Choice",
-            "Comment": "Mode deactivate, or mode suspend for a user Okta cannot suspend (not ACTIVE, SUSPENDED or "
-                       "DEPROVISIONED).",
-            "Choices": [{"Variable": "$.plan.deactivate", "BooleanEquals": True, "Next": "DeactivateUser"}],
+            "to revoke (not those a group grants), deactivate or not, and which of the revocations of grants, "
+            "factors, devices and group ownership run (shared/src/flows/offboarding.rs)."),
+        "OffboardUser": okta_call(
+            "${OffboardUserFunctionArn}",
+            {"user.$": "$.user.id", "suspend.$": "$.plan.suspend", "resetFactors.$": "$.plan.resetFactors",
+             "deactivateDevices.$": "$.plan.deactivateDevices", "groups.$": "$.plan.removeGroups",
+             "apps.$": "$.plan.revokeApps", "deactivate.$": "$.plan.deactivate"},
+            {"suspension.$": "$.Payload.steps.suspension", "sessions.$": "$.Payload.steps.sessions",
+             "factors.$": "$.Payload.steps.factors", "devices.$": "$.Payload.steps.devices",
+             "groups.$": "$.Payload.steps.groups", "apps.$": "$.Payload.steps.apps",
+             "deactivation.$": "$.Payload.steps.deactivation"},
+            "$.changes", "RevokeGrantsOrNot", [caught(["States.ALL"], "RevokeGrantsOrNot", "$.changes")],
+            comment="The plan's changes in one invocation, in the runbook's order: suspend (ACTIVE), clear sessions "
+                    "and OAuth tokens, reset the MFA factors and deactivate the user's own devices (after the "
+                    "suspension, so none can be enrolled again meanwhile; before the deactivation, which hides the "
+                    "factors), leave each planned group, revoke each planned app, deactivate (mode deactivate). The "
+                    "guardrails check the user once, just before the first change; each step and item answers for "
+                    "itself, and one that fails does not stop the others (shared/src/actions/offboard.rs)."),
+        "RevokeGrantsOrNot": {
+            "Type": "Choice", "Comment": "revokeGrants: false skips it (the report says so).",
+            "Choices": [{"Variable": "$.plan.revokeGrants", "BooleanEquals": True, "Next": "RevokeUserGrants"}],
+            "Default": "TransferOwnershipOrNot"},
+        "RevokeUserGrants": okta_call(
+            "${RevokeUserGrantsFunctionArn}", {"user.$": "$.user.id"}, LEAVER_OUTCOME, "$.grants",
+            "TransferOwnershipOrNot", [caught(["States.ALL"], "TransferOwnershipOrNot", "$.grants")],
+            comment="The OAuth grants and refresh tokens apps hold for the user: Okta keeps them across suspension "
+                    "and deactivation, so after the cut, any status."),
+        "TransferOwnershipOrNot": {
+            "Type": "Choice", "Comment": "transferGroupOwnership: false skips it (the report says so).",
+            "Choices": [{"Variable": "$.plan.transferGroupOwnership", "BooleanEquals": True,
+                         "Next": "TransferGroupOwnership"}],
             "Default": "Verify"},
-        "DeactivateUser": okta_call(
-            "${DeactivateUserFunctionArn}", {"user.$": "$.user.id", "sendEmail": False}, outcome, "$.deactivated",
-            "Verify", [caught(["States.ALL"], "Verify", "$.deactivated")]),
+        "TransferGroupOwnership": okta_call(
+            "${TransferGroupOwnershipFunctionArn}", {"user.$": "$.user.id"}, LEAVER_OUTCOME, "$.ownership",
+            "Verify", [caught(["States.ALL"], "Verify", "$.ownership")],
+            comment="The groups the user owns go to the manager, none left ownerless. It reads every group's "
+                    "owners (Okta cannot list a user's groups by ownership): after the cut, in its own invocation "
+                    "and deadline."),
         "Verify": okta_call(
             "${GetUserFunctionArn}", {"user.$": "$.user.id", "include": ["groups", "apps"]},
             {"status.$": "$.Payload.properties.status", "groups.$": "$.Payload.groups", "apps.$": "$.Payload.apps"},
-            "$.after", "Report", [caught(["States.ALL"], "Report", "$.after")],
+            "$.after", "ReadWhatRemainsOrNot", [caught(["States.ALL"], "ReadWhatRemainsOrNot", "$.after")],
             comment="Read the user again: whatever groups and apps remain are the residual access."),
+        "ReadWhatRemainsOrNot": {
+            "Type": "Choice", "Comment": "Only when one of the revocations (grants, factors, devices, ownership) ran.",
+            "Choices": [{"Variable": "$.plan.readRemaining", "BooleanEquals": True, "Next": "ReadWhatRemains"}],
+            "Default": "Report"},
+        "ReadWhatRemains": okta_call(
+            "${GetUserFunctionArn}", {"user.$": "$.user.id", "include": ["clients", "factors", "devices", "ownedGroups"]},
+            {"read.$": "$.Payload"}, "$.remaining", "Report", [caught(["States.ALL"], "Report", "$.remaining")],
+            comment="Read again what the revocations closed: apps holding grants or refresh tokens, factors, devices, "
+                    "owned groups. What remains is in the report, expected (a shared device, a privileged group) "
+                    "or not."),
         "Report": flow_step(
             "report", flow, {"executionId.$": "$$.Execution.Id", "state.$": "$"},
             # From here on only the report: the reads and the items' answers are dropped (256 KB state limit).
@@ -459,8 +488,9 @@ def offboarding() -> dict:
         # An offboarding also closes the undo of the user's last move (issue 27: Undo.Offboarded).
         ", leaveOpen, leaveSuspendedUser, leaveSince, leaveEventId, lastMove, lastMoveAt",
         "Offboarding (complete revocation): admit the event, record it once, take the user's lease, delete pending "
-        "schedules; then read the user, plan, suspend when ACTIVE, clear sessions and OAuth tokens, leave the planned "
-        "groups, revoke every app, deactivate (mode deactivate), read the user again and report. A stale or "
+        "schedules; then read the user, plan, and in one invocation suspend when ACTIVE, clear sessions and OAuth tokens, "
+        "leave the planned groups, revoke the directly assigned apps, deactivate (mode deactivate); read the user again "
+        "and report. A stale or "
         "duplicate event fails as Offboarding.Stale / Offboarding.Duplicate (the failed-offboarding alarm counts "
         "them); a failed step or unproven end state fails as Offboarding.Incomplete with the report as Cause. "
         "Generated by infra/generate.py.", loud=True)

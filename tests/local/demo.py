@@ -79,22 +79,35 @@ def print_offboarding(status: str, report: dict) -> None:
     print(f"  status {user.get('statusBefore')} -> {user.get('statusAfter')}")
     print(line("suspend (immediate cut-off)", summary.get("suspension")))
     print(line("clear sessions and OAuth tokens", summary.get("sessions")))
+    revocations = summary.get("revocations") or {}
+    # In the order they ran: factors and devices after the suspension and before the deactivation (Okta hides a
+    # deactivated user's factors), grants and owned groups after it.
+    for name, label in (("factors", "reset MFA factors"), ("devices", "deactivate own devices")):
+        if name in revocations:
+            print(line(label, revocations[name]))
     for item in summary.get("groups", []):
         print(line(f"leave group {item_name(item)}", item))
     for item in summary.get("apps", []):
         print(line(f"revoke app {item_name(item)}", item))
     print(line("deactivate", summary.get("deactivation")))
+    for name, label in (("grants", "revoke OAuth grants and tokens"),
+                        ("groupOwnership", "transfer owned groups")):
+        if name in revocations:
+            print(line(label, revocations[name]))
     print(line("verify (read the user again)", summary.get("verification")))
     residual = summary.get("residual", {})
     print("\n  Residual access after offboarding:")
     rows = [("group", r.get("group", {}), r) for r in residual.get("groups", [])]
     rows += [("app", r.get("app", {}), r) for r in residual.get("apps", [])]
+    remaining = summary.get("remaining") or {}
+    for kind in ("grants", "factors", "devices", "ownedGroups"):
+        rows += [(kind, r.get("item", {}), r) for r in remaining.get(kind) or []]
     if not rows:
         print("    none")
     for kind, target, record in rows:
         name = target.get("name") or target.get("label") or target.get("id")
         meant = "expected" if record.get("expected") is True else "UNEXPECTED"
-        print(f"    {kind:<5} {name:<24} {meant:<10} {record.get('reason', '')}")
+        print(f"    {kind:<11} {name:<24} {meant:<10} {record.get('reason', '')}")
 
 
 def print_move(status: str, report: dict) -> None:

@@ -80,6 +80,7 @@ FUNCTIONS = [
     "reset-user-factors",
     "deactivate-user-devices",
     "transfer-group-ownership",
+    "offboard-user",
 ]
 
 # The flows' decisions (shared/src/flows/): no Okta, no AWS; the state machines call it, the tests of the 13 Okta

@@ -50,6 +50,8 @@ CASES: dict[str, tuple[str, str, dict, dict, dict]] = {
     "deactivate-user-devices": ("POST", "/users/{user}/deactivate-devices", {"user": SAM}, {}, {}),
     "transfer-group-ownership": ("POST", "/users/{user}/transfer-group-ownership", {"user": SAM}, {},
                                  {"newOwner": "alice.active@acme.example"}),
+    # The offboarding flow passes the plan's group and app ids; ids are the simulator's own, so none here.
+    "offboard-user": ("POST", "/users/{user}/offboard", {"user": SAM}, {}, {"suspend": True, "deactivate": False}),
 }
 
 # Which flow would send each action (for realistic execution ids and event sources).
@@ -60,6 +62,7 @@ FLOW = {
     "revoke-app-from-user": "offboarding", "suspend-user": "leave", "unsuspend-user": "return",
     "unlock-user": "return", "revoke-user-grants": "offboarding", "reset-user-factors": "offboarding",
     "deactivate-user-devices": "offboarding", "transfer-group-ownership": "offboarding",
+    "offboard-user": "offboarding",
 }
 
 

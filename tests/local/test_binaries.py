@@ -105,6 +105,14 @@ def _ownership_transferred(out, before, after):
     assert out["newOwner"]["login"] == "alice.active@acme.example"
 
 
+def _suspended_and_cleared(out, before, after):
+    assert out["steps"]["suspension"]["changed"] is True
+    assert out["steps"]["sessions"]["changed"] is True
+    assert out["steps"]["deactivation"] is None and out["steps"]["groups"] == [] and out["steps"]["apps"] == []
+    assert (user_of(after, SAM)["sessions"], user_of(after, SAM)["oauthTokens"]) == (0, 0)
+    assert user_of(before, SAM)["sessions"] > 0
+
+
 EXPECT = {
     "activate-user": (JANE, "STAGED", "PROVISIONED", _no_check),
     "add-user-to-group": (JANE, "STAGED", "STAGED", _added),
@@ -123,6 +131,7 @@ EXPECT = {
     "reset-user-factors": (SAM, "ACTIVE", "ACTIVE", _factors_reset),
     "deactivate-user-devices": (SAM, "ACTIVE", "ACTIVE", _devices_deactivated),
     "transfer-group-ownership": (SAM, "ACTIVE", "ACTIVE", _ownership_transferred),
+    "offboard-user": (SAM, "ACTIVE", "SUSPENDED", _suspended_and_cleared),
 }
 
 

@@ -86,6 +86,59 @@ def test_offboarding(fresh):
     assert env.sim.apps_of(SAM, st) == set()
 
 
+def test_offboarding_revokes_every_way_back_in(fresh):
+    """Issue 27 item 2: Sam has OAuth grants and refresh tokens at two apps, three factors, a laptop of his own and a
+    lab kiosk shared with Carol, and owns VPN Users and IT Help Desk (which carries an admin role). Offboarded with
+    the defaults, none of it remains but what is meant to: the shared kiosk and the privileged group, kept and
+    reported, read again after the revocations."""
+    env = fresh
+    before = env.sim_state()
+    sam = env.sim.user(SAM, before)
+    assert sam["factors"] and any(c["grants"] or c["tokens"] for c in sam["oauthClients"])
+    status, out = env.run_flow("offboarding", event({"user": SAM}))
+    assert status == "SUCCEEDED", out
+    steps = out["revocations"]
+    assert {name: step["outcome"] for name, step in steps.items()} == {
+        "grants": "changed", "factors": "changed", "devices": "changed", "groupOwnership": "changed"}, steps
+    assert {d["name"]: d["outcome"] for d in steps["devices"]["devices"]} == {
+        "SAM-LAPTOP": "deactivated", "LAB-KIOSK-1": "keptShared"}
+    remaining = out["remaining"]
+    assert remaining["read"]["outcome"] == "unchanged", remaining
+    assert remaining["grants"] == [], remaining
+    # Okta hides a deactivated user's factors: the report says why it could not read them again.
+    assert remaining["factors"] is None and "factors" in remaining["notRead"], remaining
+    assert [(d["item"]["name"], d["expected"]) for d in remaining["devices"]] == [("LAB-KIOSK-1", True)], remaining
+    assert [(g["item"]["name"], g["expected"]) for g in remaining["ownedGroups"]] == [("IT Help Desk", True)]
+    # What Okta shows, read from the simulator rather than from the report.
+    after = env.sim_state()
+    u = env.sim.user(SAM, after)
+    assert u["status"] == "DEPROVISIONED" and not u["factors"]
+    assert all(c["grants"] == 0 and c["tokens"] == 0 for c in u["oauthClients"]), u["oauthClients"]
+    devices = {d["name"]: d for d in after["devices"]}
+    assert devices["SAM-LAPTOP"]["status"] == "DEACTIVATED"
+    assert devices["LAB-KIOSK-1"]["status"] == "ACTIVE" and u["id"] in devices["LAB-KIOSK-1"]["users"]
+    owners = {g["name"]: g["owners"] for g in after["groups"]}
+    assert owners["VPN Users"] == [env.sim.user("alice.active@acme.example", after)["id"]]
+    assert u["id"] in owners["IT Help Desk"]
+    # Factors were reset before the deactivation (Okta hides a deactivated user's factors).
+    log = [r for r in env.sim.requests() if r.get("route")]
+    order = [r["route"] for r in log if r["method"] == "POST"]
+    assert order.index("/api/v1/users/{id}/lifecycle/reset_factors") < order.index(
+        "/api/v1/users/{id}/lifecycle/deactivate"), order
+
+
+def test_offboarding_revocations_can_be_turned_off(fresh):
+    env = fresh
+    status, out = env.run_flow("offboarding", event({
+        "user": SAM, "revokeGrants": False, "resetFactors": False, "deactivateDevices": False,
+        "transferGroupOwnership": False}))
+    assert status == "SUCCEEDED", out
+    assert {step["outcome"] for step in out["revocations"].values()} == {"skipped"}
+    assert out["remaining"]["read"]["outcome"] == "skipped"
+    u = env.sim.user(SAM, env.sim_state())
+    assert u["factors"], "factors were left as the request asked"
+
+
 def test_onboarding_partial_failure(fresh):
     env = fresh
     status, res = env.run_flow("onboarding", event({**ONBOARD_JANE,

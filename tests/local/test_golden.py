@@ -14,6 +14,7 @@ import re
 import time
 import uuid
 from pathlib import Path
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -147,8 +148,11 @@ OFFBOARDING = [
     Case(OFF, "fault-deactivate", ev("fault-deactivate", user=SAM),
          fault("/api/v1/users/{id}/lifecycle/deactivate")),
     # Verify's read of the user's apps is the only one after the suspension (GetUser read them before it; the
-    # guardrails read single apps, not the list): the fault is set once the simulator has seen the suspension.
+    # guardrails read single apps, not the list): the fault is set once the simulator has seen the suspension. The
+    # call after the suspension (clearing the sessions) is held 3 s so that the fault is in place before Verify
+    # reads, however fast the one offboard-user invocation runs on and however slow the machine polls.
     Case(OFF, "fault-verify", ev("fault-verify", user=SAM),
+         fault("/api/v1/users/{userId}/sessions", status=None, method="DELETE", latency_ms=3000),
          during=("/api/v1/users/{id}/lifecycle/suspend", fault("/api/v1/apps", method="GET"))),
     Case(OFF, "suspend-and-deactivate-refused", ev("suspend-and-deactivate-refused", user=SAM),
          both(fault("/api/v1/users/{id}/lifecycle/suspend", 400, 20),
@@ -415,6 +419,78 @@ def ledger_as_recorded(env):
         ddb.delete_item(TableName=table, Key={"pk": item["pk"]})
     assert golden_trace.ledger_items(env) == []
     yield
+def offboard_in_one_invocation(trace: dict) -> dict:
+    """Issue 24 item 6, in every offboarding case: the plan's changes run in one offboard-user invocation. It names
+    an app by id in its messages (it revokes by id without reading the app first: `revoked app <app:Slack>` was
+    `revoked "Slack"`), and an app the user's read shows granted through a group (`scope: GROUP`) is not sent to Okta
+    for revocation at all: `skipped` with its reason (it was tried, and answered `Okta.NotApplicable` or, for a
+    PROVISIONED or LOCKED_OUT user, `unchanged: not assigned`). The request log is compared by `same_changes_fewer_reads`."""
+    labelled = re.compile(r'^(revoked|would revoke|unchanged:) "(.*?)"( is not assigned)?$')
+
+    def app(entry: dict) -> dict:
+        if entry.get("app", {}).get("scope") == "GROUP":
+            return {"app": entry["app"], "outcome": "skipped", "reason": GRANTED_THROUGH_GROUP}
+        match = labelled.match(entry.get("message") or "")
+        if match:
+            verb, label, tail = match.groups()
+            entry = {**entry, "message": f"{verb} app <app:{label}>{tail or ''}"}
+        return entry
+
+    def walk(value):
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        value = {key: walk(item) for key, item in value.items()}
+        if value.get("flow") == "offboarding" and isinstance(value.get("apps"), list):
+            value["apps"] = [app(entry) for entry in value["apps"]]
+        return value
+    return walk(trace)
+
+
+def same_changes_fewer_reads(actual: list[str], recorded: list[str]) -> None:
+    """Issue 24 item 6: every change the recorded flow sent to Okta is sent again, no more and no fewer (each
+    non-GET request, counted), and every read is one the recorded flow made too (a sub-multiset): the guardrails'
+    and the actions' reads once per invocation instead of once per step and item."""
+    changes = lambda log: Counter(line for line in log if not line.startswith("GET "))  # noqa: E731
+    reads = lambda log: Counter(line for line in log if line.startswith("GET "))  # noqa: E731
+    assert changes(actual) == changes(recorded), "the changes sent to Okta differ"
+    assert not reads(actual) - reads(recorded), f"reads the recorded flow did not make: {reads(actual) - reads(recorded)}"
+
+
+REVOCATIONS = ("revokeGrants", "resetFactors", "deactivateDevices", "transferGroupOwnership")
+
+
+def without_revocations(start):
+    """Issue 27 item 2: an offboarding also revokes grants, factors, devices and group ownership unless the request
+    turns each off. The recorded flows had none of them, so each offboarding case starts with all four off (in the
+    request of an envelope); tests/local/test_flows.py `test_offboarding_revokes_every_way_back_in` runs them on.
+    A start that is not an object, or whose request is not one, is left as it is (it is refused either way)."""
+    if not isinstance(start, dict):
+        return start
+    if "request" in start:
+        if not isinstance(start["request"], dict):
+            return start
+        return {**start, "request": {**start["request"], **dict.fromkeys(REVOCATIONS, False)}}
+    return {**start, **dict.fromkeys(REVOCATIONS, False)}
+
+
+def revocations_skipped(trace: dict) -> dict:
+    """The report's parts for issue 27, all four skipped as the start asked, are checked and left out of the
+    comparison with the recorded trace (which predates them)."""
+    def walk(value):
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        value = {key: walk(item) for key, item in value.items()}
+        if value.get("flow") == "offboarding" and "revocations" in value:
+            steps = value.pop("revocations")
+            assert {step["outcome"] for step in steps.values()} == {"skipped"}, steps
+            remaining = value.pop("remaining")
+            assert remaining["read"]["outcome"] == "skipped", remaining
+        return value
+    return walk(trace)
 
 
 @pytest.fixture
@@ -434,6 +510,8 @@ def test_golden_trace(clean, case: Case):
     state = env.sim_state()
     env.sim.reset_counters()
     inp = case.input(env) if callable(case.input) else case.input
+    if case.flow == "offboarding":
+        inp = without_revocations(inp)
     execution = env.start_flow(case.flow, inp)
     if case.during:
         route, later = case.during
@@ -454,8 +532,14 @@ def test_golden_trace(clean, case: Case):
     if case.flow == "onboarding":  # every onboarding case: the user is read once (items 1 and 6)
         expected = onboarding_reads_the_user_once(expected)
     expected = report_format_now(expected)
+    if case.flow == "offboarding":
+        expected = offboard_in_one_invocation(expected)
     for flow in REWRITTEN:  # a case of another flow may have run a rewritten one first (its setup)
         expected = ledger_now(flow, expected, own=flow == case.flow)
     if os.environ.get("GOLDEN_ACTUAL_DIR"):  # where to leave what the run did, to diff by hand
         golden_trace.write_to(Path(os.environ["GOLDEN_ACTUAL_DIR"]), case.flow, case.name, trace)
-    assert golden_trace.comparable(trace) == golden_trace.comparable(expected), f"{key}: the trace differs from tests/local/golden/{case.flow}/{case.name}.json"
+    actual, expected = golden_trace.comparable(trace), golden_trace.comparable(expected)
+    if case.flow == "offboarding":
+        actual = revocations_skipped(actual)
+        same_changes_fewer_reads(actual.pop("okta"), expected.pop("okta"))
+    assert actual == expected, f"{key}: the trace differs from tests/local/golden/{case.flow}/{case.name}.json"

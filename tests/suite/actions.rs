@@ -731,3 +731,59 @@ async fn okta_calls_per_action_on_the_happy_path() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// offboard-user (issue 24 item 6): the whole runbook for a user in two groups with one app in one invocation,
+/// the guardrails' reads made once. With a protected group set, the guardrails read the user's groups and the
+/// action reuses them: 9 calls, as docs/functions.md counts them (2 + 2 lifecycle + 1 sessions + 1 groups read + 2
+/// groups + 1 app); the flow's figure is in docs/performance.md.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offboard_user_reads_the_guardrails_once_for_every_change() {
+    let mut seed = Seed::empty();
+    let user = seed.user("counted@acme.example", "ACTIVE");
+    let engineering = seed.group("Engineering", "OKTA_GROUP");
+    let sales = seed.group("Sales", "OKTA_GROUP");
+    let break_glass = seed.group("Break Glass", "OKTA_GROUP");
+    seed.add_member(&engineering, &user);
+    seed.add_member(&sales, &user);
+    let zoom = seed.app("Zoom", "zoom");
+    seed.assign_app(&zoom, &user);
+    let sim = start_sim(seed).await;
+    let client = client_guarded(
+        &sim,
+        Guardrails {
+            protected_groups: vec![break_glass],
+            ..credentials_allowed()
+        },
+    );
+    let input = json!({"user": user, "suspend": true, "deactivate": true,
+                       "groups": [engineering, sales], "apps": [zoom]});
+    let mut warm_up = input.clone();
+    warm_up["dryRun"] = json!(true);
+    run(&client, Action::OffboardUser, warm_up).await.unwrap();
+    sim.reset_counters();
+    let output = run(&client, Action::OffboardUser, input).await.unwrap();
+    let steps = serde_json::to_value(&output).unwrap()["steps"].clone();
+    for step in ["suspension", "sessions", "deactivation"] {
+        assert_eq!(steps[step]["changed"], true, "{step}: {steps}");
+    }
+    for list in ["groups", "apps"] {
+        let items = steps[list].as_array().unwrap();
+        assert!(
+            items.iter().all(|item| item["answer"]["changed"] == true),
+            "{list}: {steps}"
+        );
+    }
+    let api_calls = sim.total_calls() - sim.calls("POST", okta_sim::TOKEN_PATH);
+    assert_eq!(api_calls, 9, "{:?}", sim.requests());
+    assert_eq!(
+        sim.user(&user).unwrap().status,
+        "DEPROVISIONED",
+        "the user ends deactivated"
+    );
+    let left = sim.user_group_names(&user);
+    assert!(
+        !left.contains(&"Engineering".to_owned()) && !left.contains(&"Sales".to_owned()),
+        "{left:?}"
+    );
+    assert!(sim.app_assignment("Zoom", &user).is_none());
+}

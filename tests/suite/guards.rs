@@ -109,6 +109,7 @@ fn leaver_cases() -> Vec<Case> {
         Action::ResetUserFactors,
         Action::DeactivateUserDevices,
         Action::TransferGroupOwnership,
+        Action::OffboardUser,
     ] {
         cases.push(case(
             "leaver action on the token owner",

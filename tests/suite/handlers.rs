@@ -38,6 +38,10 @@ fn check_state(action: Action, sim: &Simulator, input: &Value) -> Result<(), Str
         Action::ExpirePassword => user.status == "PASSWORD_EXPIRED",
         Action::ResetPassword => user.status == "RECOVERY",
         Action::ClearUserSessions => user.sessions == 0 && user.oauth_tokens == 0,
+        // The fixture suspends and clears sessions (no group or app listed, no deactivation).
+        Action::OffboardUser => {
+            user.status == "SUSPENDED" && user.sessions == 0 && user.oauth_tokens == 0
+        }
         Action::AddUserToGroup => sim.user_group_names(&user.id).contains(&text("group")),
         Action::RemoveUserFromGroup => !sim.user_group_names(&user.id).contains(&text("group")),
         Action::AssignAppToUser => sim.app_assignment(&text("app"), &user.id).is_some(),

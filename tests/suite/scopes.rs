@@ -17,7 +17,7 @@ use serde_json::Value;
 
 /// The inputs each action is tried with: its event fixture, with every user of the sample org, and every group or
 /// app where the action takes one.
-fn inputs(action: Action) -> Vec<Value> {
+fn inputs(action: Action, sim: &okta_sim::Simulator) -> Vec<Value> {
     let fixture = repo_path(&format!(
         "tests/events/{}/stepfunctions.json",
         action.name()
@@ -38,8 +38,32 @@ fn inputs(action: Action) -> Vec<Value> {
                 input["app"] = Value::String(app.label.clone());
                 inputs.push(input.clone());
             }
+        } else if action == Action::OffboardUser {
+            // Every group and app of the org by id, as the offboarding plan lists them, and both lifecycle steps.
+            let groups: Vec<String> = org
+                .groups
+                .iter()
+                .filter_map(|g| sim.group_id(&g.name))
+                .collect();
+            let apps: Vec<String> = org
+                .apps
+                .iter()
+                .filter_map(|a| sim.app_id(&a.label))
+                .collect();
+            input["groups"] = serde_json::json!(groups);
+            input["apps"] = serde_json::json!(apps);
+            for flag in ["deactivate", "resetFactors", "deactivateDevices"] {
+                input[flag] = Value::Bool(true);
+            }
+            inputs.push(input);
         } else if action == Action::GetUser {
-            for include in [vec![], vec!["groups"], vec!["apps"], vec!["groups", "apps"]] {
+            for include in [
+                vec![],
+                vec!["groups"],
+                vec!["apps"],
+                vec!["groups", "apps"],
+                vec!["clients", "factors", "devices", "ownedGroups"],
+            ] {
                 input["include"] = serde_json::json!(include);
                 inputs.push(input.clone());
             }
@@ -73,7 +97,7 @@ async fn each_function_asks_for_exactly_the_scopes_its_requests_need() {
             protected_groups: vec!["Break Glass".to_owned()],
             ..Guardrails::default()
         });
-        for input in inputs(action) {
+        for input in inputs(action, &sim) {
             // Refusals (not applicable, not found) are expected for many pairs; the requests are what count.
             let _ = run(&client, action, input).await;
         }

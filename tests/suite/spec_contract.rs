@@ -188,6 +188,13 @@ async fn every_request_the_library_sends_is_in_the_spec() {
     let sim = start_sim(sample_org()).await;
     let client = client_for(&sim);
     let leaver = "sam.leaver@acme.example";
+    let ids = |names: &[&str], find: &dyn Fn(&str) -> Option<String>| -> Vec<String> {
+        names.iter().filter_map(|name| find(name)).collect()
+    };
+    // offboard-user's lists, as the offboarding plan gives them: ids (a group the user is not in, an app a group
+    // grants included).
+    let offboard_groups = ids(&["VPN Users", "All Staff", "Sales"], &|n| sim.group_id(n));
+    let offboard_apps = ids(&["Slack", "GitHub"], &|n| sim.app_id(n));
     // Every action, with the options that add query parameters, and the lookups that search.
     let calls = [
         (
@@ -232,6 +239,10 @@ async fn every_request_the_library_sends_is_in_the_spec() {
         (Action::DeactivateUserDevices, json!({"user": leaver})),
         // Without newOwner: the manager, from the `manager` linked object.
         (Action::TransferGroupOwnership, json!({"user": leaver})),
+        (
+            Action::OffboardUser,
+            json!({"user": leaver, "suspend": true, "groups": offboard_groups, "apps": offboard_apps}),
+        ),
         (
             Action::ResetPassword,
             json!({"user": leaver, "sendEmail": false, "revokeSessions": true}),

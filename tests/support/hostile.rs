@@ -773,6 +773,26 @@ pub async fn check_within(
                     .flatten()
                     .filter_map(|item| item["id"].as_str()),
             )
+            // offboard-user: the groups it found the user in, and the apps (ids only, `0oa` and 17 letters or
+            // digits, refused otherwise before any request) whose assignment it asked Okta to end.
+            .chain(
+                [("groups", "group"), ("apps", "app")]
+                    .iter()
+                    .filter_map(|(list, key)| Some((output["steps"][*list].as_array()?, *key)))
+                    .flat_map(|(items, key)| {
+                        items
+                            .iter()
+                            .filter_map(move |item| item[key]["id"].as_str())
+                    }),
+            )
+            // ...and the devices its devices step found linked to the user (as deactivate-user-devices reports).
+            .chain(
+                output["steps"]["devices"]["devices"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|item| item["id"].as_str()),
+            )
             .collect(),
         Answer::Error(_) => Vec::new(),
     };

@@ -6,12 +6,16 @@ use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use super::Action;
 use crate::error::{Error, Result};
+use crate::okta::looks_like_id;
 
 /// Longest accepted name of a user, group or app: Okta logins are at most 100 characters, but ids, emails and
 /// labels from callers get some room before we call it garbage.
 const MAX_NAME_LEN: usize = 1024;
 /// Okta's limit for `credentials.userName` (spec `AppUserCredentials.userName`).
 const MAX_APP_USER_NAME_LEN: usize = 100;
+/// Longest list of groups or apps one offboard-user invocation acts on: a user's groups and apps are read from
+/// Okta uncapped, and a flow's state carries them; past this many, a flow would split its list.
+const MAX_LIST_ITEMS: usize = 1000;
 /// Upper bound on an app profile's JSON size.
 const MAX_PROFILE_BYTES: usize = 16 * 1024;
 
@@ -39,7 +43,7 @@ pub enum FieldKind {
 }
 
 /// Every field any action accepts, with its type.
-pub const FIELDS: [(&str, FieldKind); 18] = [
+pub const FIELDS: [(&str, FieldKind); 24] = [
     ("user", FieldKind::Text),
     ("group", FieldKind::Text),
     ("app", FieldKind::Text),
@@ -58,6 +62,12 @@ pub const FIELDS: [(&str, FieldKind); 18] = [
     ("executionId", FieldKind::Text),
     ("requestedBy", FieldKind::Text),
     ("rehireReason", FieldKind::Text),
+    ("groups", FieldKind::List),
+    ("apps", FieldKind::List),
+    ("suspend", FieldKind::Bool),
+    ("deactivate", FieldKind::Bool),
+    ("resetFactors", FieldKind::Bool),
+    ("deactivateDevices", FieldKind::Bool),
 ];
 
 /// Fields every action accepts.
@@ -79,6 +89,12 @@ pub enum Include {
     Apps,
     /// With `apps`: for each app a group grants, the user's groups that grant it (the mover reports them).
     AppGrants,
+    /// What may remain after an offboarding (issue 27): the apps holding the user's OAuth grants or refresh tokens,
+    /// the factors, the devices linked to the user, the groups the user owns.
+    Clients,
+    Factors,
+    Devices,
+    OwnedGroups,
 }
 
 /// A validated input.
@@ -109,6 +125,15 @@ pub struct Input {
     pub requested_by: Option<String>,
     /// activate-user, unsuspend-user: why a user the ledger records as offboarded comes back (a rehire); audited.
     pub rehire_reason: Option<String>,
+    /// offboard-user: the ids of the groups to leave and of the apps to revoke (the offboarding plan's lists).
+    pub groups: Vec<String>,
+    pub apps: Vec<String>,
+    /// offboard-user: suspend first (an ACTIVE user), and deactivate last.
+    pub suspend: bool,
+    pub deactivate: bool,
+    /// offboard-user: reset the MFA factors and deactivate the user's own devices, before the deactivation.
+    pub reset_factors: bool,
+    pub deactivate_devices: bool,
 }
 
 impl Action {
@@ -126,6 +151,14 @@ impl Action {
             Action::GetUser => &["include"],
             Action::ResetPassword => &["sendEmail", "revokeSessions"],
             Action::TransferGroupOwnership => &["newOwner"],
+            Action::OffboardUser => &[
+                "groups",
+                "apps",
+                "suspend",
+                "deactivate",
+                "resetFactors",
+                "deactivateDevices",
+            ],
             Action::UnsuspendUser => &["rehireReason"],
             Action::SuspendUser
             | Action::UnlockUser
@@ -229,6 +262,33 @@ impl Input {
             }
             _ => None,
         };
+        // A list of Okta ids (the offboarding plan's groups or apps, `00g…` or `0oa…`): ids only, never names, so
+        // that an item names one group or app whatever Okta's names are, and nothing else reaches a request path.
+        let ids = |name: &str, prefix: &str| -> Result<Vec<String>> {
+            let Some(Value::Array(items)) = object.get(name) else {
+                return Ok(Vec::new());
+            };
+            if items.len() > MAX_LIST_ITEMS {
+                return Err(Error::input(
+                    name,
+                    format!("has more than {MAX_LIST_ITEMS} items"),
+                ));
+            }
+            items
+                .iter()
+                .map(|item| {
+                    let id = item.as_str().unwrap_or_default().trim();
+                    if !looks_like_id(id, prefix) {
+                        Err(Error::input(
+                            name,
+                            format!("takes Okta ids only ({prefix} and 17 letters or digits)"),
+                        ))
+                    } else {
+                        Ok(id.to_owned())
+                    }
+                })
+                .collect()
+        };
         let include = match object.get("include") {
             Some(Value::Array(items)) => items
                 .iter()
@@ -236,9 +296,13 @@ impl Input {
                     Some("groups") => Ok(Include::Groups),
                     Some("apps") => Ok(Include::Apps),
                     Some("appGrants") => Ok(Include::AppGrants),
+                    Some("clients") => Ok(Include::Clients),
+                    Some("factors") => Ok(Include::Factors),
+                    Some("devices") => Ok(Include::Devices),
+                    Some("ownedGroups") => Ok(Include::OwnedGroups),
                     _ => Err(Error::input(
                         "include",
-                        "takes only \"groups\", \"apps\" and \"appGrants\"",
+                        "takes only \"groups\", \"apps\", \"appGrants\", \"clients\", \"factors\", \"devices\" and \"ownedGroups\"",
                     )),
                 })
                 .collect::<Result<Vec<_>>>()?,
@@ -263,6 +327,12 @@ impl Input {
             execution_id: text("executionId", 2048)?,
             requested_by: text("requestedBy", 2048)?,
             rehire_reason: text("rehireReason", 1000)?,
+            groups: ids("groups", "00g")?,
+            apps: ids("apps", "0oa")?,
+            suspend: flag("suspend").unwrap_or(false),
+            deactivate: flag("deactivate").unwrap_or(false),
+            reset_factors: flag("resetFactors").unwrap_or(false),
+            deactivate_devices: flag("deactivateDevices").unwrap_or(false),
         };
         // A rule between fields is input too: refused here, before any request reaches Okta.
         if action == Action::ExpirePassword

@@ -1,4 +1,4 @@
-//! The 17 actions: each resolves its target, reads the current state, and changes Okta only when needed, so that
+//! The 18 actions: each resolves its target, reads the current state, and changes Okta only when needed, so that
 //! running it twice leaves the same state and reports `changed: false` the second time.
 
 pub mod input;
@@ -11,6 +11,7 @@ mod grants;
 mod group_ownership;
 mod groups;
 mod lifecycle;
+mod offboard;
 mod sessions;
 mod user_info;
 
@@ -41,10 +42,11 @@ pub enum Action {
     ResetUserFactors,
     DeactivateUserDevices,
     TransferGroupOwnership,
+    OffboardUser,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::ActivateUser,
         Action::AddUserToGroup,
         Action::AssignAppToUser,
@@ -62,6 +64,7 @@ impl Action {
         Action::ResetUserFactors,
         Action::DeactivateUserDevices,
         Action::TransferGroupOwnership,
+        Action::OffboardUser,
     ];
 
     /// The function's name: its folder under `functions/`, its binary and its template resource.
@@ -84,6 +87,7 @@ impl Action {
             Action::ResetUserFactors => "reset-user-factors",
             Action::DeactivateUserDevices => "deactivate-user-devices",
             Action::TransferGroupOwnership => "transfer-group-ownership",
+            Action::OffboardUser => "offboard-user",
         }
     }
 
@@ -124,6 +128,15 @@ impl Action {
             Action::TransferGroupOwnership => {
                 &["okta.users.read", "okta.groups.manage", "okta.roles.read"]
             }
+            // Suspend, sessions, factors and deactivate (users.manage), leave groups (groups.manage), revoke apps,
+            // deactivate devices.
+            Action::OffboardUser => &[
+                "okta.users.manage",
+                "okta.groups.manage",
+                "okta.apps.manage",
+                "okta.devices.manage",
+                "okta.roles.read",
+            ],
         }
     }
 
@@ -152,6 +165,7 @@ impl Action {
             Action::ResetUserFactors => factors::reset(okta, input).await?,
             Action::DeactivateUserDevices => devices::deactivate(okta, input).await?,
             Action::TransferGroupOwnership => group_ownership::transfer(okta, input).await?,
+            Action::OffboardUser => offboard::offboard(okta, input).await?,
         };
         output.okta_request_ids = okta.request_ids();
         Ok(output)
@@ -186,6 +200,7 @@ fn base_output(
         devices: None,
         owned_groups: None,
         new_owner: None,
+        steps: None,
         okta_request_ids: Vec::new(),
     }
 }

@@ -54,6 +54,9 @@ pub struct Output {
     /// transfer-group-ownership: who receives the groups.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_owner: Option<UserRef>,
+    /// offboard-user: each step's and each item's outcome (`changed` and `message`, or `Error` and `Cause`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Value>,
     pub okta_request_ids: Vec<String>,
 }
 

@@ -6,6 +6,8 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+pub mod revocations;
+
 use super::Source;
 use super::admit::{boolean, names, one_of, required_string};
 use crate::error::Result;
@@ -24,7 +26,17 @@ const THROUGH_GROUP_RESIDUAL: &str = "granted through group: it goes when the us
 const STILL_ASSIGNED: &str =
     "still assigned: the revocation failed, was a dry run, or Okta has not applied it yet";
 
-/// `user` (login or id), `mode` (deactivate | suspend), `keepGroups` (names or ids), `dryRun`.
+/// The revocations of issue 27 beyond groups and apps, each on by default (the safe side: every way back in is
+/// closed unless the request says otherwise): the option that skips each.
+pub const REVOCATIONS: [&str; 4] = [
+    "revokeGrants",
+    "resetFactors",
+    "deactivateDevices",
+    "transferGroupOwnership",
+];
+
+/// `user` (login or id), `mode` (deactivate | suspend), `keepGroups` (names or ids), `dryRun`, and each of
+/// [`REVOCATIONS`] (default true).
 pub fn request(fields: &mut Map<String, Value>, _source: &Source) -> Result<Map<String, Value>> {
     let mut out = Map::new();
     out.insert("user".into(), required_string(fields, "user")?.into());
@@ -34,6 +46,9 @@ pub fn request(fields: &mut Map<String, Value>, _source: &Source) -> Result<Map<
     );
     out.insert("keepGroups".into(), names(fields, "keepGroups")?.into());
     out.insert("dryRun".into(), boolean(fields, "dryRun", false)?.into());
+    for option in REVOCATIONS {
+        out.insert(option.into(), boolean(fields, option, true)?.into());
+    }
     Ok(out)
 }
 
@@ -72,6 +87,19 @@ pub struct OffboardingRequest {
     #[serde(default)]
     pub keep_groups: Vec<String>,
     pub dry_run: bool,
+    /// Issue 27's revocations: absent (a request admitted before them) is on.
+    #[serde(default = "on")]
+    pub revoke_grants: bool,
+    #[serde(default = "on")]
+    pub reset_factors: bool,
+    #[serde(default = "on")]
+    pub deactivate_devices: bool,
+    #[serde(default = "on")]
+    pub transfer_group_ownership: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 /// Why a group the user is in stays: `None` when the runbook removes the user from it.
@@ -98,21 +126,42 @@ pub fn plan(req: &PlanRequest) -> Value {
     let suspend = status == "ACTIVE";
     let deactivate =
         request.mode == "deactivate" || !matches!(status, "ACTIVE" | "SUSPENDED" | "DEPROVISIONED");
-    // Ids only: the Maps carry nothing else, so hundreds of items stay far from Step Functions' 256 KB.
-    let ids = |items: &mut dyn Iterator<Item = &Value>| -> Vec<Value> {
-        items.map(|item| json!({ "id": item.get("id") })).collect()
-    };
-    let remove = ids(&mut req
+    // Ids only, the lists offboard-user takes: hundreds of items stay far from Step Functions' 256 KB.
+    let id = |item: &Value| item.get("id").cloned().unwrap_or(Value::Null);
+    let remove: Vec<Value> = req
         .user
         .groups
         .iter()
-        .filter(|g| group_stays(g, &request.keep_groups).is_none()));
+        .filter(|g| group_stays(g, &request.keep_groups).is_none())
+        .map(id)
+        .collect();
+    // An app a group grants is not revoked per user (Okta refuses, E0000046): it goes with the group or the
+    // deactivation, and the report says so without asking Okta.
+    let revoke: Vec<Value> = req
+        .user
+        .apps
+        .iter()
+        .filter(|a| !through_group(a))
+        .map(id)
+        .collect();
     json!({
         "suspend": suspend,
         "deactivate": deactivate,
         "removeGroups": remove,
-        "revokeApps": ids(&mut req.user.apps.iter()),
+        "revokeApps": revoke,
+        // Okta hides a deactivated user's factors (okta-sdk-java issue #646): none to reset once DEPROVISIONED.
+        "resetFactors": request.reset_factors && status != "DEPROVISIONED",
+        "deactivateDevices": request.deactivate_devices,
+        "revokeGrants": request.revoke_grants,
+        "transferGroupOwnership": request.transfer_group_ownership,
+        // What the revocations closed is read again only when one of them ran.
+        "readRemaining": request.revoke_grants || request.reset_factors || request.deactivate_devices
+            || request.transfer_group_ownership,
     })
+}
+
+fn through_group(app: &Value) -> bool {
+    app.get("scope").and_then(Value::as_str) == Some("GROUP")
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,20 +177,37 @@ pub struct ReportRequest {
 pub struct RunbookState {
     pub admitted: Admission,
     pub user: UserRead,
-    /// Each step's answer: the function's result (changed, message) or the Catch's error (Error, Cause);
-    /// absent when the plan skipped the step. The Maps' items: `{"group"|"app": {"id"}, "answer": ...}`.
+    /// The plan as made (what offboard-user was asked to do).
+    pub plan: PlanMade,
+    /// offboard-user's `steps` (each step's and item's answer: `changed` and `message`, or `Error` and `Cause`),
+    /// or the Catch's error when the invocation failed as a whole.
+    pub changes: Value,
+    /// RevokeUserGrants' and TransferGroupOwnership's answers (or errors); absent when the plan skipped them.
     #[serde(default)]
-    pub suspended: Option<Value>,
+    pub grants: Option<Value>,
     #[serde(default)]
-    pub cleared: Option<Value>,
-    #[serde(default)]
-    pub removed: Vec<Value>,
-    #[serde(default)]
-    pub revoked: Vec<Value>,
-    #[serde(default)]
-    pub deactivated: Option<Value>,
+    pub ownership: Option<Value>,
     /// Verify's read (status, groups, apps) or its error.
     pub after: Value,
+    /// What remains of issue 27's revocations, read after them (clients, factors, devices, ownedGroups) or the
+    /// read's error; absent in a report of a run that did not read it.
+    #[serde(default)]
+    pub remaining: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanMade {
+    pub suspend: bool,
+    pub deactivate: bool,
+    #[serde(default)]
+    pub reset_factors: bool,
+    #[serde(default)]
+    pub deactivate_devices: bool,
+    #[serde(default)]
+    pub revoke_grants: bool,
+    #[serde(default)]
+    pub transfer_group_ownership: bool,
 }
 
 /// A step's outcome as the report shows it: changed / unchanged with the function's message, or failed with
@@ -178,18 +244,48 @@ pub fn report(report: &ReportRequest) -> Value {
     let req = &report.state;
     let request = &req.admitted.request;
     let status = req.user.status.as_str();
-    let suspension = match &req.suspended {
-        Some(answer) => Value::Object(step_outcome(answer)),
-        None => skipped(format!("not suspended first: the user is {status}")),
+    // The invocation failed as a whole: every step it was asked to run has that error as its answer.
+    let failed_whole = req.changes.get("Error").is_some();
+    let answer = |name: &str| -> Option<Value> {
+        if failed_whole {
+            Some(req.changes.clone())
+        } else {
+            req.changes.get(name).filter(|a| !a.is_null()).cloned()
+        }
     };
-    let sessions = req
-        .cleared
-        .as_ref()
-        .map(|a| Value::Object(step_outcome(a)))
-        .unwrap_or(Value::Null);
-    let deactivation = match &req.deactivated {
-        Some(answer) => Value::Object(step_outcome(answer)),
-        None => skipped("mode is suspend".into()),
+    let items = |name: &str| -> Vec<Value> {
+        req.changes
+            .get(name)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let not_run = || json!({ "Error": "Flow.NotRun", "Cause": "the step did not run" });
+    let planned = |asked: bool, name: &str, skipped_because: String| {
+        if asked {
+            Value::Object(step_outcome(&answer(name).unwrap_or_else(not_run)))
+        } else {
+            skipped(skipped_because)
+        }
+    };
+    let suspension = planned(
+        req.plan.suspend,
+        "suspension",
+        format!("not suspended first: the user is {status}"),
+    );
+    let sessions = Value::Object(step_outcome(&answer("sessions").unwrap_or_else(not_run)));
+    let deactivation = planned(
+        req.plan.deactivate,
+        "deactivation",
+        "mode is suspend".into(),
+    );
+    let (removed, revoked) = (items("groups"), items("apps"));
+    let item = |answers: &[Value], key: &str, it: &Value| {
+        if failed_whole {
+            req.changes.clone()
+        } else {
+            item_answer(answers, key, it)
+        }
     };
     let groups: Vec<Value> = req
         .user
@@ -200,8 +296,7 @@ pub fn report(report: &ReportRequest) -> Value {
                 json!({ "group": group, "outcome": outcome, "reason": reason })
             }
             None => {
-                let answer = item_answer(&req.removed, "group", group);
-                let mut out = step_outcome(&answer);
+                let mut out = step_outcome(&item(&removed, "group", group));
                 out.insert("group".into(), group.clone());
                 Value::Object(out)
             }
@@ -212,10 +307,13 @@ pub fn report(report: &ReportRequest) -> Value {
         .apps
         .iter()
         .map(|app| {
-            let answer = item_answer(&req.revoked, "app", app);
-            let mut out = step_outcome(&answer);
-            // Okta refuses to unassign an app a group grants: the step did not act, on purpose, and whether the
-            // access remains is for the residual report to say (it goes with the group or the deactivation).
+            if through_group(app) {
+                return json!({ "app": app, "outcome": "skipped", "reason": GRANTED_THROUGH_GROUP });
+            }
+            let mut out = step_outcome(&item(&revoked, "app", app));
+            // Okta refused to unassign an app a group grants as well: the step did not act, on purpose, and
+            // whether the access remains is for the residual report to say (it goes with the group or the
+            // deactivation).
             if out.get("error").and_then(Value::as_str) == Some("Okta.NotApplicable") {
                 out.remove("error");
                 out.remove("cause");
@@ -256,8 +354,7 @@ pub fn report(report: &ReportRequest) -> Value {
     let residual_apps: Vec<Value> = after_apps
         .iter()
         .map(|app| {
-            let through_group = app.get("scope").and_then(Value::as_str) == Some("GROUP");
-            let (expected, reason) = if through_group {
+            let (expected, reason) = if through_group(app) {
                 (true, THROUGH_GROUP_RESIDUAL)
             } else {
                 (false, STILL_ASSIGNED)
@@ -269,14 +366,17 @@ pub fn report(report: &ReportRequest) -> Value {
     // `expected`: whether the access is meant to remain (a boolean: issue 26's "expected": "expected" meant two
     // things in one word).
     let unexpected = |v: &Value| v.get("expected").and_then(Value::as_bool) == Some(false);
+    let revocations = revocations::report(req, failed_whole);
     let step_failed = [&suspension, &sessions, &deactivation, &verification]
         .into_iter()
         .any(failed)
         || groups.iter().any(failed)
-        || apps.iter().any(failed);
+        || apps.iter().any(failed)
+        || revocations.failed;
     let end_state_proven = matches!(after_status.as_str(), Some("SUSPENDED" | "DEPROVISIONED"))
         && !residual_groups.iter().any(unexpected)
-        && !residual_apps.iter().any(unexpected);
+        && !residual_apps.iter().any(unexpected)
+        && !revocations.unexpected;
     let complete = !step_failed && (request.dry_run || end_state_proven);
     let summary = json!({
         "flow": FLOW,
@@ -294,8 +394,10 @@ pub fn report(report: &ReportRequest) -> Value {
         "groups": groups,
         "apps": apps,
         "deactivation": deactivation,
+        "revocations": revocations.steps,
         "verification": verification,
         "residual": { "groups": residual_groups, "apps": residual_apps },
+        "remaining": revocations.remaining,
     });
     json!({ "summary": summary, "complete": complete })
 }
@@ -308,7 +410,7 @@ fn list(value: &Value, name: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// The Map iteration's answer for one group or app (matched by id): the call's result or its error.
+/// offboard-user's answer for one group or app (matched by id): the step's result or its error.
 fn item_answer(answers: &[Value], key: &str, item: &Value) -> Value {
     let id = item.get("id");
     let found = answers

@@ -171,8 +171,17 @@ fn admission_fills_in_the_defaults_and_the_lease_times() {
     let answer = admit(json!({"user": "sam", "eventId": "e"})).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         answer["request"],
-        json!({"user": "sam", "mode": "deactivate", "keepGroups": [], "dryRun": false})
+        json!({"user": "sam", "mode": "deactivate", "keepGroups": [], "dryRun": false,
+               // Issue 27: every way back in is closed unless the request says otherwise.
+               "revokeGrants": true, "resetFactors": true, "deactivateDevices": true,
+               "transferGroupOwnership": true})
     );
+    let off = admit(json!({"user": "sam", "eventId": "e", "resetFactors": false}))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(off["request"]["resetFactors"], false);
+    let error =
+        admit(json!({"user": "sam", "eventId": "e", "revokeGrants": "no"})).expect_err("refused");
+    assert_eq!(error, "revokeGrants");
     assert_eq!(answer["dryRun"], false);
     let start: Timestamp = START.parse().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(answer["lease"]["now"], now().as_second().to_string());
@@ -245,12 +254,12 @@ fn the_plan_suspends_and_deactivates_by_mode_and_status() {
 #[test]
 fn the_plan_leaves_only_groups_the_api_can_change_and_nobody_kept() {
     let ids = |p: &Value| -> Vec<String> {
-        // Ids only: nothing else travels through the Maps.
+        // Ids only, the list offboard-user takes: nothing else travels.
         p["removeGroups"]
             .as_array()
             .into_iter()
             .flatten()
-            .map(|g| g["id"].as_str().unwrap_or("").to_owned())
+            .map(|g| g.as_str().unwrap_or("").to_owned())
             .collect()
     };
     assert_eq!(ids(&plan("ACTIVE", "deactivate", &[])), ["g3", "g4"]);
@@ -261,25 +270,25 @@ fn the_plan_leaves_only_groups_the_api_can_change_and_nobody_kept() {
         ids(&plan("ACTIVE", "deactivate", &["Engineering", "Everyone"])),
         ["g3", "g4"]
     );
+    // Only the app assigned directly: one a group grants goes with the group or the deactivation.
     assert_eq!(
-        plan("ACTIVE", "deactivate", &[])["revokeApps"]
-            .as_array()
-            .map(Vec::len),
-        Some(2)
+        plan("ACTIVE", "deactivate", &[])["revokeApps"],
+        json!(["a1"])
     );
 }
 
 fn report(dry_run: bool, steps: Value) -> Value {
     let mut state = json!({
-        "admitted": admitted("deactivate", &["All Staff"], dry_run), "user": user("ACTIVE"), "plan": {},
-        "suspended": {"changed": true, "message": "suspended"},
-        "cleared": {"changed": true, "message": "cleared"},
-        "removed": [{"group": {"id": "g3"}, "answer": {"changed": true, "message": "removed"}}],
-        "revoked": [
-            {"app": {"id": "a1"}, "answer": {"changed": true, "message": "revoked"}},
-            {"app": {"id": "a2"}, "answer": {"Error": "Okta.NotApplicable", "Cause": "through Engineering"}},
-        ],
-        "deactivated": {"changed": true, "message": "deactivated"},
+        "admitted": admitted("deactivate", &["All Staff"], dry_run), "user": user("ACTIVE"),
+        "plan": {"suspend": true, "deactivate": true, "removeGroups": ["g3"], "revokeApps": ["a1"]},
+        // offboard-user's steps, as the state machine keeps them.
+        "changes": {
+            "suspension": {"changed": true, "message": "suspended"},
+            "sessions": {"changed": true, "message": "cleared"},
+            "groups": [{"group": {"id": "g3"}, "answer": {"changed": true, "message": "removed"}}],
+            "apps": [{"app": {"id": "a1"}, "answer": {"changed": true, "message": "revoked"}}],
+            "deactivation": {"changed": true, "message": "deactivated"},
+        },
         "after": {"status": "DEPROVISIONED", "groups": [group("g0", "Everyone", "BUILT_IN", None),
                   group("g1", "Engineering", "OKTA_GROUP", Some(true)), group("g4", "All Staff", "OKTA_GROUP", None)],
                   "apps": [{"id": "a2", "scope": "GROUP"}]},
@@ -325,13 +334,40 @@ fn the_report_is_complete_only_when_nothing_failed_and_the_end_state_is_proven()
     assert!(summary["apps"][1].get("error").is_none(), "{summary}");
     assert_eq!(summary["user"]["statusAfter"], "DEPROVISIONED");
 
+    // An app assigned directly and through a group: Okta refuses the removal, the report skips it with the reason.
+    let both = report(
+        false,
+        json!({"changes": {"sessions": {"changed": true, "message": "cleared"}, "groups": [], "deactivation": null,
+               "apps": [{"app": {"id": "a1"}, "answer": {"Error": "Okta.NotApplicable", "Cause": "a group"}}]}}),
+    );
+    assert_eq!(both["summary"]["apps"][0]["outcome"], "skipped", "{both}");
+    let forbidden = json!({"Error": "Okta.Forbidden", "Cause": "403"});
+    let with_step = |name: &str, answer: Value| {
+        let mut changes = json!({
+            "suspension": {"changed": true, "message": "suspended"},
+            "sessions": {"changed": true, "message": "cleared"},
+            "groups": [{"group": {"id": "g3"}, "answer": {"changed": true, "message": "removed"}}],
+            "apps": [{"app": {"id": "a1"}, "answer": {"changed": true, "message": "revoked"}}],
+            "deactivation": {"changed": true, "message": "deactivated"},
+        });
+        changes[name] = answer;
+        json!({ "changes": changes })
+    };
     let incomplete = [
-        json!({"suspended": {"Error": "Okta.Forbidden", "Cause": "403"}}),
-        json!({"cleared": {"Error": "Okta.Forbidden", "Cause": "403"}}),
-        json!({"deactivated": {"Error": "Okta.Forbidden", "Cause": "403"}}),
+        with_step("suspension", forbidden.clone()),
+        with_step("sessions", forbidden.clone()),
+        with_step("deactivation", forbidden.clone()),
+        // The plan asked for a deactivation that did not happen.
+        with_step("deactivation", Value::Null),
         json!({"after": {"Error": "Okta.Forbidden", "Cause": "403"}}),
-        json!({"removed": [{"group": {"id": "g3"}, "answer": {"Error": "Okta.Forbidden", "Cause": "403"}}]}),
-        json!({"removed": []}),
+        with_step(
+            "groups",
+            json!([{"group": {"id": "g3"}, "answer": forbidden.clone()}]),
+        ),
+        with_step("groups", json!([])),
+        with_step("apps", json!([])),
+        // The invocation failed as a whole (the Catch's error): every planned step failed.
+        json!({"changes": {"Error": "Okta.Forbidden", "Cause": "403"}}),
         json!({"after": {"status": "ACTIVE", "groups": [], "apps": []}}),
         json!({"after": {"status": "DEPROVISIONED", "groups": [group("g3", "VPN Users", "OKTA_GROUP", None)], "apps": []}}),
         json!({"after": {"status": "DEPROVISIONED", "groups": [], "apps": [{"id": "a1", "scope": "USER"}]}}),
@@ -347,6 +383,136 @@ fn the_report_is_complete_only_when_nothing_failed_and_the_end_state_is_proven()
     );
     assert_eq!(dry["complete"], true, "{dry}");
     assert_eq!(dry["summary"]["residual"]["groups"][0]["expected"], false);
+}
+
+/// The revocations of issue 27 as the report reads them: the plan's switches, the steps' answers, what remains.
+fn revocations(plan: Value, steps: Value) -> Value {
+    let mut all_on = json!({"suspend": true, "deactivate": true, "removeGroups": ["g3"], "revokeApps": ["a1"],
+        "resetFactors": true, "deactivateDevices": true, "revokeGrants": true, "transferGroupOwnership": true});
+    if let (Value::Object(p), Value::Object(o)) = (&mut all_on, plan) {
+        p.extend(o);
+    }
+    let mut extra = json!({
+        "plan": all_on,
+        "changes": {
+            "suspension": {"changed": true, "message": "suspended"},
+            "sessions": {"changed": true, "message": "cleared"},
+            "factors": {"changed": true, "message": "reset", "factors": [{"id": "f1", "factorType": "sms"}]},
+            "devices": {"changed": true, "message": "deactivated", "devices": [
+                {"id": "d1", "name": "laptop", "outcome": "deactivated"},
+                {"id": "d2", "name": "kiosk", "outcome": "keptShared", "otherUsers": 1}]},
+            "groups": [{"group": {"id": "g3"}, "answer": {"changed": true, "message": "removed"}}],
+            "apps": [{"app": {"id": "a1"}, "answer": {"changed": true, "message": "revoked"}}],
+            "deactivation": {"changed": true, "message": "deactivated"},
+        },
+        "grants": {"changed": true, "message": "revoked", "detail": {"clients": [{"id": "c1", "name": "CLI"}]}},
+        "ownership": {"changed": true, "message": "transferred", "detail": {"ownedGroups": [
+            {"id": "g3", "name": "VPN Users", "outcome": "transferred"},
+            {"id": "g9", "name": "Help Desk", "outcome": "keptPrivileged"}]}},
+        "remaining": {"read": {"clients": [], "factors": [], "devices": [{"id": "d2", "name": "kiosk"}],
+                               "ownedGroups": [{"id": "g9", "name": "Help Desk"}]}},
+    });
+    if let (Value::Object(e), Value::Object(o)) = (&mut extra, steps) {
+        e.extend(o);
+    }
+    report(false, extra)
+}
+
+#[test]
+fn every_way_back_in_is_reported_and_only_what_was_meant_to_remains() {
+    let all = revocations(json!({}), json!({}));
+    assert_eq!(all["complete"], true, "{all}");
+    let steps = &all["summary"]["revocations"];
+    for step in ["grants", "factors", "devices", "groupOwnership"] {
+        assert_eq!(steps[step]["outcome"], "changed", "{step}: {steps}");
+    }
+    assert_eq!(steps["devices"]["devices"][1]["outcome"], "keptShared");
+    let remaining = &all["summary"]["remaining"];
+    // The shared kiosk and the privileged group remain, on purpose, and the report says why.
+    assert_eq!(remaining["devices"][0]["expected"], true, "{remaining}");
+    assert!(
+        remaining["devices"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("shared")
+    );
+    assert_eq!(remaining["ownedGroups"][0]["expected"], true, "{remaining}");
+
+    let cases = [
+        // (plan, steps, what the step shows, complete)
+        (
+            json!({}),
+            json!({"remaining": {"read": {"clients": [{"id": "c1"}], "factors": [], "devices": [],
+            "ownedGroups": []}}}),
+            ("grants", "changed"),
+            false,
+        ),
+        (
+            json!({}),
+            json!({"remaining": {"read": {"clients": [], "factors": [], "devices": [{"id": "d1"}],
+            "ownedGroups": []}}}),
+            ("devices", "changed"),
+            false,
+        ),
+        (
+            json!({}),
+            json!({"remaining": {"read": {"clients": [], "factors": [], "devices": [],
+            "ownedGroups": [{"id": "g3"}]}}}),
+            ("groupOwnership", "changed"),
+            false,
+        ),
+        (
+            json!({}),
+            json!({"grants": {"Error": "Okta.Forbidden", "Cause": "403"}}),
+            ("grants", "failed"),
+            false,
+        ),
+        (
+            json!({}),
+            json!({"remaining": {"Error": "Okta.Forbidden", "Cause": "403"}}),
+            ("grants", "changed"),
+            false,
+        ),
+        // An org without the feature: unsupported, and what it could not close is expected to remain.
+        (
+            json!({}),
+            json!({"ownership": {"Error": "Okta.FeatureUnavailable", "Cause": "E0000015"},
+            "remaining": {"read": {"clients": [], "factors": [], "devices": []}}}),
+            ("groupOwnership", "unsupported"),
+            true,
+        ),
+        // Turned off: skipped, and what remains is expected.
+        (
+            json!({"revokeGrants": false}),
+            json!({"grants": null,
+            "remaining": {"read": {"clients": [{"id": "c1"}], "factors": [], "devices": [], "ownedGroups": []}}}),
+            ("grants", "skipped"),
+            true,
+        ),
+        // Planned but never run: a failure, not a silent skip.
+        (
+            json!({}),
+            json!({"grants": null}),
+            ("grants", "failed"),
+            false,
+        ),
+    ];
+    for (plan, steps, (step, shown), complete) in cases {
+        let answer = revocations(plan, steps.clone());
+        let summary = &answer["summary"];
+        assert_eq!(
+            summary["revocations"][step]["outcome"], shown,
+            "{steps}: {summary}"
+        );
+        assert_eq!(answer["complete"], complete, "{steps}: {summary}");
+    }
+}
+
+#[test]
+fn factors_of_a_deprovisioned_user_are_not_reset_and_the_report_says_why() {
+    let p = plan("DEPROVISIONED", "deactivate", &[]);
+    assert_eq!(p["resetFactors"], false);
+    assert_eq!(p["deactivateDevices"], true);
 }
 
 #[test]
