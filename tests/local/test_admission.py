@@ -86,7 +86,7 @@ def test_an_event_id_of_one_source_does_not_use_up_another_sources(fresh):
 
 def test_a_stale_offboarding_fails_loudly_and_names_what_it_lost_to(fresh):
     """Before: it succeeded with outcome "stale", which no alarm counts. Now it fails (OffboardingFailedAlarm counts
-    the state machine's ExecutionsFailed: tests/suite/infra_contract/entry_points.rs) and says which event won."""
+    the state machine's ExecutionsFailed: tests/suite/infra_contract/least_power.rs) and says which event won."""
     env = fresh
     status, out = run(env, {"user": SAM, "mode": "suspend", "eventId": "newer", "eventTime": "2026-06-02T09:00:00Z"})
     assert status == "SUCCEEDED", out
