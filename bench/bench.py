@@ -13,25 +13,25 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import http.server
 import json
 import math
 import os
 import platform
 import queue
-import re
 import secrets
 import signal
-import socket
 import statistics
 import struct
 import subprocess
 import sys
-import threading
 import time
-import uuid
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "local"))
+from localaws import Moto, OktaSim  # noqa: E402  - the local harness's simulator and moto start-up
+from runtime_api import RuntimeApi  # noqa: E402  - the timed Runtime API each function process is served by
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -152,190 +152,8 @@ signal.signal(signal.SIGINT, _on_signal)
 signal.signal(signal.SIGHUP, _on_signal)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # --------------------------------------------------------------------------------------------------------------
-# The Lambda Runtime API emulator.
-
-
-class Session:
-    """One function process's view of the Runtime API: a queue of events, and what the process sent back."""
-
-    def __init__(self) -> None:
-        self.events: queue.Queue = queue.Queue()
-        self.answers: queue.Queue = queue.Queue()
-        self.first_next_ns: int | None = None
-        self.first_next_event = threading.Event()
-        self.closed = threading.Event()
-        self.served: dict[str, int] = {}
-        self.lock = threading.Lock()
-
-
-class QuietServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
-
-    def handle_error(self, request, client_address):  # a killed process hangs up: not worth a traceback
-        pass
-
-
-class RuntimeApi:
-    """Serves /2018-06-01/runtime/... on 127.0.0.1 for ONE function process: a new one (new port) per process, so
-    that a request a killed process sent at its last moment can never take the next process's event."""
-
-    def __init__(self, function_name: str, deadline_ms: int = 30_000) -> None:
-        self.session = Session()
-        self.function_name = function_name
-        self.deadline_ms = deadline_ms
-        api = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self):
-                super().setup()
-                # One write per response and no Nagle: no 40 ms delayed-ACK stalls on keep-alive connections.
-                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def log_message(self, *args):  # quiet
-                pass
-
-            def _reply(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
-                head = [f"HTTP/1.1 {status} {'OK' if status == 200 else 'Accepted' if status == 202 else 'Error'}"]
-                head += [f"{key}: {value}" for key, value in (headers or {}).items()]
-                head += ["Content-Type: application/json", f"Content-Length: {len(body)}", "", ""]
-                try:
-                    self.wfile.write("\r\n".join(head).encode() + body)
-                    self.wfile.flush()
-                except OSError:
-                    self.close_connection = True
-
-            def _body(self) -> bytes:
-                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    chunks = []
-                    while True:
-                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                        if size == 0:
-                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                                pass
-                            return b"".join(chunks)
-                        chunks.append(self.rfile.read(size))
-                        self.rfile.readline()
-                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-            def do_GET(self):
-                arrived = time.perf_counter_ns()
-                session = api.session
-                if self.path != "/2018-06-01/runtime/invocation/next":
-                    self._reply(404, b'{"errorMessage":"not found"}')
-                    return
-                with session.lock:
-                    if session.first_next_ns is None:
-                        session.first_next_ns = arrived
-                        session.first_next_event.set()
-                give_up = time.monotonic() + 120
-                while not session.closed.is_set() and time.monotonic() < give_up:
-                    try:
-                        event = session.events.get(timeout=0.05)
-                    except queue.Empty:
-                        continue
-                    request_id = str(uuid.uuid4())
-                    body = json.dumps(event).encode()
-                    headers = {
-                        "Lambda-Runtime-Aws-Request-Id": request_id,
-                        "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + api.deadline_ms),
-                        "Lambda-Runtime-Invoked-Function-Arn":
-                            f"arn:aws:lambda:us-east-1:123456789012:function:{api.function_name}",
-                        "Lambda-Runtime-Trace-Id":
-                            f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};"
-                            "Sampled=0",
-                    }
-                    session.served[request_id] = time.perf_counter_ns()
-                    self._reply(200, body, headers)
-                    return
-                self.close_connection = True  # the process is gone or the run is over: hang up
-
-            def do_POST(self):
-                session = api.session
-                body = self._body()
-                received = time.perf_counter_ns()
-                match = re.fullmatch(r"/2018-06-01/runtime/invocation/([^/]+)/(response|error)", self.path)
-                if match:
-                    request_id, kind = match.groups()
-                    session.answers.put((kind, request_id, received, session.served.get(request_id), body))
-                    self._reply(202, b'{"status":"OK"}')
-                elif self.path == "/2018-06-01/runtime/init/error":
-                    session.answers.put(("init/error", None, received, None, body))
-                    self._reply(202, b'{"status":"OK"}')
-                else:
-                    self._reply(404, b'{"errorMessage":"not found"}')
-
-        self.server = QuietServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.session.closed.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Helpers: the simulator, moto_server, sizes, statistics.
-
-
-def start_okta_sim(sim_bin: Path, token: str, log_file) -> tuple[subprocess.Popen, str]:
-    env = dict(os.environ, OKTA_SIM_TOKEN=token)
-    proc = spawn(
-        [str(sim_bin), "--listen", "127.0.0.1:0", "--seed", str(REPO / "tests/okta-sim/sample-org.json")],
-        env=env, stdout=subprocess.PIPE, stderr=log_file, text=True,
-    )
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=0.5)
-        except queue.Empty:
-            if proc.poll() is not None:
-                break
-            continue
-        found = re.search(r"okta-sim listening on (http://127\.0\.0\.1:\d+)", line)
-        if found:
-            return proc, found.group(1)
-    kill(proc)
-    raise RuntimeError("okta-sim did not start (see bench/out/logs/okta-sim.log)")
-
-
-def http_ok(url: str, timeout: float = 1.0) -> bool:
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status < 500
-    except Exception as error:  # noqa: BLE001 - any answer from the server counts as up
-        return hasattr(error, "code") and error.code < 500
-
-
-def start_moto(moto_bin: Path, log_file) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = spawn([str(moto_bin), "-H", "127.0.0.1", "-p", str(port)], stdout=log_file, stderr=log_file)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        if http_ok(url + "/moto-api/"):
-            return proc, url
-        time.sleep(0.2)
-    kill(proc)
-    raise RuntimeError("moto_server did not start (see bench/out/logs/moto.log)")
+# Helpers: sizes, statistics.
 
 
 def elf_is_stripped(path: Path) -> bool:
@@ -550,7 +368,7 @@ def fmt_mb(size_bytes) -> str:
     return "n/a" if size_bytes is None else f"{size_bytes / MB:.2f} MB"
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=15, help="cold starts measured per target (default 15)")
     parser.add_argument("--warm", type=int, default=50, help="warm invocations in the warm-latency run (50)")
@@ -572,23 +390,17 @@ def main() -> int:
     parser.add_argument("--json", default=str(BENCH / "results.json"))
     parser.add_argument("--markdown", default=str(BENCH / "results.md"))
     args = parser.parse_args()
-
-    started = time.monotonic()
-    if args.nice:
-        os.setpriority(os.PRIO_PROCESS, 0, args.nice)
-    wrap = args.wrap.split()
-    stop_at = started + args.max_minutes * 60
-    command = os.environ.get("BENCH_COMMAND") or " ".join(["python3", "bench/bench.py", *sys.argv[1:]])
-    release = Path(args.release_dir)
-    (OUT / "logs").mkdir(parents=True, exist_ok=True)
-    (OUT / "home").mkdir(parents=True, exist_ok=True)
-    functions = [name.strip() for name in args.functions.split(",") if name.strip()]
-    unknown = sorted(set(functions) - set(FUNCTIONS))
+    args.function_list = [name.strip() for name in args.functions.split(",") if name.strip()]
+    unknown = sorted(set(args.function_list) - set(FUNCTIONS))
     if unknown:
         parser.error(f"unknown functions: {', '.join(unknown)}")
+    return args
 
-    results: dict = {
-        "command": command,
+
+def new_results(args: argparse.Namespace, release: Path) -> dict:
+    """The results document before anything is measured: the command, the machine, the settings."""
+    return {
+        "command": os.environ.get("BENCH_COMMAND") or " ".join(["python3", "bench/bench.py", *sys.argv[1:]]),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {
             "cpus": os.cpu_count(),
@@ -605,7 +417,9 @@ def main() -> int:
         "failures": [],
     }
 
-    # ---- sizes ------------------------------------------------------------------------------------------------
+
+def measure_binaries(functions: list[str], release: Path, results: dict) -> list[str]:
+    """Each release binary's size, stripped or not, and zipped size; returns the functions whose binary is there."""
     available = []
     build_failed = set(filter(None, os.environ.get("BENCH_BUILD_FAILED", "").split(",")))
     for function in functions:
@@ -627,92 +441,92 @@ def main() -> int:
         results["rust"][function] = entry
         available.append(function)
     log(f"sizes measured; {len(available)} of {len(functions)} binaries present")
+    return available
 
-    python_runtime = Path(args.python_runtime)
-    python_package = Path(args.python_package)
-    run_python = not args.no_python
-    if run_python and not (python_runtime.is_file() and (python_package / "requests").is_dir()):
-        results["failures"].append("Python equivalent skipped: run bench/run.sh to build its environment")
-        run_python = False
-    if run_python:
-        handler = BENCH / "python_equivalent/handler.py"
-        (python_package / "handler.py").write_bytes(handler.read_bytes())
-        files = tree_files(python_package)
-        py_size = {
-            "package_unzipped_bytes": sum(path.stat().st_size for path, _ in files),
-            "package_zip_bytes": zip_files(OUT / "zips/python-equivalent.zip", files),
-            "package_contents": sorted({name.split("/")[0] for _, name in files if "/" in name}),
-            "python": subprocess.run([str(python_runtime), "-c", "import sys; print(sys.version.split()[0])"],
-                                     capture_output=True, text=True, check=True).stdout.strip(),
-        }
-        # For reference: the same package if boto3 were vendored too (some teams pin it that way).
-        site = Path(subprocess.run([str(python_runtime), "-c", "import boto3, os; print(os.path.dirname("
-                                    "os.path.dirname(boto3.__file__)))"], capture_output=True, text=True,
-                                   check=True).stdout.strip())
-        boto_files = [
-            (path, name) for top in ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py")
-            if (site / top).exists()
-            for path, name in ([(site / top, top)] if (site / top).is_file()
-                               else [(p, f"{top}/{n}") for p, n in tree_files(site / top)])
-        ]
-        py_size["package_with_boto3_zip_bytes"] = zip_files(OUT / "zips/python-equivalent-with-boto3.zip",
-                                                            files + boto_files)
-        results["python"]["size"] = py_size
 
-    # ---- services -----------------------------------------------------------------------------------------------
-    sim_log = open(OUT / "logs/okta-sim.log", "wb")
-    token = "bench-" + secrets.token_hex(16)
+def measure_python_package(python_runtime: Path, python_package: Path, results: dict) -> None:
+    """The Python equivalent's deployment package: unzipped and zipped, and zipped with boto3 vendored."""
+    handler = BENCH / "python_equivalent/handler.py"
+    (python_package / "handler.py").write_bytes(handler.read_bytes())
+    files = tree_files(python_package)
+    py_size = {
+        "package_unzipped_bytes": sum(path.stat().st_size for path, _ in files),
+        "package_zip_bytes": zip_files(OUT / "zips/python-equivalent.zip", files),
+        "package_contents": sorted({name.split("/")[0] for _, name in files if "/" in name}),
+        "python": subprocess.run([str(python_runtime), "-c", "import sys; print(sys.version.split()[0])"],
+                                 capture_output=True, text=True, check=True).stdout.strip(),
+    }
+    # For reference: the same package if boto3 were vendored too (some teams pin it that way).
+    site = Path(subprocess.run([str(python_runtime), "-c", "import boto3, os; print(os.path.dirname("
+                                "os.path.dirname(boto3.__file__)))"], capture_output=True, text=True,
+                               check=True).stdout.strip())
+    boto_files = [
+        (path, name) for top in ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py")
+        if (site / top).exists()
+        for path, name in ([(site / top, top)] if (site / top).is_file()
+                           else [(p, f"{top}/{n}") for p, n in tree_files(site / top)])
+    ]
+    py_size["package_with_boto3_zip_bytes"] = zip_files(OUT / "zips/python-equivalent-with-boto3.zip",
+                                                        files + boto_files)
+    results["python"]["size"] = py_size
+
+
+def start_okta_sim(release: Path, token: str, results: dict) -> OktaSim | None:
+    """The simulator (the local harness's OktaSim, the release build when there is one), its rate limit far
+    above the benchmark's request rate."""
     candidates = [release / "okta-sim", REPO / "target/release/okta-sim", REPO / "target/debug/okta-sim"]
     sim_bin = next((path for path in candidates if path.is_file()), None)
     if sim_bin is None:
         log("no okta-sim binary: build it with cargo build --release -p okta-sim")
-        return 2
-    _sim, sim_url = start_okta_sim(sim_bin, token, sim_log)
+        return None
+    sim = OktaSim(OUT / "logs", token=token, binary=sim_bin).start()
     # Unenforced, the simulator reports a 600-per-minute bucket that runs low after a few hundred cold starts, and
     # the functions' pacing then stops for the reset; a bucket far above the benchmark's request rate keeps every
     # run paced as a quiet org would be.
-    import urllib.request
-
-    urllib.request.urlopen(urllib.request.Request(f"{sim_url}/__sim/rate-limit", method="PUT",
-                                                  data=json.dumps({"perMinute": 10_000_000}).encode(),
-                                                  headers={"Content-Type": "application/json"}), timeout=5).close()
+    sim.rate_limit(10_000_000)
     results["okta_sim"] = str(sim_bin)
-    log(f"okta-sim ({sim_bin}) at {sim_url}")
+    log(f"okta-sim ({sim_bin}) at {sim.url}")
+    return sim
 
-    secret_env = oauth_secret_env = None
-    if not args.no_secret:
-        moto_bin = Path(args.moto_server)
-        if not moto_bin.is_file():
-            results["failures"].append("secret variant skipped: no moto_server (run bench/run.sh)")
-        else:
-            moto_log = open(OUT / "logs/moto.log", "wb")
-            _moto, moto_url = start_moto(moto_bin, moto_log)
-            import boto3
 
-            client = boto3.client("secretsmanager", endpoint_url=moto_url, region_name="us-east-1",
-                                  aws_access_key_id="AKIABENCHMARKEXAMPLE",
-                                  aws_secret_access_key="bench/secret/access/key/EXAMPLE")
-            secret_id = "okta-lifecycle/bench"
-            client.create_secret(Name=secret_id, SecretString=json.dumps({"orgUrl": sim_url, "apiToken": token}))
-            # What one GetSecretValue costs moto itself (it is in both languages' secret-variant first answer).
-            costs = []
-            for _ in range(20):
-                began = time.perf_counter_ns()
-                client.get_secret_value(SecretId=secret_id)
-                costs.append((time.perf_counter_ns() - began) / 1e6)
-            results["moto_get_secret_value_ms"] = summary(costs)
-            secret_env = {"OKTA_SECRET_ID": secret_id, "AWS_ENDPOINT_URL": moto_url}
-            oauth_secret_id = "okta-lifecycle/bench-oauth"
-            client.create_secret(Name=oauth_secret_id, SecretString=json.dumps({
-                "orgUrl": sim_url, "clientId": OAUTH_CLIENT_ID, "keyId": OAUTH_KEY_ID,
-                "privateKey": OAUTH_KEY_FILE.read_text()}))
-            oauth_secret_env = {"OKTA_SECRET_ID": oauth_secret_id, "AWS_ENDPOINT_URL": moto_url}
-            log(f"moto_server at {moto_url}; GetSecretValue from a warm boto3 client: "
-                f"median {statistics.median(costs):.1f} ms")
+def start_secrets(moto_bin: Path, sim_url: str, token: str,
+                  results: dict) -> tuple[Moto | None, dict | None, dict | None]:
+    """moto_server (the local harness's Moto, without its speed-ups) holding the two connection secrets: (moto, the
+    environment of the `secret` variant, of the `oauth-secret` variant), all None without moto_server."""
+    if not moto_bin.is_file():
+        results["failures"].append("secret variant skipped: no moto_server (run bench/run.sh)")
+        return None, None, None
+    moto = Moto(OUT / "logs", speedups=False, executable=moto_bin).start()
+    import boto3
 
-    # ---- targets ------------------------------------------------------------------------------------------------
-    okta_env = {"OKTA_ORG_URL": sim_url, "OKTA_API_TOKEN": token}
-    rust_extra = dict(item.split("=", 1) for item in args.rust_env)
+    client = boto3.client("secretsmanager", endpoint_url=moto.url, region_name="us-east-1",
+                          aws_access_key_id="AKIABENCHMARKEXAMPLE",
+                          aws_secret_access_key="bench/secret/access/key/EXAMPLE")
+    secret_id = "okta-lifecycle/bench"
+    client.create_secret(Name=secret_id, SecretString=json.dumps({"orgUrl": sim_url, "apiToken": token}))
+    # What one GetSecretValue costs moto itself (it is in both languages' secret-variant first answer).
+    costs = []
+    for _ in range(20):
+        began = time.perf_counter_ns()
+        client.get_secret_value(SecretId=secret_id)
+        costs.append((time.perf_counter_ns() - began) / 1e6)
+    results["moto_get_secret_value_ms"] = summary(costs)
+    secret_env = {"OKTA_SECRET_ID": secret_id, "AWS_ENDPOINT_URL": moto.url}
+    oauth_secret_id = "okta-lifecycle/bench-oauth"
+    client.create_secret(Name=oauth_secret_id, SecretString=json.dumps({
+        "orgUrl": sim_url, "clientId": OAUTH_CLIENT_ID, "keyId": OAUTH_KEY_ID,
+        "privateKey": OAUTH_KEY_FILE.read_text()}))
+    oauth_secret_env = {"OKTA_SECRET_ID": oauth_secret_id, "AWS_ENDPOINT_URL": moto.url}
+    log(f"moto_server at {moto.url}; GetSecretValue from a warm boto3 client: "
+        f"median {statistics.median(costs):.1f} ms")
+    return moto, secret_env, oauth_secret_env
+
+
+def build_targets(available: list[str], release: Path, okta_env: dict, oauth_env: dict, rust_extra: dict,
+                  secret_env: dict | None, oauth_secret_env: dict | None, python: tuple[Path, Path] | None,
+                  results: dict) -> list[dict]:
+    """What is measured: one target per function and connection variant (env, oauth, oauth-secret, secret), the
+    cold-start floor first, and the Python equivalent's rows when `python` is (runtime, package)."""
     targets = []
     for function in available:
         targets.append({"id": f"rust/env/{function}", "lang": "rust", "variant": "env", "function": function,
@@ -720,8 +534,6 @@ def main() -> int:
                         "env": lambda_env(function, {**okta_env, **rust_extra}), "event": EVENTS[function]})
     # The OAuth service app with DPoP (the sample org's `0oasimlifecycledpop1` and its test key): the token round
     # trip, the DPoP key generation and the signatures, next to the API-token `env` rows of the same run.
-    oauth_env = {"OKTA_ORG_URL": sim_url, "OKTA_CLIENT_ID": OAUTH_CLIENT_ID, "OKTA_KEY_ID": OAUTH_KEY_ID,
-                 "OKTA_PRIVATE_KEY": OAUTH_KEY_FILE.read_text()}
     for variant, connection in (("oauth", oauth_env), ("oauth-secret", oauth_secret_env)):
         for function in PYTHON_FUNCTIONS:
             if function in available and connection:
@@ -738,10 +550,11 @@ def main() -> int:
                            "event": EVENTS[FLOOR]})
     else:
         results["failures"].append(f"no floor binary at {floor_bin} (cargo build --release -p bench-tools)")
-    py_cmd = [str(python_runtime), "-m", "awslambdaric", "handler.lambda_handler"]
-    py_env_extra = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "LAMBDA_TASK_ROOT": str(python_package),
-                    "PYTHONPATH": str(python_package), "_HANDLER": "handler.lambda_handler"}
-    if run_python:
+    if python:
+        python_runtime, python_package = python
+        py_cmd = [str(python_runtime), "-m", "awslambdaric", "handler.lambda_handler"]
+        py_env_extra = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "LAMBDA_TASK_ROOT": str(python_package),
+                        "PYTHONPATH": str(python_package), "_HANDLER": "handler.lambda_handler"}
         for function in PYTHON_FUNCTIONS:
             targets.append({"id": f"python/env/{function}", "lang": "python", "variant": "env",
                             "function": function, "cmd": py_cmd, "cwd": str(python_package),
@@ -754,14 +567,17 @@ def main() -> int:
                                 "function": function, "cmd": [str(release / function)], "cwd": str(OUT),
                                 "env": lambda_env(function, {**secret_env, **rust_extra}),
                                 "event": EVENTS[function]})
-            if run_python:
+            if python:
                 targets.append({"id": f"python/secret/{function}", "lang": "python", "variant": "secret",
                                 "function": function, "cmd": py_cmd, "cwd": str(python_package),
                                 "env": lambda_env(function, {**secret_env, **py_env_extra}),
                                 "event": EVENTS[function]})
+    return targets
 
-    # Spawn cost alone, from this process: part of every cold-start figure below. (wait() without a timeout:
-    # with one, Popen polls with sleeps and the figure would be the poll interval.)
+
+def spawn_baseline() -> dict:
+    """Spawn cost alone, from this process: part of every cold-start figure. (wait() without a timeout: with one,
+    Popen polls with sleeps and the figure would be the poll interval.)"""
     spawn_costs = []
     for _ in range(20):
         began = time.perf_counter_ns()
@@ -769,8 +585,29 @@ def main() -> int:
         proc.wait()
         spawn_costs.append((time.perf_counter_ns() - began) / 1e6)
         _children.remove(proc)
-    results["spawn_baseline_ms"] = summary(spawn_costs)
+    return summary(spawn_costs)
 
+
+def run_probe(binary: Path, argv: list[str], env: dict, timeout: float, results: dict) -> dict | None:
+    """One run of a bench/tools probe: its JSON line, or None (and a failure noted) when it fails."""
+    if not binary.is_file():
+        note = f"no {binary.name} at {binary} (cargo build --release -p bench-tools)"
+        if note not in results["failures"]:
+            results["failures"].append(note)
+        return None
+    done = subprocess.run([str(binary), *argv], env=env, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        results["failures"].append(f"{binary.name} {' '.join(argv)}: exit {done.returncode}: {done.stderr[-300:]}")
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_targets(targets: list[dict], args: argparse.Namespace, release: Path, stop_at: float,
+                    secret_env: dict | None, oauth_env: dict, rust_extra: dict, results: dict) -> tuple[dict, dict]:
+    """One discarded start per target (page cache, .pyc files), then `reps` rounds interleaving the targets (so
+    that background load on this shared machine spreads evenly over them) with the sm-probe modes, then one
+    warm-latency run per target and the token and proof probes. Returns (cold runs, warm runs) by target id."""
+    wrap = args.wrap.split()
     logs = {target["id"]: open(OUT / "logs" / (target["id"].replace("/", "_") + ".log"), "wb")
             for target in targets}
     runs: dict[str, list] = {target["id"]: [] for target in targets}
@@ -788,25 +625,13 @@ def main() -> int:
             log(f"FAILED {error}")
             return None
 
-    # One discarded start per target (page cache, .pyc files), then `reps` rounds, interleaving the targets so
-    # that background load on this shared machine spreads evenly over them.
-    def run_probe(binary: Path, argv: list[str], env: dict, timeout: float) -> dict | None:
-        """One run of a bench/tools probe: its JSON line, or None (and a failure noted) when it fails."""
-        if not binary.is_file():
-            note = f"no {binary.name} at {binary} (cargo build --release -p bench-tools)"
-            if note not in results["failures"]:
-                results["failures"].append(note)
-            return None
-        done = subprocess.run([str(binary), *argv], env=env, capture_output=True, text=True, timeout=timeout)
-        if done.returncode != 0:
-            results["failures"].append(f"{binary.name} {' '.join(argv)}: exit {done.returncode}: {done.stderr[-300:]}")
-            return None
-        return json.loads(done.stdout.strip().splitlines()[-1])
+    def probe(name: str, argv: list[str], env: dict, timeout: float) -> dict | None:
+        return run_probe(release / name, argv, lambda_env(name, env), timeout, results)
 
     sm_probe_runs: dict[str, list] = {mode: [] for mode in SM_PROBE_MODES}
     if secret_env:  # one discarded run per mode, as for the targets
         for mode in SM_PROBE_MODES:
-            run_probe(release / "sm-probe", [mode], lambda_env("sm-probe", {**secret_env, **rust_extra}), args.timeout)
+            probe("sm-probe", [mode], {**secret_env, **rust_extra}, args.timeout)
     log(f"{len(targets)} targets; warm-up round")
     for target in targets:
         attempt(target, 0)
@@ -821,10 +646,9 @@ def main() -> int:
                 runs[target["id"]].append(result)
         if secret_env:
             for mode in SM_PROBE_MODES:
-                probe = run_probe(release / "sm-probe", [mode], lambda_env("sm-probe", {**secret_env, **rust_extra}),
-                                  args.timeout)
-                if probe:
-                    sm_probe_runs[mode].append(probe)
+                probed = probe("sm-probe", [mode], {**secret_env, **rust_extra}, args.timeout)
+                if probed:
+                    sm_probe_runs[mode].append(probed)
         log(f"round {rep + 1}/{args.reps} done (load {os.getloadavg()[0]:.2f})")
     warm_runs = {}
     for target in targets:
@@ -834,10 +658,8 @@ def main() -> int:
         warm_runs[target["id"]] = attempt(target, args.warm)
     log("warm-latency runs done")
     # The token exchange against the same simulator, and one DPoP proof apart from a whole invocation.
-    results["token_probe"] = run_probe(release / "token-probe", ["50"], lambda_env("token-probe", oauth_env),
-                                       args.timeout * 4)
-    results["proof_bench"] = run_probe(release / "proof-bench", ["5000"], lambda_env("proof-bench", {}),
-                                       args.timeout * 4)
+    results["token_probe"] = probe("token-probe", ["50"], oauth_env, args.timeout * 4)
+    results["proof_bench"] = probe("proof-bench", ["5000"], {}, args.timeout * 4)
     results["sm_probe"] = {
         mode: {field.replace("_us", "_ms"): summary([run[field] / 1000 for run in runs_of_mode])
                for field in ("load_us", "client_new_us", "first_get_secret_value_us", "second_get_secret_value_us",
@@ -847,12 +669,14 @@ def main() -> int:
     }
     if timed_out:
         results["failures"].append(f"stopped early: --max-minutes {args.max_minutes} reached")
-
     kill_all()
     for handle in logs.values():
         handle.close()
+    return runs, warm_runs
 
-    # ---- aggregate ----------------------------------------------------------------------------------------------
+
+def aggregate(targets: list[dict], runs: dict, warm_runs: dict) -> dict:
+    """Per target: the summaries of its cold runs and of its warm-latency run."""
     measured = {}
     for target in targets:
         cold = runs[target["id"]]
@@ -881,7 +705,50 @@ def main() -> int:
             "cold_rss_kb_median": statistics.median([run["vm_hwm_kb"] for run in cold if run.get("vm_hwm_kb")])
             if any(run.get("vm_hwm_kb") for run in cold) else None,
         }
-    results["measured"] = measured
+    return measured
+
+
+def main() -> int:
+    args = parse_args()
+    started = time.monotonic()
+    if args.nice:
+        os.setpriority(os.PRIO_PROCESS, 0, args.nice)
+    stop_at = started + args.max_minutes * 60
+    release = Path(args.release_dir)
+    (OUT / "logs").mkdir(parents=True, exist_ok=True)
+    (OUT / "home").mkdir(parents=True, exist_ok=True)
+    results = new_results(args, release)
+
+    available = measure_binaries(args.function_list, release, results)
+    python_runtime, python_package = Path(args.python_runtime), Path(args.python_package)
+    run_python = not args.no_python
+    if run_python and not (python_runtime.is_file() and (python_package / "requests").is_dir()):
+        results["failures"].append("Python equivalent skipped: run bench/run.sh to build its environment")
+        run_python = False
+    if run_python:
+        measure_python_package(python_runtime, python_package, results)
+
+    token = "bench-" + secrets.token_hex(16)
+    sim = start_okta_sim(release, token, results)
+    if sim is None:
+        return 2
+    moto = secret_env = oauth_secret_env = None
+    if not args.no_secret:
+        moto, secret_env, oauth_secret_env = start_secrets(Path(args.moto_server), sim.url, token, results)
+
+    okta_env = {"OKTA_ORG_URL": sim.url, "OKTA_API_TOKEN": token}
+    oauth_env = {"OKTA_ORG_URL": sim.url, "OKTA_CLIENT_ID": OAUTH_CLIENT_ID, "OKTA_KEY_ID": OAUTH_KEY_ID,
+                 "OKTA_PRIVATE_KEY": OAUTH_KEY_FILE.read_text()}
+    rust_extra = dict(item.split("=", 1) for item in args.rust_env)
+    targets = build_targets(available, release, okta_env, oauth_env, rust_extra, secret_env, oauth_secret_env,
+                            (python_runtime, python_package) if run_python else None, results)
+    results["spawn_baseline_ms"] = spawn_baseline()
+    runs, warm_runs = measure_targets(targets, args, release, stop_at, secret_env, oauth_env, rust_extra, results)
+    for service in (moto, sim):
+        if service:
+            service.stop()
+
+    results["measured"] = aggregate(targets, runs, warm_runs)
     results["machine"]["loadavg_end"] = os.getloadavg()
     results["wall_seconds_bench_py"] = round(time.monotonic() - started, 1)
     if os.environ.get("BENCH_STARTED_EPOCH"):

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import queue
 import random
 import statistics
@@ -47,6 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  - the Runtime API server and process helpers
+from localaws import Moto, OktaSim  # noqa: E402  - the local harness's simulator and moto start-up (bench.py's path)
 
 REPO = bench.REPO
 TOKEN = "00bulk-bench-token-not-a-secret"
@@ -355,23 +355,21 @@ def create_rate_limit_table(moto_url: str) -> None:
 def run(args, background: float, share: int, log_dir: Path) -> dict:
     seed = log_dir / "bulk-org.json"
     logins = seed_file(seed, args.users)
-    sim_log = open(log_dir / f"okta-sim-{background}.log", "w")  # noqa: SIM115
-    sim = bench.spawn([str(REPO / "target/debug/okta-sim"), "--listen", "127.0.0.1:0", "--seed", str(seed),
-                       "--okta-limits", "--time-scale", str(args.time_scale), "--latency-ms", str(args.latency_ms),
-                       "--background-load", str(background), "--client-share-percent", str(args.client_share)],
-                      env=dict(os.environ, OKTA_SIM_TOKEN=TOKEN), stdout=bench.subprocess.PIPE, stderr=sim_log,
-                      text=True)
-    line = sim.stdout.readline()
-    sim_url = line.strip().rsplit(" ", 1)[-1]
+    sim = OktaSim(log_dir, seed=seed, token=TOKEN, binary=REPO / "target/debug/okta-sim",
+                  name=f"okta-sim-{background}",
+                  extra_args=["--okta-limits", "--time-scale", str(args.time_scale), "--latency-ms",
+                              str(args.latency_ms), "--background-load", str(background),
+                              "--client-share-percent", str(args.client_share)]).start()
+    sim_url = sim.url
     env = {"OKTA_ORG_URL": sim_url, "OKTA_API_TOKEN": TOKEN, "OKTA_SIM_TIME_SCALE": str(args.time_scale),
            "OKTA_CONCURRENT_CALLERS": str(args.concurrency), "OKTA_RATE_LIMIT_SHARE": str(share),
            "AWS_LAMBDA_LOG_FORMAT": "JSON", "RUST_LOG": "warn"}
     moto = None
     if not args.no_rate_limit_table:
         # As deployed: the processes share what they heard through the template's OktaRateLimitTable (moto here).
-        moto, moto_url = bench.start_moto(REPO / ".venv/bin/moto_server", open(log_dir / "moto.log", "w"))  # noqa: SIM115
-        create_rate_limit_table(moto_url)
-        env.update({"AWS_ENDPOINT_URL": moto_url, "OKTA_RATE_LIMIT_TABLE": RATE_LIMIT_TABLE})
+        moto = Moto(log_dir, speedups=False, executable=REPO / ".venv/bin/moto_server").start()
+        create_rate_limit_table(moto.url)
+        env.update({"AWS_ENDPOINT_URL": moto.url, "OKTA_RATE_LIMIT_TABLE": RATE_LIMIT_TABLE})
     timeout = function_timeout()
     deadline_ms = int(1000 * (REAL_DEADLINE_SECONDS + (timeout - REAL_DEADLINE_SECONDS) / args.time_scale))
     pools = {f: Pool(f, args.concurrency, env, log_dir, deadline_ms) for f in STEPS}
@@ -413,9 +411,9 @@ def run(args, background: float, share: int, log_dir: Path) -> dict:
     finally:
         for pool in pools.values():
             pool.close()
-        bench.kill(sim)
+        sim.stop()
         if moto:
-            bench.kill(moto)
+            moto.stop()
     bound_minutes, binding = 0.0, ""
     for family in report["families"]:
         # What this stack may use: its API token's share of the bucket (Okta's ceiling for one client, reported as

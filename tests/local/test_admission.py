@@ -5,7 +5,7 @@ of tests/local/golden record that behaviour).
 A bulk line's own eventTime, event id, eventSource or requestedBy: tests/local/test_bulk_children.py (moto cannot
 start a bulk run's children: the child starts are rendered there). A lease whose holder was stopped early is taken
 over through DescribeExecution, an `aws-sdk:sfn` task that moto's interpreter runs only with
-tests/local/moto_server.py's casing fix.
+tests/local/localaws/aws_sdk_casing.py's casing fix.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def test_an_event_id_of_one_source_does_not_use_up_another_sources(fresh):
 
 def test_a_stale_offboarding_fails_loudly_and_names_what_it_lost_to(fresh):
     """Before: it succeeded with outcome "stale", which no alarm counts. Now it fails (OffboardingFailedAlarm counts
-    the state machine's ExecutionsFailed: tests/suite/infra_contract/entry_points.rs) and says which event won."""
+    the state machine's ExecutionsFailed: tests/suite/infra_contract/least_power.rs) and says which event won."""
     env = fresh
     status, out = run(env, {"user": SAM, "mode": "suspend", "eventId": "newer", "eventTime": "2026-06-02T09:00:00Z"})
     assert status == "SUCCEEDED", out

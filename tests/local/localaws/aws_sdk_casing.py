@@ -1,6 +1,6 @@
-"""moto_server with the one change its Step Functions interpreter needs to run the flows' `aws-sdk:` tasks as AWS does.
-
-    python tests/local/moto_server.py -H 127.0.0.1 -p PORT      # the same arguments as moto_server
+"""The one change moto's Step Functions interpreter needs to run the flows' `aws-sdk:` tasks as AWS does: `apply()`
+(moto_speedups applies it too), or `python -m localaws.aws_sdk_casing [moto_server arguments]` for moto_server with
+only this change.
 
 AWS: an `arn:aws:states:::aws-sdk:<service>:<action>` task takes its parameters in PascalCase "even if the native
 service API is camelCase", and answers in PascalCase too (AWS Step Functions Developer Guide, "Integrating other
@@ -45,10 +45,14 @@ def normalise_response(self, response, boto_service_name=None, service_action_na
         self._from_boto_response(response, shape)
 
 
-# A moto upgrade may move what this patches: fail at start-up, not in a flow.
-assert hasattr(AwsSdkTask, "_to_boto_request") and hasattr(AwsSdkTask, "_from_boto_response"), "moto changed"
-AwsSdkTask._normalise_parameters = normalise_parameters
-AwsSdkTask._normalise_response = normalise_response
+def apply() -> None:
+    # A moto upgrade may move what this patches: fail at start-up, not in a flow.
+    if not (hasattr(AwsSdkTask, "_to_boto_request") and hasattr(AwsSdkTask, "_from_boto_response")):
+        raise SystemExit("aws_sdk_casing: moto's StateTaskService lost _to_boto_request/_from_boto_response")
+    AwsSdkTask._normalise_parameters = normalise_parameters
+    AwsSdkTask._normalise_response = normalise_response
+
 
 if __name__ == "__main__":
+    apply()
     main(sys.argv[1:])
