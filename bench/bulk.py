@@ -46,7 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  - the Runtime API server and process helpers
-from localaws import Moto, OktaSim  # noqa: E402  - the local harness's simulator and moto start-up (bench.py's path)
+from localaws import Moto, OktaSim, binary_path  # noqa: E402  - the local harness's simulator and moto start-up (bench.py's path)
 
 REPO = bench.REPO
 TOKEN = "00bulk-bench-token-not-a-secret"
@@ -151,7 +151,7 @@ class Pool:
         self.function = function
         self.idle: queue.Queue = queue.Queue()
         self.procs = []
-        binary = REPO / "target" / "debug" / function
+        binary = binary_path(function)  # target/debug, or CARGO_TARGET_DIR / LOCALAWS_BIN_DIR as the harness
         for i in range(size):
             api = bench.RuntimeApi(function, deadline_ms)
             log = open(log_dir / f"{function}-{i}.log", "w")  # noqa: SIM115 - closed with the process
@@ -355,7 +355,7 @@ def create_rate_limit_table(moto_url: str) -> None:
 def run(args, background: float, share: int, log_dir: Path) -> dict:
     seed = log_dir / "bulk-org.json"
     logins = seed_file(seed, args.users)
-    sim = OktaSim(log_dir, seed=seed, token=TOKEN, binary=REPO / "target/debug/okta-sim",
+    sim = OktaSim(log_dir, seed=seed, token=TOKEN, binary=binary_path("okta-sim"),
                   name=f"okta-sim-{background}",
                   extra_args=["--okta-limits", "--time-scale", str(args.time_scale), "--latency-ms",
                               str(args.latency_ms), "--background-load", str(background),
