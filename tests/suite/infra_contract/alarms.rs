@@ -170,3 +170,51 @@ fn alarm_check_fails_on_broken_example() {
         ],
     );
 }
+
+/// The dashboard's alarm widget shows the failure alarm of every flow of `Mappings.Flows` (its `<Flow>FailedAlarm`,
+/// made by the alarms' `Fn::ForEach`): a flow added to the mapping without it would fail unseen on the dashboard.
+fn check_dashboard_shows_every_flow_alarm(template: &Yaml) -> Vec<String> {
+    let dashboard = resources(template)
+        .values()
+        .filter(|r| resource_type(r) == "AWS::CloudWatch::Dashboard")
+        .filter_map(|r| property(r, "DashboardBody"))
+        .map(|body| serde_json::to_string(body).unwrap_or_default())
+        .collect::<String>();
+    let flows = template
+        .get("Mappings")
+        .and_then(|m| m.get("Flows"))
+        .and_then(Yaml::as_mapping)
+        .map(|flows| {
+            flows
+                .keys()
+                .filter_map(Yaml::as_str)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    if flows.is_empty() {
+        problems.push("no Mappings.Flows".to_owned());
+    }
+    for flow in flows {
+        if !dashboard.contains(&format!("${{{flow}FailedAlarm.Arn}}")) {
+            problems.push(format!("the dashboard does not show {flow}FailedAlarm"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_dashboard_shows_every_flow_alarm() {
+    assert_none(check_dashboard_shows_every_flow_alarm(&template()));
+}
+
+#[test]
+fn dashboard_check_fails_on_broken_example() {
+    let text = read("template.yaml").replace("\"${MoveFailedAlarm.Arn}\",", "");
+    let broken: Yaml = serde_norway::from_str(&text).expect("template.yaml parses");
+    expect_problems(
+        &check_dashboard_shows_every_flow_alarm(&broken),
+        &["the dashboard does not show MoveFailedAlarm"],
+    );
+}
