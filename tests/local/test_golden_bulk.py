@@ -115,8 +115,16 @@ def put_list(env, case: str, lines: Any) -> dict:
 
 
 def counts_items(env) -> list[dict]:
+    """The counts table's items. A dry run's `counts` is JSON text: compared as the JSON it holds (the hand-written
+    flow wrote its keys in the report's order, the rewritten one sorted; the plan is the same)."""
     items = env.client("dynamodb").scan(TableName=BULK_TABLE, ConsistentRead=True).get("Items", [])
-    return sorted(({k: next(iter(v.values())) for k, v in item.items()} for item in items), key=lambda i: i["run"])
+    out = []
+    for item in items:
+        plain = {k: next(iter(v.values())) for k, v in item.items()}
+        if isinstance(plain.get("counts"), str):
+            plain["counts"] = json.loads(plain["counts"])
+        out.append(plain)
+    return sorted(out, key=lambda i: i["run"])
 
 
 def result_keys(env) -> set[str]:
@@ -198,8 +206,54 @@ def capture(env, case: Case) -> dict:
     return unnamed(trace, versions)
 
 
+def refused(message: str) -> Callable[[dict], dict]:
+    """Item 1: the run's settings are checked by the admit step, whose error names the one field that is wrong (the
+    hand-written flow answered every bad setting with one sentence listing them all)."""
+    def change(t: dict) -> dict:
+        return {**t, "cause": {"errorType": "Input.Invalid", "errorMessage": message}}
+    return change
+
+
+def refused_before_the_list(message: str) -> Callable[[dict], dict]:
+    """Item 1: a run naming a flow the bulk flow cannot start is refused by the admit step, before the list is read.
+    The hand-written flow checked only that `flow` was a string: it read the list and failed every line
+    (`UnknownFlow`), and a dry run of it recorded a plan for that flow."""
+    def change(t: dict) -> dict:
+        out = {k: v for k, v in t.items() if k not in ("output", "cause")}
+        return {**refused(message)(out), "status": "FAILED", "error": "Input.Invalid", "bulkCounts": [], "results": {}}
+    return change
+
+
+def line_identity_refused(t: dict) -> dict:
+    """Item 3: a line may not set its own eventId, eventSource, eventTime or requestedBy; the run's settings decide
+    them. The hand-written flow merged the line over the run's defaults (the line's fields won) and went on to start
+    its child, which moto cannot (`States.Runtime`); the rewritten one fails the line with `Input.Invalid` naming the
+    field, and no child starts."""
+    text = json.dumps(t).replace("failed States.Runtime", "failed Input.Invalid")
+    return json.loads(text)
+
+
+def fewer_states_before_the_map(t: dict) -> dict:
+    """Item 1: the run's settings are one Admit step, not the hand-written flow's chain of Pass and Choice states, so
+    moto's message names an earlier history event for the Map that could not read the list."""
+    return {**t, "cause": t["cause"].replace("event id #24", "event id #17")}
+
+
+BUCKET_KEY_VERSION = "bucket, key and versionId name the list's S3 object version"
 # Differences issue 24 asks for: case → (what changed, a function turning the recorded trace into the new one).
-ISSUE_24: dict[str, tuple[str, Callable[[dict], dict]]] = {}
+ISSUE_24: dict[str, tuple[str, Callable[[dict], dict]]] = {
+    "bucket-missing": ("item 1", refused(f"bucket: required (a string): {BUCKET_KEY_VERSION}")),
+    "version-missing": ("item 1", refused(f"versionId: required (a string): {BUCKET_KEY_VERSION}")),
+    "dry-run-not-boolean": ("item 1", refused("dryRun: must be true or false")),
+    "tolerated-over-100": ("item 1", refused("toleratedFailurePercentage: must be a number from 0 to 100")),
+    "max-concurrency-over-cap": ("item 1", refused(
+        "maxConcurrency: must be a whole number from 1 to 8 (BulkMaxConcurrency: a run may only lower the "
+        "operator's cap)")),
+    "requested-by-not-string": ("item 1", refused("requestedBy: must be a string")),
+    "flow-unknown": ("item 1", refused_before_the_list("flow: must be one of offboarding, onboarding, leave, return")),
+    "line-own-identity-run-flow": ("item 3", line_identity_refused),
+    "list-not-in-bucket": ("item 1", fewer_states_before_the_map),
+}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
