@@ -37,6 +37,8 @@ RETRY = {
     "dynamodb": {"ErrorEquals": ["DynamoDB.ProvisionedThroughputExceededException", "DynamoDB.ThrottlingException",
                                  "DynamoDB.InternalServerErrorException", "DynamoDB.RequestLimitExceeded"],
                  "IntervalSeconds": 1, "MaxAttempts": 5, "BackoffRate": 2, "JitterStrategy": "FULL"},
+    "s3": {"ErrorEquals": ["S3.SlowDownException", "S3.InternalErrorException", "S3.ServiceUnavailableException"],
+           "IntervalSeconds": 1, "MaxAttempts": 4, "BackoffRate": 2, "JitterStrategy": "FULL"},
     "scheduler": {"ErrorEquals": ["Scheduler.ThrottlingException", "Scheduler.InternalServerException"],
                   "IntervalSeconds": 2, "MaxAttempts": 4, "BackoffRate": 2, "JitterStrategy": "FULL"},
     # PutEvents throttled, or an entry EventBridge did not take (the completion event).
@@ -918,14 +920,23 @@ def bulk() -> dict:
     states = {
         "Admit": flow_step(
             "admit", "bulk", {"input.$": "$", "maxConcurrencyCap.$": "States.StringToJson('${BulkMaxConcurrency}')"},
-            {"input.$": "$.Payload"}, "$", "PlanOrApply",
+            {"input.$": "$.Payload"}, "$", "MeasureList",
             "The run's settings with their defaults (shared/src/flows/bulk.rs): bucket, key and versionId required; "
             "flow, dryRun, toleratedFailurePercentage, maxConcurrency (only lower than BulkMaxConcurrency), "
             "dryRunExecution; requestedBy from the API's envelope. A refusal is Input.Invalid naming the field."),
+        "MeasureList": {
+            "Type": "Task",
+            "Comment": "The list's size (issue 24: a documented cap on bulk items), before any line runs.",
+            "Resource": "arn:aws:states:::aws-sdk:s3:headObject",
+            "Parameters": {"Bucket.$": "$.input.bucket", "Key.$": "$.input.key", "VersionId.$": "$.input.versionId"},
+            "ResultSelector": {"bytes.$": "$.ContentLength", "cap.$": "States.StringToJson('${BulkMaxListBytes}')"},
+            "ResultPath": "$.list", "Retry": retry("s3"), "Next": "PlanOrApply"},
         "PlanOrApply": {
             "Type": "Choice",
-            "Comment": "Plan, then apply (issue 25): a real run names a completed dry run of the same list version.",
-            "Choices": [{"Variable": "$.input.dryRun", "BooleanEquals": True, "Next": "StartCounts"},
+            "Comment": "A list over BulkMaxListBytes is refused; then plan, then apply (issue 25): a real run names a "
+                       "completed dry run of the same list version.",
+            "Choices": [{"Variable": "$.list.bytes", "NumericGreaterThanPath": "$.list.cap", "Next": "ListTooLarge"},
+                        {"Variable": "$.input.dryRun", "BooleanEquals": True, "Next": "StartCounts"},
                         {"Variable": "$.input.dryRunExecution", "StringEquals": "", "Next": "RefusalReason"}],
             "Default": "ClaimDryRun"},
         "ClaimDryRun": {
@@ -959,6 +970,9 @@ def bulk() -> dict:
             "Which rule of plan-then-apply the run breaks: no dry run named, none completed, already applied, another "
             "list or flow, or the same principal."),
         "NotApproved": {"Type": "Fail", "Error": "Bulk.NotApproved", "CausePath": "$.refusal.cause"},
+        "ListTooLarge": {"Type": "Fail", "Error": "Input.Invalid",
+                         "CausePath": "States.Format('key: the list is {} bytes, more than BulkMaxListBytes ({}); "
+                                      "split it into several runs', $.list.bytes, $.list.cap)"},
         "StartCounts": {
             "Type": "Task", "Comment": "One counter per outcome for this run, added to by every line.",
             "Resource": "arn:aws:states:::dynamodb:putItem",

@@ -109,6 +109,27 @@ def test_bad_batch_input_is_refused_naming_the_fields(bulk):
     assert "BulkMaxConcurrency" in message
 
 
+def test_a_list_over_its_size_cap_is_refused_before_any_line_runs(bulk):
+    """Issue 24: bulk items have a documented cap. Before: any list ran, line by line, for up to a day. The cap is the
+    template's BulkMaxListBytes (default 1 MiB); the size is the object's, read before the Map."""
+    line = {"user": "nobody.here@acme.example", "mode": "suspend", "keepGroups": ["x" * 80]}
+    lines = [line] * (1_048_576 // len(json.dumps(line)) + 10)
+    listed = put_list(bulk, lines)
+    size = bulk.client("s3").head_object(Bucket=BUCKET, Key=listed["key"])["ContentLength"]
+    assert size > 1_048_576
+    bulk.sim.reset_counters()
+    name = f"bulk-too-large-{uuid.uuid4()}"
+    status, out = run_bulk(bulk, {**listed, "dryRun": True, "requestedBy": "alice"}, name=name)
+    assert status == "FAILED" and out["error"] == "Input.Invalid", out
+    assert out["cause"] == (f"key: the list is {size} bytes, more than BulkMaxListBytes (1048576); split it into "
+                            "several runs"), out
+    assert bulk.sim.requests() == []
+    # Nothing was counted for it: the Map never started (the smaller lists of the other tests run as before).
+    ddb = bulk.client("dynamodb")
+    table = next(n for n in ddb.list_tables()["TableNames"] if "BulkCounts" in n)
+    assert "Item" not in ddb.get_item(TableName=table, Key={"run": {"S": name}}, ConsistentRead=True)
+
+
 def test_a_real_run_applies_only_a_plan_reviewed_by_someone_else(bulk):
     """Issue 25, plan then apply: a real run without a dry run, after the list changed, by the dry run's own
     principal, or a second time, is refused before any item starts (nothing reaches Okta)."""

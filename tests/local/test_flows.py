@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -238,7 +238,11 @@ def test_leave_then_return(fresh):
         "eventTime": "<aws.scheduler.scheduled-time>", "requestedBy": "hr.system:leave-1"}
     # what the schedule would start
     # The schedule fires at its time, which is "now" when it fires (a time ahead of the clock is refused).
-    status, out = env.run_flow("return", scheduled(s, datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")))
+    # Scheduler's time has whole seconds; the leave's, recorded from its execution's start, has milliseconds: a return
+    # in the same second as the leave would read as older than it (stale, nothing done). A real return date is days
+    # later; here, the next second (well within the clock skew the admit step allows).
+    fired = (datetime.now(timezone.utc) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    status, out = env.run_flow("return", scheduled(s, fired))
     assert status == "SUCCEEDED", out
     assert env.sim.user(SAM)["status"] == "ACTIVE"
     assert f"return-{uid}" not in {x["Name"] for x in

@@ -233,10 +233,14 @@ def line_identity_refused(t: dict) -> dict:
     return json.loads(text)
 
 
-def fewer_states_before_the_map(t: dict) -> dict:
-    """Item 1: the run's settings are one Admit step, not the hand-written flow's chain of Pass and Choice states, so
-    moto's message names an earlier history event for the Map that could not read the list."""
-    return {**t, "cause": t["cause"].replace("event id #24", "event id #17")}
+def list_measured_first(t: dict) -> dict:
+    """Item 3 (lists have documented size caps): the list's size is read (S3 HeadObject, `MeasureList`) before the
+    Map, against `BulkMaxListBytes`, so a list that is not there fails at that read, with S3's own 404 (named by
+    moto's interpreter `s3.s3Exception`, its lower-case service prefix: tests/local/README.md), before the run's
+    counters are started, instead of at the Map's reader after them."""
+    return {**t, "error": "s3.s3Exception",
+            "cause": "Not Found (Service: s3, Status Code: 404, Request ID: , Extended Request ID: )",
+            "bulkCounts": []}
 
 
 BUCKET_KEY_VERSION = "bucket, key and versionId name the list's S3 object version"
@@ -252,7 +256,7 @@ ISSUE_24: dict[str, tuple[str, Callable[[dict], dict]]] = {
     "requested-by-not-string": ("item 1", refused("requestedBy: must be a string")),
     "flow-unknown": ("item 1", refused_before_the_list("flow: must be one of offboarding, onboarding, leave, return")),
     "line-own-identity-run-flow": ("item 3", line_identity_refused),
-    "list-not-in-bucket": ("item 1", fewer_states_before_the_map),
+    "list-not-in-bucket": ("item 3", list_measured_first),
 }
 
 

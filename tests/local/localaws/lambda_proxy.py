@@ -55,10 +55,15 @@ class LambdaProxy:
 
             def _send(self, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> None:
                 self.send_response(status)
+                headers = list(headers)
                 for k, v in headers:
                     if k.lower() not in HOP_BY_HOP:
                         self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
+                # A HEAD answer has no body but says the length of the one a GET would get (S3's HeadObject: the
+                # bulk flow's list size); every other answer, the length of the body relayed.
+                upstream = next((v for k, v in headers if k.lower() == "content-length"), None)
+                length = upstream if self.command == "HEAD" and upstream is not None else str(len(body))
+                self.send_header("Content-Length", length)
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(body)

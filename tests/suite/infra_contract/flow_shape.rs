@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use super::{FLOWS, asl, assert_none, expect_problems, walk_states};
 
 /// The generated flows (infra/generate.py) and their state budgets (issue 24): the runbook, not bookkeeping.
-/// Onboarding was 82 states, offboarding 105, leave 50, return 49, bulk 48 (now 25: its ceiling keeps the shrink).
+/// Onboarding was 82 states, offboarding 105, leave 50, return 49, bulk 48 (now 27, with its list size cap).
 /// The completion announcements of issue 27 (one `events:putEvents` task before each of the wrapper's six ends) are
 /// counted apart, by `check_flow_shape`: they are what the flow tells the world, not reshaping.
 const STATE_BUDGETS: [(&str, usize); 7] = [
@@ -14,7 +14,7 @@ const STATE_BUDGETS: [(&str, usize); 7] = [
     ("leave", 30),
     ("return", 30),
     ("onboarding", 35),
-    ("bulk", 26),
+    ("bulk", 27),
     ("move", 42),
     ("undo-move", 46),
 ];
