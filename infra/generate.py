@@ -376,18 +376,17 @@ def delete_schedule(prefix: str, nxt: str) -> dict:
         "ResultPath": None, "Retry": retry("scheduler"), "Catch": [caught(["States.ALL"], nxt)], "Next": nxt}
 
 
-def item_map(items: str, kind: str, function: str, payload: dict, failed: str, nxt: str, comment: str,
-             result_path: str | None = None) -> dict:
-    """A Map over the plan's ids: each item carries its id and the call's context under `answer`, which the call's
-    answer (or its error) replaces, so that hundreds of items stay small (Step Functions' 256 KB)."""
-    task = function
+def call_map(items: str, item: dict, user_id: str, function: str, payload: dict, failed: str, result_path: str,
+             nxt: str, comment: str) -> dict:
+    """A Map calling `function` once per item, 4 at a time: each item carries `item` and the call's context under
+    `answer`, which the call's answer (or its error) replaces, so that hundreds of items stay small (Step Functions'
+    256 KB); a failed call is the item's answer, and the report counts it."""
     return {
         "Type": "Map", "Comment": comment, "ItemsPath": items, "MaxConcurrency": 4,
-        "ItemSelector": {kind: {"id.$": "$$.Map.Item.Value.id"},
-                         "answer": {"userId.$": "$.user.id", "dryRun.$": "$.admitted.dryRun",
-                                    "requestedBy.$": "$.admitted.requestedBy"}},
-        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": task, "States": {
-            task: {
+        "ItemSelector": {**item, "answer": {"userId.$": user_id, "dryRun.$": "$.admitted.dryRun",
+                                            "requestedBy.$": "$.admitted.requestedBy"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": function, "States": {
+            function: {
                 "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
                 "Parameters": {"FunctionName": f"${{{function}FunctionArn}}", "Payload": {
                     "user.$": "$.answer.userId", **payload, "dryRun.$": "$.answer.dryRun",
@@ -397,7 +396,14 @@ def item_map(items: str, kind: str, function: str, payload: dict, failed: str, n
                 "Catch": [caught(["States.ALL"], failed, "$.answer")], "End": True},
             failed: {"Type": "Succeed", "Comment": "The error is the item's answer; the report counts it."},
         }},
-        "ResultPath": result_path or f"$.{'removed' if kind == 'group' else 'revoked'}", "Next": nxt}
+        "ResultPath": result_path, "Next": nxt}
+
+
+def item_map(items: str, kind: str, function: str, payload: dict, failed: str, nxt: str, comment: str,
+             result_path: str | None = None) -> dict:
+    """A Map over the plan's ids (`{"id"}` items of kind group or app) for the user the runbook read."""
+    return call_map(items, {kind: {"id.$": "$$.Map.Item.Value.id"}}, "$.user.id", function, payload, failed,
+                    result_path or f"$.{'removed' if kind == 'group' else 'revoked'}", nxt, comment)
 # A leaver action's answer as the report reads it: changed, message, and what it found (clients, owned groups...).
 LEAVER_OUTCOME = {"changed.$": "$.Payload.changed", "message.$": "$.Payload.message", "detail.$": "$.Payload"}
 
@@ -759,26 +765,10 @@ def undo_move() -> dict:
 # ------------------------------------------------------------------------------------------------ onboarding
 def grant_map(items: str, kind: str, function: str, payload: dict, failed: str, result_path: str, nxt: str,
               comment: str) -> dict:
-    """A Map over the admitted request's groups or apps, in order, 4 at a time: each item carries what the request
-    named (a group's name or id; an app's {app, userName, profile}) and the call's context under `answer`, which
-    the call's answer (or its error) replaces; the report reads both."""
-    return {
-        "Type": "Map", "Comment": comment, "ItemsPath": items, "MaxConcurrency": 4,
-        "ItemSelector": {kind + ".$": "$$.Map.Item.Value",
-                         "answer": {"userId.$": "$.subject.id", "dryRun.$": "$.admitted.dryRun",
-                                    "requestedBy.$": "$.admitted.requestedBy"}},
-        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": function, "States": {
-            function: {
-                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                "Parameters": {"FunctionName": f"${{{function}FunctionArn}}", "Payload": {
-                    "user.$": "$.answer.userId", **payload, "dryRun.$": "$.answer.dryRun",
-                    "executionId.$": "$$.Execution.Id", "requestedBy.$": "$.answer.requestedBy"}},
-                "ResultSelector": {"changed.$": "$.Payload.changed", "message.$": "$.Payload.message"},
-                "ResultPath": "$.answer", "Retry": retry(*OKTA_FUNCTION),
-                "Catch": [caught(["States.ALL"], failed, "$.answer")], "End": True},
-            failed: {"Type": "Succeed", "Comment": "The error is the item's answer; the report counts it."},
-        }},
-        "ResultPath": result_path, "Next": nxt}
+    """A Map over the admitted request's groups or apps, in order: each item carries what the request named (a
+    group's name or id; an app's {app, userName, profile}); the report reads it beside the call's answer."""
+    return call_map(items, {kind + ".$": "$$.Map.Item.Value"}, "$.subject.id", function, payload, failed,
+                    result_path, nxt, comment)
 
 
 def status_is(path: str, *statuses: str) -> dict:
