@@ -28,6 +28,31 @@ pub use admit::Source;
 
 use crate::error::{Error, Result};
 
+/// A step's or a Map item's answer as a report shows it: changed / unchanged with the function's message, or failed
+/// with the error and its cause (a Catch's `Error` and `Cause`).
+pub(crate) fn step_outcome(answer: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    if let Some(error) = answer.get("Error") {
+        out.insert("outcome".into(), "failed".into());
+        out.insert("error".into(), error.clone());
+        out.insert(
+            "cause".into(),
+            answer.get("Cause").cloned().unwrap_or(Value::Null),
+        );
+    } else {
+        let changed = answer.get("changed") == Some(&Value::Bool(true));
+        out.insert(
+            "outcome".into(),
+            if changed { "changed" } else { "unchanged" }.into(),
+        );
+        out.insert(
+            "message".into(),
+            answer.get("message").cloned().unwrap_or(Value::Null),
+        );
+    }
+    out
+}
+
 /// The longest list a start may carry (keepGroups; groups and apps to grant): documented in the README's "The
 /// flows", so that one start cannot hold a user's lease for hours. The user's own groups and apps, read from
 /// Okta, are not capped: an offboarding removes all of them.

@@ -14,8 +14,8 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::Source;
 use super::admit::{boolean, required_string};
+use super::{Source, step_outcome};
 use crate::error::{Error, Result};
 use crate::grants::{access_profile, access_profile_names};
 
@@ -355,30 +355,6 @@ pub struct MoveState {
     pub assigned: Vec<Value>,
 }
 
-/// A Map item's answer as the report shows it.
-pub(super) fn answer_outcome(answer: &Value) -> Map<String, Value> {
-    let mut out = Map::new();
-    if let Some(error) = answer.get("Error") {
-        out.insert("outcome".into(), "failed".into());
-        out.insert("error".into(), error.clone());
-        out.insert(
-            "cause".into(),
-            answer.get("Cause").cloned().unwrap_or(Value::Null),
-        );
-    } else {
-        let changed = answer.get("changed") == Some(&Value::Bool(true));
-        out.insert(
-            "outcome".into(),
-            if changed { "changed" } else { "unchanged" }.into(),
-        );
-        out.insert(
-            "message".into(),
-            answer.get("message").cloned().unwrap_or(Value::Null),
-        );
-    }
-    out
-}
-
 /// The answer of the Map item for `id`, if the Map ran it.
 pub(super) fn answer_for<'a>(items: &'a [Value], kind: &str, id: &str) -> Option<&'a Value> {
     items
@@ -423,7 +399,7 @@ fn report_lines(
                 };
                 let answer = answer_for(items, kind, id);
                 match answer {
-                    Some(answer) => out.extend(answer_outcome(answer)),
+                    Some(answer) => out.extend(step_outcome(answer)),
                     None => {
                         out.insert("outcome".into(), "failed".into());
                         out.insert("error".into(), "Flow.NotRun".into());

@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 
 pub mod revocations;
 
-use super::Source;
 use super::admit::{boolean, names, one_of, required_string};
+use super::{Source, step_outcome};
 use crate::error::Result;
 
 pub const FLOW: &str = "offboarding";
@@ -208,31 +208,6 @@ pub struct PlanMade {
     pub revoke_grants: bool,
     #[serde(default)]
     pub transfer_group_ownership: bool,
-}
-
-/// A step's outcome as the report shows it: changed / unchanged with the function's message, or failed with
-/// the error and its cause.
-fn step_outcome(answer: &Value) -> Map<String, Value> {
-    let mut out = Map::new();
-    if let Some(error) = answer.get("Error") {
-        out.insert("outcome".into(), "failed".into());
-        out.insert("error".into(), error.clone());
-        out.insert(
-            "cause".into(),
-            answer.get("Cause").cloned().unwrap_or(Value::Null),
-        );
-    } else {
-        let changed = answer.get("changed") == Some(&Value::Bool(true));
-        out.insert(
-            "outcome".into(),
-            if changed { "changed" } else { "unchanged" }.into(),
-        );
-        out.insert(
-            "message".into(),
-            answer.get("message").cloned().unwrap_or(Value::Null),
-        );
-    }
-    out
 }
 
 fn skipped(message: String) -> Value {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::admit::{boolean, names, one_of, required_string};
-use super::{LIST_CAP, Source};
+use super::{LIST_CAP, Source, step_outcome};
 use crate::error::{Error, Result};
 use crate::grants;
 
@@ -241,36 +241,9 @@ fn failed(answer: &Value) -> bool {
     answer.get("Error").is_some()
 }
 
-/// A step's outcome: changed / unchanged with the function's message, or failed with the error and its cause.
-fn outcome(answer: &Value) -> Map<String, Value> {
-    let mut out = Map::new();
-    if failed(answer) {
-        out.insert("outcome".into(), "failed".into());
-        out.insert(
-            "error".into(),
-            answer.get("Error").cloned().unwrap_or_default(),
-        );
-        out.insert(
-            "cause".into(),
-            answer.get("Cause").cloned().unwrap_or_default(),
-        );
-    } else {
-        let changed = answer.get("changed") == Some(&Value::Bool(true));
-        out.insert(
-            "outcome".into(),
-            if changed { "changed" } else { "unchanged" }.into(),
-        );
-        out.insert(
-            "message".into(),
-            answer.get("message").cloned().unwrap_or_default(),
-        );
-    }
-    out
-}
-
 /// One Map item's outcome, named as the request named it (`"group": "Engineering"`, `"app": "Slack"`).
 fn item(kind: &str, named: Value, answer: &Value) -> Value {
-    let mut out = outcome(answer);
+    let mut out = step_outcome(answer);
     out.insert(kind.into(), named);
     Value::Object(out)
 }
@@ -283,12 +256,12 @@ pub fn report(report: &ReportRequest) -> Value {
     let (activation, status_after) = match &state.activated {
         Some(answer) if !failed(answer) => {
             let after = answer.get("statusAfter").cloned().unwrap_or_default();
-            let mut out = outcome(answer);
+            let mut out = step_outcome(answer);
             out.insert("statusAfter".into(), after.clone());
             (Value::Object(out), after)
         }
         Some(answer) => {
-            let mut out = outcome(answer);
+            let mut out = step_outcome(answer);
             out.insert("statusAfter".into(), before.into());
             (Value::Object(out), before.into())
         }
@@ -327,7 +300,7 @@ pub fn report(report: &ReportRequest) -> Value {
         .collect();
     let password = match &state.password {
         Some(answer) => {
-            let mut out = outcome(answer);
+            let mut out = step_outcome(answer);
             out.insert("step".into(), request.password.clone().into());
             Value::Object(out)
         }

@@ -14,7 +14,8 @@ use serde_json::{Map, Value, json};
 
 use super::Source;
 use super::admit::{boolean, required_string};
-use super::mover::{answer_for, answer_outcome};
+use super::mover::answer_for;
+use super::step_outcome;
 use crate::error::{Error, Result};
 
 pub const FLOW: &str = "undo-move";
@@ -229,7 +230,7 @@ fn lines(
             out.insert("id".into(), id.into());
             out.insert("restore".into(), restore.into());
             match answer_for(items, kind, id) {
-                Some(answer) => out.extend(answer_outcome(answer)),
+                Some(answer) => out.extend(step_outcome(answer)),
                 None => {
                     out.insert("outcome".into(), "failed".into());
                     out.insert("error".into(), "Flow.NotRun".into());
